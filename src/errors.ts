@@ -1,0 +1,82 @@
+/**
+ * Typed errors: every failure a user can cause carries a stable code
+ * (spec/format-v1.md#errors) and, where it applies, the byte offset or the JSON
+ * location it refers to.
+ */
+
+/** Stable error codes. Adding one is a minor change; renaming one is breaking. */
+export const ERROR_CODES = [
+  "BAD_MAGIC",
+  "TRUNCATED",
+  "TRAILING_BYTES",
+  "UNSUPPORTED_VERSION",
+  "UNKNOWN_REQUIRED_FEATURE",
+  "CHECKSUM_MISMATCH",
+  "LIMIT_EXCEEDED",
+  "MALFORMED_BODY",
+  "MISSING_FIELD",
+  "INVALID_FIELD",
+  "INVALID_JSON",
+  "IO_ERROR",
+] as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Where an error applies: a byte offset in the input and/or a field path such as `operators[0].subtasks[1]`. */
+export interface ErrorLocation {
+  offset?: number;
+  field?: string;
+}
+
+/**
+ * The only error type the codec throws for bad input
+ * ([spec](../spec/format-v1.md#errors)).
+ */
+export class KsnapError extends Error {
+  readonly code: ErrorCode;
+  /** Byte offset in the input file, when the error concerns bytes. */
+  offset: number | undefined;
+  /** Field path such as `operators[0].subtasks[1]`, when the error concerns a field. */
+  field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, where: ErrorLocation = {}) {
+    super(message);
+    this.name = "KsnapError";
+    this.code = code;
+    this.offset = where.offset;
+    this.field = where.field;
+  }
+
+  /** One line for a person: code, location, message. */
+  describe(): string {
+    const at = [
+      this.offset === undefined ? "" : `byte ${this.offset}`,
+      this.field ?? "",
+    ].filter((s) => s !== "");
+    return `${this.code}${at.length ? ` at ${at.join(", ")}` : ""}: ${this.message}`;
+  }
+}
+
+/**
+ * Re-throws `e` with `segment` prepended to its field path (and `base` added to
+ * its offset): decoders add context on the way up instead of building paths
+ * for every field they read.
+ */
+export function withContext(e: unknown, segment: string, base = 0): never {
+  if (e instanceof KsnapError) {
+    e.field = e.field === undefined || e.field === "" ? segment : joinField(segment, e.field);
+    if (e.offset !== undefined) e.offset += base;
+  }
+  throw e;
+}
+
+function joinField(parent: string, child: string): string {
+  if (parent === "") return child;
+  return child.startsWith("[") ? parent + child : `${parent}.${child}`;
+}
+
+/** True when `e` is a {@link KsnapError}. */
+export function isKsnapError(e: unknown): e is KsnapError {
+  return e instanceof KsnapError;
+}

@@ -1,0 +1,25 @@
+/**
+ * Decoder limits ([spec](../spec/format-v1.md#limits)). Allocation is bounded by
+ * these, never by a length read from the input alone.
+ */
+
+/** Hard limits fixed by the format; a file beyond them is invalid everywhere. */
+export const FORMAT_LIMITS = {
+  /** Largest max_parallelism, and so the largest number of key groups. */
+  maxKeyGroups: 32768,
+  /** Longest id (operator, backend, file), in UTF-8 bytes. */
+  maxIdBytes: 256,
+  /** Longest path or other string, in UTF-8 bytes. */
+  maxStringBytes: 4096,
+} as const;
+
+/** Limits a reader chooses; these defaults suit a metadata file of a few million file refs. */
+export interface DecodeLimits {
+  /** Largest metadata file accepted, in bytes. */
+  maxFileBytes: number;
+}
+
+/** The defaults used when a caller passes none. */
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
+  maxFileBytes: 1024 * 1024 * 1024,
+};
