@@ -27,6 +27,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ErrorLocation {
   offset?: number;
   field?: string;
+  file?: string;
 }
 
 /**
@@ -39,6 +40,8 @@ export class KsnapError extends Error {
   offset: number | undefined;
   /** Field path such as `operators[0].subtasks[1]`, when the error concerns a field. */
   field: string | undefined;
+  /** The file the error concerns, when known (the CLI sets it). */
+  file: string | undefined;
 
   constructor(code: ErrorCode, message: string, where: ErrorLocation = {}) {
     super(message);
@@ -46,6 +49,7 @@ export class KsnapError extends Error {
     this.code = code;
     this.offset = where.offset;
     this.field = where.field;
+    this.file = where.file;
   }
 
   /** One line for a person: code, location, message. */
@@ -54,7 +58,8 @@ export class KsnapError extends Error {
       this.offset === undefined ? "" : `byte ${this.offset}`,
       this.field ?? "",
     ].filter((s) => s !== "");
-    return `${this.code}${at.length ? ` at ${at.join(", ")}` : ""}: ${this.message}`;
+    const file = this.file === undefined ? "" : `${this.file}: `;
+    return `${file}${this.code}${at.length ? ` at ${at.join(", ")}` : ""}: ${this.message}`;
   }
 }
 
@@ -74,6 +79,16 @@ export function withContext(e: unknown, segment: string, base = 0): never {
 function joinField(parent: string, child: string): string {
   if (parent === "") return child;
   return child.startsWith("[") ? parent + child : `${parent}.${child}`;
+}
+
+/** Runs `fn`; a KsnapError it throws is tagged with `file` (when it has none yet). */
+export function inFile<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof KsnapError && e.file === undefined) e.file = file;
+    throw e;
+  }
 }
 
 /** True when `e` is a {@link KsnapError}. */

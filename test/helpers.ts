@@ -1,0 +1,38 @@
+/** Shared test helpers: the vector folders and reading them. */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { packageFile } from "../src/package-root.js";
+import { KsnapError } from "../src/errors.js";
+
+/** conformance/vectors, absolute. */
+export const VECTORS = packageFile("conformance/vectors");
+
+/** Every version folder under conformance/vectors (v1.0, ...). */
+export function versionDirs(): string[] {
+  return readdirSync(VECTORS).filter((d) => statSync(join(VECTORS, d)).isDirectory()).sort();
+}
+
+/** Names (without extension) of the `.ksnap` files in `dir`, sorted; [] when `dir` does not exist. */
+export function caseNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith(".ksnap")).map((f) => f.slice(0, -6)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Reads a file as bytes. */
+export function bytesOf(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(path));
+}
+
+/** Runs `fn` and returns the KsnapError it throws; fails with the actual outcome otherwise. */
+export function thrown(fn: () => unknown): KsnapError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof KsnapError) return e;
+    throw new Error(`expected a KsnapError, got ${String(e)}`, { cause: e });
+  }
+  throw new Error("expected a KsnapError, but nothing was thrown");
+}

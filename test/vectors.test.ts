@@ -1,0 +1,53 @@
+/**
+ * Walks conformance/vectors/<version>/{valid,accepted,invalid}: a new case is
+ * new files only.
+ */
+import t from "tap";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeFile, encodeSnapshot } from "../src/codec.js";
+import { snapshotFromJsonText } from "../src/json/from-json.js";
+import { snapshotToJsonText } from "../src/json/to-json.js";
+import { bytesOf, caseNames, thrown, VECTORS, versionDirs } from "./helpers.js";
+
+t.ok(versionDirs().includes("v1.0"), "the v1.0 vectors are present");
+
+for (const version of versionDirs()) {
+  const dir = join(VECTORS, version);
+  t.test(`${version} valid`, async (t) => {
+    const names = caseNames(join(dir, "valid"));
+    t.ok(names.length >= 5, "there are valid cases");
+    for (const name of names) {
+      const bytes = bytesOf(join(dir, "valid", `${name}.ksnap`));
+      const json = readFileSync(join(dir, "valid", `${name}.json`), "utf8");
+      const decoded = decodeFile(bytes);
+      t.equal(snapshotToJsonText(decoded.snapshot, decoded.version), json, `${name}: decodes to its JSON`);
+      t.same(Buffer.from(encodeSnapshot(snapshotFromJsonText(json))), Buffer.from(bytes), `${name}: JSON encodes to the same bytes`);
+    }
+  });
+  t.test(`${version} accepted`, async (t) => {
+    for (const name of caseNames(join(dir, "accepted"))) {
+      const decoded = decodeFile(bytesOf(join(dir, "accepted", `${name}.ksnap`)));
+      const json = readFileSync(join(dir, "accepted", `${name}.json`), "utf8");
+      t.equal(snapshotToJsonText(decoded.snapshot, decoded.version), json, `${name}: decodes to its JSON`);
+    }
+  });
+  t.test(`${version} invalid`, async (t) => {
+    const names = caseNames(join(dir, "invalid"));
+    t.ok(names.length >= 10, "there are invalid cases");
+    for (const name of names) {
+      const expected = JSON.parse(readFileSync(join(dir, "invalid", `${name}.error.json`), "utf8")) as { code: string; offset?: number };
+      const e = thrown(() => decodeFile(bytesOf(join(dir, "invalid", `${name}.ksnap`))));
+      t.equal(e.code, expected.code, `${name}: ${e.describe()}`);
+      if (expected.offset !== undefined) t.equal(e.offset, expected.offset, `${name}: at byte ${expected.offset}`);
+      t.notMatch(e.message, /undefined|NaN|\[object/, `${name}: the message reads well`);
+    }
+  });
+}
+
+t.test("the unknown-fields vector decodes exactly as the file it extends", async (t) => {
+  const v = join(VECTORS, "v1.0");
+  const extended = readFileSync(join(v, "accepted", "unknown-fields.json"), "utf8");
+  const original = readFileSync(join(v, "valid", "incremental-chain-head.json"), "utf8");
+  t.equal(extended, original);
+});
