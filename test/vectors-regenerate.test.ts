@@ -19,7 +19,7 @@ t.test("regenerating v1.0 is byte-identical", async (t) => {
   generateV1Vectors(out);
   const committed = join(VECTORS, "v1.0");
   const files = listFiles(out);
-  t.same(listFiles(committed), files, "the same files, none missing or extra");
+  t.strictSame(listFiles(committed), files, "the same files, none missing or extra");
   for (const f of files) {
     t.ok(readFileSync(join(out, f)).equals(readFileSync(join(committed, f))), `${f} is byte-identical`);
   }

@@ -22,7 +22,7 @@ for (const version of versionDirs()) {
       const json = readFileSync(join(dir, "valid", `${name}.json`), "utf8");
       const decoded = decodeFile(bytes);
       t.equal(snapshotToJsonText(decoded.snapshot, decoded.version), json, `${name}: decodes to its JSON`);
-      t.same(Buffer.from(encodeSnapshot(snapshotFromJsonText(json))), Buffer.from(bytes), `${name}: JSON encodes to the same bytes`);
+      t.ok(Buffer.from(encodeSnapshot(snapshotFromJsonText(json))).equals(bytes), `${name}: JSON encodes to the same bytes`);
     }
   });
   t.test(`${version} accepted`, async (t) => {

@@ -24,6 +24,8 @@ export function snapshotFromJsonText(text: string): Snapshot {
 export function snapshotFromJson(doc: unknown): Snapshot {
   checkSnapshotJson(doc);
   const j = doc as SnapshotJson;
+  const minor = Number(j.formatVersion.split(".")[1]);
+  if (minor > 0xffff) throw new KsnapError("INVALID_JSON", `minor version ${minor} exceeds 65535`, { field: "formatVersion" });
   return {
     snapshotId: u64(j.snapshotId, "snapshotId"),
     kind: j.kind,
@@ -42,7 +44,7 @@ export function snapshotFromJson(doc: unknown): Snapshot {
       name: op.name ?? "",
       parallelism: op.parallelism,
       subtasks: (op.subtasks ?? []).map((st, k) => ({
-        subtaskIndex: st.subtaskIndex,
+        subtaskIndex: st.subtaskIndex ?? 0,
         handles: (st.handles ?? []).map((h, n) => handleFromJson(h, `operators[${i}].subtasks[${k}].handles[${n}]`)),
       })),
     })),
@@ -74,7 +76,7 @@ function handleFromJson(h: HandleJson, at: string): KeyedStateHandle {
 }
 
 function fileFromJson(f: FileRefJson, at: string): FileRef {
-  return { id: f.id, path: f.path, size: u64(f.size, `${at}.size`), xxh64: BigInt(`0x${f.xxh64}`) };
+  return { id: f.id, path: f.path, size: u64(f.size ?? "0", `${at}.size`), xxh64: BigInt(`0x${f.xxh64 ?? "0"}`) };
 }
 
 function sharedFromJson(f: SharedFileRefJson, at: string): SharedFileRef {

@@ -1,0 +1,91 @@
+/** The `ksnap` command as a user runs it: the built bin, exit codes, stdout and stderr. */
+import t from "tap";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageFile } from "../src/package-root.js";
+import { VECTORS } from "./helpers.js";
+
+const BIN = packageFile("dist/src/cli/main.js");
+const v = (kind: string, name: string) => join(VECTORS, "v1.0", kind, name);
+
+function ksnap(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function oneCleanLine(t: Tap.Test, stderr: string, pattern: RegExp): void {
+  t.equal(stderr.trimEnd().split("\n").length, 1, `one line: ${stderr.trimEnd()}`);
+  t.match(stderr, pattern);
+  t.notMatch(stderr, /\n\s+at |Error:|node:internal/, "no stack trace");
+}
+
+const work = mkdtempSync(join(tmpdir(), "ksnap-cli-"));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+
+t.test("inspect prints a readable tree", async (t) => {
+  const r = ksnap("inspect", v("valid", "incremental-chain-head.ksnap"));
+  t.equal(r.status, 0);
+  t.match(r.stdout, /KSNAP 1\.0, checkpoint 3/);
+  t.match(r.stdout, /properties: incremental, not key-group-aware, sharing forward-backward, owned by system/);
+  t.match(r.stdout, /1 operator\(s\), 2 subtask\(s\), 2 handle\(s\), 14 file\(s\)/);
+  t.match(r.stdout, /incremental: key groups 64-127 \(64\), checkpoint 3 on 2/);
+  t.match(r.stdout, /shared: 4 file\(s\), .*\(1 uploaded by this checkpoint, 3 reused\)/);
+  t.equal(r.stderr, "");
+});
+
+t.test("inspect --json prints the JSON form of the vector", async (t) => {
+  for (const name of ["savepoint-two-operators", "values-above-2-53", "unicode-paths"]) {
+    const r = ksnap("inspect", "--json", v("valid", `${name}.ksnap`));
+    t.equal(r.status, 0);
+    t.equal(r.stdout, readFileSync(v("valid", `${name}.json`), "utf8"), name);
+  }
+});
+
+t.test("encode writes the canonical bytes, atomically", async (t) => {
+  const out = join(work, "out.ksnap");
+  const r = ksnap("encode", v("valid", "unicode-paths.json"), "-o", out);
+  t.equal(r.status, 0, r.stderr);
+  t.ok(readFileSync(out).equals(readFileSync(v("valid", "unicode-paths.ksnap"))));
+  t.strictSame(readdirSync(work).filter((f) => f.endsWith(".tmp")), [], "no temporary file left behind");
+});
+
+t.test("every invalid vector: exit 1, one line naming file, code and offset", async (t) => {
+  for (const f of readdirSync(join(VECTORS, "v1.0", "invalid")).filter((f) => f.endsWith(".ksnap"))) {
+    const expected = JSON.parse(readFileSync(v("invalid", f.replace(".ksnap", ".error.json")), "utf8"));
+    const r = ksnap("inspect", v("invalid", f));
+    t.equal(r.status, 1, f);
+    oneCleanLine(t, r.stderr, new RegExp(`^ksnap: .*${f}: ${expected.code}`));
+  }
+});
+
+t.test("bad JSON input: exit 1, one line with the field", async (t) => {
+  const doc = JSON.parse(readFileSync(v("valid", "empty-checkpoint.json"), "utf8"));
+  doc.maxParallelism = 0;
+  const bad = join(work, "bad.json");
+  writeFileSync(bad, JSON.stringify(doc));
+  const r = ksnap("encode", bad, "-o", join(work, "never.ksnap"));
+  t.equal(r.status, 1);
+  oneCleanLine(t, r.stderr, /bad\.json: INVALID_JSON at maxParallelism: must be >= 1/);
+  t.notOk(readdirSync(work).includes("never.ksnap"), "nothing written");
+});
+
+t.test("missing file, folder instead of file: exit 1, IO_ERROR", async (t) => {
+  const missing = ksnap("inspect", join(work, "nope.ksnap"));
+  t.equal(missing.status, 1);
+  oneCleanLine(t, missing.stderr, /nope\.ksnap: IO_ERROR: cannot read: no such file or folder/);
+  const folder = ksnap("inspect", work);
+  t.equal(folder.status, 1);
+  oneCleanLine(t, folder.stderr, /IO_ERROR: not a regular file/);
+});
+
+t.test("usage errors: exit 2", async (t) => {
+  t.equal(ksnap("inspect").status, 2, "missing argument");
+  t.equal(ksnap("frobnicate").status, 2, "unknown command");
+  t.equal(ksnap("encode", v("valid", "empty-checkpoint.json")).status, 2, "missing -o");
+  t.equal(ksnap("inspect", "--bogus", "x").status, 2, "unknown option");
+  const help = ksnap("--help");
+  t.equal(help.status, 0);
+  t.match(help.stdout, /inspect \[options\] <file>/);
+});

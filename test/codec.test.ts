@@ -1,0 +1,97 @@
+/** Properties of the codec: round trip, canonical bytes, code-point order, typed errors only. */
+import t from "tap";
+import fc from "fast-check";
+import { deepStrictEqual } from "node:assert/strict";
+import { join } from "node:path";
+import { compareCodePoints } from "../src/body/canonical-order.js";
+import { decodeFile, decodeSnapshot, encodeSnapshot } from "../src/codec.js";
+import { KsnapError } from "../src/errors.js";
+import { xxh64 } from "../src/hash/xxh64.js";
+import { plain, reversed, snapshotArb } from "./arbitraries.js";
+import { bytesOf, caseNames, thrown, VECTORS } from "./helpers.js";
+
+const RUNS = { numRuns: 300 };
+
+t.test("decode(encode(s)) is s for any snapshot in canonical order", async (t) => {
+  fc.assert(fc.property(snapshotArb, (s) => {
+    deepStrictEqual(decodeSnapshot(encodeSnapshot(s)), plain(s));
+  }), RUNS);
+  t.pass(`${RUNS.numRuns} snapshots round-tripped`);
+});
+
+t.test("the encoding does not depend on list order, and the input is not mutated", async (t) => {
+  fc.assert(fc.property(snapshotArb, (s) => {
+    const shuffled = reversed(s);
+    const before = plain(shuffled);
+    if (!Buffer.from(encodeSnapshot(shuffled)).equals(encodeSnapshot(s))) throw new Error("order changed the bytes");
+    deepStrictEqual(plain(shuffled), before);
+  }), { numRuns: 150 });
+  t.pass("150 snapshots encoded identically in reverse order");
+});
+
+t.test("string order is Unicode code point order, i.e. UTF-8 byte order", async (t) => {
+  fc.assert(fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (a, b) => {
+    const expected = Math.sign(Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8")));
+    return Math.sign(compareCodePoints(a, b)) === expected;
+  }), { numRuns: 2000 });
+  t.ok(compareCodePoints("\uE000", "\u{1F600}") < 0, "U+E000 before U+1F600 (UTF-16 units say the opposite)");
+  t.ok("\uE000" > "\u{1F600}", "the JavaScript order this differs from");
+});
+
+/** Replaces the checksum so that a mutated file reaches the body decoder. */
+function rechecksum(file: Uint8Array): Uint8Array {
+  if (file.length < 32) return file;
+  const out = new Uint8Array(file);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(16, BigInt(out.length - 32), true);
+  view.setBigUint64(out.length - 8, xxh64(out.subarray(0, out.length - 8)), true);
+  return out;
+}
+
+function onlyTypedErrors(bytes: Uint8Array): boolean {
+  try {
+    decodeFile(bytes);
+    return true;
+  } catch (e) {
+    if (e instanceof KsnapError) return true;
+    throw e;
+  }
+}
+
+const seeds = caseNames(join(VECTORS, "v1.0", "valid")).map((n) => bytesOf(join(VECTORS, "v1.0", "valid", `${n}.ksnap`)))
+  .filter((b) => b.length < 4096);
+
+t.test("mutated files (checksum fixed up) yield a snapshot or a KsnapError, nothing else", async (t) => {
+  const mutation = fc.record({
+    seed: fc.integer({ min: 0, max: seeds.length - 1 }),
+    edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom("set", "insert", "delete")), { minLength: 1, maxLength: 6 }),
+  });
+  fc.assert(fc.property(mutation, ({ seed, edits }) => {
+    const bytes = [...seeds[seed]!];
+    for (const [at, value, op] of edits) {
+      const i = 24 + (at % Math.max(1, bytes.length - 32));
+      if (op === "set") bytes[i] = value;
+      else if (op === "insert") bytes.splice(i, 0, value);
+      else bytes.splice(i, 1);
+    }
+    return onlyTypedErrors(rechecksum(Uint8Array.from(bytes)));
+  }), { numRuns: 3000 });
+  t.pass("no untyped error in 3000 mutated files");
+});
+
+t.test("random bodies and random files yield only KsnapErrors", async (t) => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (body) => {
+    const file = new Uint8Array(32 + body.length);
+    file.set(bytesOf(join(VECTORS, "v1.0", "valid", "empty-checkpoint.ksnap")).subarray(0, 16));
+    file.set(body, 24);
+    return onlyTypedErrors(rechecksum(file)) && onlyTypedErrors(body);
+  }), { numRuns: 3000 });
+  t.pass("no untyped error");
+});
+
+t.test("the reader's file-size limit is applied before anything else is read", async (t) => {
+  const file = bytesOf(join(VECTORS, "v1.0", "valid", "incremental-chain-head.ksnap"));
+  const e = thrown(() => decodeSnapshot(file, { maxFileBytes: 64 }));
+  t.equal(e.code, "LIMIT_EXCEEDED");
+  t.match(e.message, `file size ${file.length} exceeds the limit of 64 bytes`);
+});
