@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   "INVALID_FIELD",
   "INVALID_JSON",
   "IO_ERROR",
+  "UNSAFE_PATH",
+  "LAYOUT_MISMATCH",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
