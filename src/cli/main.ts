@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 /**
  * The `ksnap` command. Exit status: 0 ok, 1 invalid input (a file that is not a
- * valid snapshot, unreadable, or JSON that breaks the schema), 2 usage error.
+ * valid snapshot, unreadable, or JSON that breaks the schema) or, for commands
+ * that check things, errors found; 2 usage error. Each command lives in its own
+ * `*-command.ts` file exporting a `register…(program)` function.
  * Bad input gets one line on stderr naming the problem and where; never a stack trace.
  */
 import { Command, CommanderError } from "commander";
 import { KsnapError } from "../errors.js";
-import { encodeCommand } from "./encode-command.js";
-import { inspectCommand } from "./inspect-command.js";
+import { registerEncode } from "./encode-command.js";
+import { EXIT, takeRequestedStatus } from "./exit-status.js";
+import { registerInspect } from "./inspect-command.js";
 
-/** Documented exit statuses (README, "Command line"). */
-export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 3 } as const;
 
 function program(): Command {
   const cmd = new Command("ksnap")
@@ -18,16 +19,8 @@ function program(): Command {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError("(run ksnap --help for usage)");
-  cmd.command("inspect")
-    .description("print a snapshot file as a readable tree, or as its JSON form with --json")
-    .argument("<file>", "a KSNAP metadata file")
-    .option("--json", "print the JSON form (schemas/ksnap-v1.schema.json)")
-    .action((file: string, opts: { json?: boolean }) => inspectCommand(file, opts));
-  cmd.command("encode")
-    .description("encode the JSON form as a canonical KSNAP 1.0 file")
-    .argument("<file>", "the JSON form, as `inspect --json` prints it")
-    .requiredOption("-o, --output <out>", "where to write the binary file (written atomically)")
-    .action((file: string, opts: { output: string }) => encodeCommand(file, opts));
+  registerInspect(cmd);
+  registerEncode(cmd);
   return cmd;
 }
 
@@ -35,7 +28,7 @@ function program(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program().parseAsync([...argv], { from: "user" });
-    return EXIT.ok;
+    return takeRequestedStatus();
   } catch (e) {
     return report(e);
   }
