@@ -14,3 +14,16 @@ export { KsnapError, isKsnapError, ERROR_CODES, type ErrorCode } from "./errors.
 export { DEFAULT_DECODE_LIMITS, FORMAT_LIMITS, type DecodeLimits } from "./limits.js";
 export { xxh64, hashToHex } from "./hash/xxh64.js";
 export { compareCodePoints } from "./body/canonical-order.js";
+export {
+  defaultMaxParallelism, keyGroupForKeyHash, keyGroupRangeForOperator, murmurHash32, operatorIndexForKeyGroup,
+} from "./key-groups.js";
+export {
+  planRestore, restorePlanToJson, type ByteRange, type HandleRead, type IncrementalRead, type OperatorRestorePlan,
+  type RestorePlan, type RestorePlanJson, type RestorePlanOptions, type SavepointRead, type SubtaskRestorePlan,
+} from "./restore-plan.js";
+export {
+  diffSnapshots, diffToJson, type ChangedFile, type DiffJson, type FileOccurrence, type FileTally, type OperatorDiff,
+  type SnapshotDiff, type SnapshotSummary, type SubtaskDiff,
+} from "./diff.js";
+export { pathProblem, resolveInRoot } from "./storage/paths.js";
+export { findMetadataFiles, loadSnapshot, resolveRoot, METADATA_FILE, SHARED_DIR, type LocatedSnapshot } from "./storage/snapshot-root.js";

@@ -89,3 +89,20 @@ t.test("usage errors: exit 2", async (t) => {
   t.equal(help.status, 0);
   t.match(help.stdout, /inspect \[options\] <file>/);
 });
+
+t.test("plan-restore and diff through the bin", async (t) => {
+  const sp = v("valid", "savepoint-two-operators.ksnap");
+  const plan = ksnap("plan-restore", sp, "-p", "3");
+  t.equal(plan.status, 0, plan.stderr);
+  t.match(plan.stdout, /op-b-1\.kgdata bytes 11027\.\.32048/);
+  const tooMany = ksnap("plan-restore", sp, "-p", "500");
+  t.equal(tooMany.status, 1);
+  oneCleanLine(t, tooMany.stderr, /INVALID_FIELD at newParallelism/);
+  t.equal(ksnap("plan-restore", sp, "-p", "x").status, 2, "not a number: usage");
+  const chain = v("valid", "incremental-chain-head.ksnap");
+  const same = ksnap("diff", chain, chain);
+  t.equal(same.status, 0, same.stderr);
+  const json = ksnap("diff", "--json", chain, v("valid", "empty-checkpoint.ksnap"));
+  t.equal(json.status, 0, json.stderr);
+  t.doesNotThrow(() => JSON.parse(json.stdout), "diff --json prints JSON");
+});

@@ -8,9 +8,11 @@
  */
 import { Command, CommanderError } from "commander";
 import { KsnapError } from "../errors.js";
+import { registerDiff } from "./diff-command.js";
 import { registerEncode } from "./encode-command.js";
 import { EXIT, takeRequestedStatus } from "./exit-status.js";
 import { registerInspect } from "./inspect-command.js";
+import { registerPlanRestore } from "./plan-restore-command.js";
 
 
 function program(): Command {
@@ -21,6 +23,8 @@ function program(): Command {
     .showHelpAfterError("(run ksnap --help for usage)");
   registerInspect(cmd);
   registerEncode(cmd);
+  registerPlanRestore(cmd);
+  registerDiff(cmd);
   return cmd;
 }
 

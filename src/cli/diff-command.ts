@@ -1,0 +1,89 @@
+/** `ksnap diff A B [--json]` ([spec](../../spec/diff-and-restore.md#diff)). */
+import type { Command } from "commander";
+import { type ChangedFile, diffSnapshots, diffToJson, type FileTally, type OperatorDiff, type SnapshotDiff } from "../diff.js";
+import { hashToHex } from "../hash/xxh64.js";
+import { formatBytes } from "../render-tree.js";
+import { reportProblems } from "./exit-status.js";
+import { readSnapshotArgument } from "./snapshot-argument.js";
+
+/** What the command prints, and whether it found ids with changed content, exit status 1 ([spec](../../spec/diff-and-restore.md#changed-content)). */
+export interface DiffOutput {
+  text: string;
+  changedContent: boolean;
+}
+
+/** Adds `diff` to `program` ([spec](../../spec/diff-and-restore.md#diff)). */
+export function registerDiff(program: Command): void {
+  program.command("diff")
+    .description("compare two snapshots by file id: files added, reused and dropped, bytes uploaded, ids whose content changed")
+    .argument("<a>", "the earlier snapshot: a KSNAP metadata file, or the snapshot folder holding it")
+    .argument("<b>", "the later snapshot")
+    .option("--json", "print the diff as JSON (spec/diff-and-restore.md)")
+    .action((a: string, b: string, opts: { json?: boolean }) => {
+      const out = diffCommand(a, b, opts);
+      process.stdout.write(out.text);
+      // Changed content means an id names two different files: restoring from B may read wrong state.
+      if (out.changedContent) reportProblems();
+    });
+}
+
+/** The command's output for snapshots `a` and `b`: the readable diff, or its JSON form ([spec](../../spec/diff-and-restore.md#diff-json)). Errors name the file. */
+export function diffCommand(a: string, b: string, opts: { json?: boolean }): DiffOutput {
+  const left = readSnapshotArgument(a);
+  const right = readSnapshotArgument(b);
+  const diff = diffSnapshots(left.snapshot, right.snapshot);
+  const text = opts.json ? JSON.stringify(diffToJson(diff), null, 2) + "\n" : renderDiff(diff, left.metadataPath, right.metadataPath) + "\n";
+  return { text, changedContent: diff.changed.length > 0 };
+}
+
+/** The readable diff: changed content first, then totals, then one line per operator subtask ([spec](../../spec/diff-and-restore.md#diff)). */
+export function renderDiff(d: SnapshotDiff, pathA: string, pathB: string): string {
+  const lines = [
+    `A: ${pathA}: ${d.a.kind} ${d.a.snapshotId}, ${tally(d.a)}`,
+    `B: ${pathB}: ${d.b.kind} ${d.b.snapshotId}, ${tally(d.b)}`,
+  ];
+  if (d.changed.length > 0) lines.push(...renderChanged(d.changed));
+  lines.push(
+    `  added in B: ${tally(tallyOf(d.added))}; B uploaded ${formatBytes(d.uploadedBytes)} of its ${formatBytes(d.fullBytes)}${share(d.uploadedBytes, d.fullBytes)}`,
+    `  reused from A: ${tally(tallyOf(d.reused))}`,
+    `  dropped (in A, not in B): ${tally(tallyOf(d.dropped))}`,
+  );
+  for (const op of d.operators) lines.push(...renderOperator(op));
+  return lines.join("\n");
+}
+
+function renderChanged(changed: readonly ChangedFile[]): string[] {
+  const lines = [`  ERROR: ${changed.length} file id(s) denote different content (size or xxh64); an id must always name the same bytes, so a restore may read the wrong file:`];
+  for (const c of changed) {
+    lines.push(`    ${c.id}:`);
+    for (const o of c.occurrences) {
+      lines.push(`      in ${o.snapshot.toUpperCase()}: ${o.path}, ${o.size} bytes, xxh64 ${hashToHex(o.xxh64)} (operator ${o.operatorId}, subtask ${o.subtaskIndex})`);
+    }
+  }
+  return lines;
+}
+
+function renderOperator(op: OperatorDiff): string[] {
+  const where = op.inA && op.inB ? "" : op.inA ? " (only in A)" : " (only in B)";
+  const lines = [`  operator ${op.operatorId}${op.name === "" ? "" : ` "${op.name}"`}${where}`];
+  for (const st of op.subtasks) {
+    const stWhere = st.inA && st.inB ? "" : st.inA ? " (only in A)" : " (only in B)";
+    lines.push(`    subtask ${st.subtaskIndex}${stWhere}: added ${tally(st.added)}, reused ${tally(st.reused)}, dropped ${tally(st.dropped)}`);
+  }
+  return lines;
+}
+
+function tallyOf(files: readonly { size: bigint }[]): FileTally {
+  return { files: files.length, bytes: files.reduce((s, f) => s + f.size, 0n) };
+}
+
+function tally(t: FileTally): string {
+  return `${t.files} file(s), ${formatBytes(t.bytes)}`;
+}
+
+/** " (12.5%)", to one decimal, computed on bigints because sizes may exceed 2^53. */
+function share(part: bigint, whole: bigint): string {
+  if (whole === 0n) return "";
+  const permille = (part * 1000n) / whole;
+  return ` (${permille / 10n}.${permille % 10n}%)`;
+}
