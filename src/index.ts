@@ -27,3 +27,9 @@ export {
 } from "./diff.js";
 export { pathProblem, resolveInRoot } from "./storage/paths.js";
 export { findMetadataFiles, loadSnapshot, resolveRoot, METADATA_FILE, SHARED_DIR, type LocatedSnapshot } from "./storage/snapshot-root.js";
+export {
+  validatePath, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, RULES,
+  type Finding, type FindingLocation, type Severity, type ValidationResult, type ValidationSummary, type RuleId, type RuleInfo,
+  type RuleGroup, type ValidateOptions, type SnapshotInput, type SnapshotValidationOptions, type StorageOptions,
+  type StorageProgress, type StorageResult, type LocatedInput,
+} from "./validate/index.js";

@@ -106,3 +106,16 @@ t.test("plan-restore and diff through the bin", async (t) => {
   t.equal(json.status, 0, json.stderr);
   t.doesNotThrow(() => JSON.parse(json.stdout), "diff --json prints JSON");
 });
+
+t.test("validate through the bin: exit 0 when clean, 1 on errors, JSON output", async (t) => {
+  const ok = ksnap("validate", "--no-storage", v("valid", "savepoint-two-operators.ksnap"));
+  t.equal(ok.status, 0, ok.stdout + ok.stderr);
+  const bad = ksnap("validate", "--json", "--no-storage", v("valid", "values-above-2-53.ksnap"));
+  t.equal(bad.status, 1, "the range-test vector breaks semantic rules");
+  const report = JSON.parse(bad.stdout);
+  t.ok(report.findings.some((f: { rule: string; severity: string }) => f.severity === "error" && /^KS-E\d{3}$/.test(f.rule)));
+  const corrupt = ksnap("validate", v("invalid", "bad-checksum.ksnap"));
+  t.equal(corrupt.status, 1);
+  t.match(corrupt.stdout + corrupt.stderr, /KS-E001/, "a file that cannot be decoded is a finding");
+  t.notMatch(corrupt.stderr, /\n\s+at /, "no stack trace");
+});

@@ -13,6 +13,7 @@ import { registerEncode } from "./encode-command.js";
 import { EXIT, takeRequestedStatus } from "./exit-status.js";
 import { registerInspect } from "./inspect-command.js";
 import { registerPlanRestore } from "./plan-restore-command.js";
+import { registerValidate } from "./validate-command.js";
 
 
 function program(): Command {
@@ -22,6 +23,7 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError("(run ksnap --help for usage)");
   registerInspect(cmd);
+  registerValidate(cmd);
   registerEncode(cmd);
   registerPlanRestore(cmd);
   registerDiff(cmd);

@@ -1,0 +1,41 @@
+/**
+ * Across a history, one file id names one content and one path
+ * ([KS-E071](../../spec/validation.md#ks-e071), [KS-W072](../../spec/validation.md#ks-w072)).
+ * Each snapshot is compared with the first snapshot (by id) that lists the id;
+ * conflicts inside one snapshot are `validateSnapshot`'s to report.
+ */
+import type { FileRef } from "../model.js";
+import { identityConflict } from "./file-contents.js";
+import type { Finding } from "./finding.js";
+import type { History } from "./history.js";
+import type { LocatedInput } from "./located-input.js";
+import { finding } from "./rules.js";
+import { eachFile, fileField } from "./walk.js";
+
+interface FirstRef {
+  ref: FileRef;
+  owner: LocatedInput;
+  field: string;
+}
+
+/** Checks KS-E071 and KS-W072 between snapshots: at most one finding per (snapshot, file id). */
+export function checkHistoryContent(h: History): Finding[] {
+  const out: Finding[] = [];
+  const first = new Map<string, FirstRef>();
+  for (const s of h.snapshots) {
+    const reported = new Set<string>();
+    for (const f of eachFile(s.snapshot)) {
+      const earlier = first.get(f.ref.id);
+      if (earlier === undefined) {
+        first.set(f.ref.id, { ref: f.ref, owner: s, field: fileField(f) });
+        continue;
+      }
+      if (earlier.owner === s || reported.has(f.ref.id)) continue;
+      const conflict = identityConflict(f.ref, earlier.ref, `${earlier.field} of ${earlier.owner.metadataPath}`);
+      if (conflict === undefined) continue;
+      reported.add(f.ref.id);
+      out.push(finding(conflict.rule, { file: s.metadataPath, field: fileField(f), path: f.ref.path }, conflict.message));
+    }
+  }
+  return out;
+}

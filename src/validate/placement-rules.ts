@@ -1,0 +1,44 @@
+/**
+ * Where files sit in the storage layout: shared files under `shared/`, a
+ * snapshot's exclusive files under its own folder and a handle's private and
+ * meta files under the handle's folder ([spec](../../spec/format-v1.md#storage-layout);
+ * [KS-W075](../../spec/validation.md#ks-w075), [KS-W076](../../spec/validation.md#ks-w076),
+ * [KS-W077](../../spec/validation.md#ks-w077)). Warnings: paths elsewhere still resolve,
+ * but cleanup by folder would then delete or keep the wrong files.
+ */
+import type { Snapshot } from "../model.js";
+import { SHARED_DIR } from "../storage/snapshot-root.js";
+import type { Report } from "./snapshot-rule.js";
+import { quote } from "./text.js";
+import { eachFile, eachHandle, fileField, variantField } from "./walk.js";
+
+/** True when `path` is inside `dir`; everything is inside the root (`""`). */
+export function isUnder(path: string, dir: string): boolean {
+  return dir === "" || (path.length > dir.length && path.charCodeAt(dir.length) === SLASH && path.startsWith(dir));
+}
+
+const SLASH = 0x2f;
+
+/** Checks KS-W075, KS-W076 and KS-W077. */
+export function checkPlacement(s: Snapshot, report: Report): void {
+  const dir = s.snapshotDir;
+  for (const site of eachHandle(s)) {
+    const h = site.handle;
+    if (h.type === "incremental" && !isUnder(h.folder, dir)) {
+      report("KS-W076", { field: `${variantField(site)}.folder`, path: h.folder }, `handle folder ${quote(h.folder)} is not under the snapshot's folder ${quote(dir)}`);
+    }
+  }
+  for (const f of eachFile(s)) {
+    const { path } = f.ref;
+    const where = { field: `${fileField(f)}.path`, path };
+    if (f.role === "shared") {
+      if (!isUnder(path, SHARED_DIR)) report("KS-W075", where, `shared file ${quote(path)} is not under ${SHARED_DIR}/`);
+      continue;
+    }
+    if (!isUnder(path, dir)) report("KS-W076", where, `${f.role} file ${quote(path)} is not under the snapshot's folder ${quote(dir)}`);
+    const h = f.site.handle;
+    if (h.type === "incremental" && !isUnder(path, h.folder)) {
+      report("KS-W077", where, `${f.role} file ${quote(path)} is not under its handle's folder ${quote(h.folder)}`);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * An incremental handle's recorded sizes agree with its file refs
+ * ([spec](../../spec/format-v1.md#incrementalhandle); [KS-W073](../../spec/validation.md#ks-w073),
+ * [KS-W074](../../spec/validation.md#ks-w074)). Warnings: the sizes are informational, a
+ * restore does not use them, but a mismatch shows a writer that lost track of its files.
+ */
+import type { IncrementalHandle, Snapshot } from "../model.js";
+import type { Report } from "./snapshot-rule.js";
+import { eachHandle, variantField } from "./walk.js";
+
+/** Checks KS-W073 and KS-W074. */
+export function checkSizes(s: Snapshot, report: Report): void {
+  for (const site of eachHandle(s)) {
+    const h = site.handle;
+    if (h.type !== "incremental") continue;
+    const at = variantField(site);
+    const { total, uploaded } = sizesOf(h);
+    if (h.stateSize !== total) {
+      report("KS-W073", { field: `${at}.stateSize` }, `state_size ${h.stateSize} differs from ${total}, the sum of the sizes of the handle's ${fileCount(h)} files`);
+    }
+    if (h.checkpointedSize !== uploaded) {
+      report("KS-W074", { field: `${at}.checkpointedSize` },
+        `checkpointed_size ${h.checkpointedSize} differs from ${uploaded}, the sum of the sizes of the files checkpoint ${h.checkpointId} uploaded`);
+    }
+  }
+}
+
+/** All file sizes, and those uploaded by the handle's checkpoint (its own shared files, private files, meta file). */
+function sizesOf(h: IncrementalHandle): { total: bigint; uploaded: bigint } {
+  let total = h.metaFile.size;
+  let uploaded = h.metaFile.size;
+  for (const f of h.privateFiles) {
+    total += f.size;
+    uploaded += f.size;
+  }
+  for (const f of h.sharedFiles) {
+    total += f.size;
+    if (f.originCheckpointId === h.checkpointId) uploaded += f.size;
+  }
+  return { total, uploaded };
+}
+
+function fileCount(h: IncrementalHandle): number {
+  return h.sharedFiles.length + h.privateFiles.length + 1;
+}

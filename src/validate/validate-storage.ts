@@ -1,0 +1,92 @@
+/**
+ * Storage validation: every file a snapshot refers to exists inside its root,
+ * with the size and XXH64 its refs state ([spec](../../spec/validation.md#storage)).
+ * Files are read in chunks through one buffer per worker, a few at a time, and
+ * each distinct file once, so peak memory is `concurrency × chunkBytes` plus the
+ * decoded snapshots, whatever the files' sizes.
+ */
+import { realpath } from "node:fs/promises";
+import { checkTarget } from "./check-target.js";
+import { errnoText } from "./confine.js";
+import type { Finding } from "./finding.js";
+import { finding } from "./rules.js";
+import { forEachLimited } from "./run-limited.js";
+import type { LocatedInput } from "./located-input.js";
+import { collectTargets, type StorageTarget } from "./storage-targets.js";
+import { fileField } from "./walk.js";
+
+/** How far the storage check has come; `onProgress` receives it. */
+export interface StorageProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesRead: number;
+}
+
+/** Options of {@link validateStorage}. */
+export interface StorageOptions {
+  /** Files read at the same time. Default 4. */
+  concurrency?: number;
+  /** Size of each read, and of each worker's buffer; at least 1. Default 1 MiB. */
+  chunkBytes?: number;
+  /** Called after each chunk and each file. */
+  onProgress?: (progress: StorageProgress) => void;
+}
+
+/** The findings of a storage check and how many distinct files it looked at. */
+export interface StorageResult {
+  findings: Finding[];
+  filesChecked: number;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Checks the files of one or several located snapshots (rules of group
+ * `storage`, and KS-E091; [spec](../../spec/validation.md#storage)). Files referenced
+ * several times, in one snapshot or across a history, are read once. Paths that
+ * break the path rules are skipped here: {@link validateSnapshot} reports them.
+ * Never rejects because of the file system: every problem is a finding.
+ */
+export async function validateStorage(located: LocatedInput | readonly LocatedInput[], options: StorageOptions = {}): Promise<StorageResult> {
+  const inputs: readonly LocatedInput[] = Array.isArray(located) ? located : [located as LocatedInput];
+  const targets = collectTargets(inputs);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  const buffers = Array.from({ length: Math.max(1, Math.min(concurrency, targets.length)) }, () => new Uint8Array(chunkBytes));
+  const progress: StorageProgress = { filesDone: 0, filesTotal: targets.length, bytesRead: 0 };
+  const tell = (): void => options.onProgress?.({ ...progress });
+  const onBytes = (n: number): void => {
+    progress.bytesRead += n;
+    tell();
+  };
+  const realRoots = new Map<string, Promise<string | Error>>();
+  const perTarget: Finding[][] = new Array(targets.length);
+  tell();
+  await forEachLimited(targets, concurrency, async (target, index, slot) => {
+    perTarget[index] = await checkOne(target, realRootOf(realRoots, target.root), buffers[slot]!, onBytes);
+    progress.filesDone++;
+    tell();
+  });
+  // Workers finish in any order; findings are listed in the order files are first referenced.
+  return { findings: perTarget.flat(), filesChecked: targets.length };
+}
+
+async function checkOne(target: StorageTarget, realRoot: Promise<string | Error>, buffer: Uint8Array, onBytes: (n: number) => void): Promise<Finding[]> {
+  const root = await realRoot;
+  if (root instanceof Error) {
+    const e = target.expectations[0]!;
+    return [finding("KS-E104", { file: e.file, field: fileField(e.site), path: target.path }, `the snapshot root cannot be resolved: ${errnoText(root)}`)];
+  }
+  return checkTarget(target, root, buffer, onBytes);
+}
+
+/** The real path of each root, resolved once. */
+function realRootOf(cache: Map<string, Promise<string | Error>>, root: string): Promise<string | Error> {
+  let real = cache.get(root);
+  if (real === undefined) {
+    real = realpath(root).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    cache.set(root, real);
+  }
+  return real;
+}

@@ -1,0 +1,118 @@
+/**
+ * History rules of `validateHistory` (pure): snapshot ids, origins of shared
+ * files, lineage, and file identity across the checkpoints of one root.
+ */
+import t, { type Test } from "tap";
+import fc from "fast-check";
+import type { IncrementalHandle, Snapshot } from "../src/model.js";
+import type { Finding } from "../src/validate/finding.js";
+import type { LocatedInput } from "../src/validate/located-input.js";
+import { RULES } from "../src/validate/rules.js";
+import { validateHistory } from "../src/validate/validate-history.js";
+import { checkpointChain, TreeSpec } from "./fixtures/validate/snapshot-tree.js";
+
+const ROOT = "/jobs/j1";
+const located = (s: Snapshot, root = ROOT): LocatedInput => ({ snapshot: s, root, metadataPath: `${root}/${s.snapshotDir}/_metadata.ksnap` });
+/** A chain over `ids` (two subtasks, each reusing every earlier upload), located under ROOT, keeping only `keep`. */
+function chain(ids: bigint[], keep: bigint[] = ids): LocatedInput[] {
+  return checkpointChain(new TreeSpec(), { ids }).filter((s) => keep.includes(s.snapshotId)).map((s) => located(s));
+}
+const handle = (l: LocatedInput, st = 0): IncrementalHandle => l.snapshot.operators[0]!.subtasks[st]!.handles[0] as IncrementalHandle;
+const brief = (fs: Finding[]): string[] => fs.map((f) => `${f.rule} chk-${/chk-(\d+)/.exec(f.location.file ?? "")?.[1]} ${f.location.field}`);
+const covered = new Set<string>();
+const expect = (t: Test, findings: Finding[], expected: string[]): void => {
+  t.strictSame(brief(findings), expected);
+  for (const f of findings) covered.add(f.rule);
+};
+const H = (st: number) => `operators[0].subtasks[${st}].handles[0].incremental`;
+
+t.test("a valid chain, and any retained suffix of it, has no error", async (t) => {
+  t.strictSame(validateHistory(chain([1n, 2n, 3n, 4n])), []);
+  t.strictSame(validateHistory(checkpointChain(new TreeSpec(), { ids: [1n, 2n, 3n, 4n], reuse: 1 }).map((s) => located(s))), [], "reusing only the last");
+  t.strictSame(validateHistory(chain([5n, 9n, 10n, 14n])), [], "ids with gaps (failed checkpoints)");
+});
+
+t.test("KS-E110: two metadata files with one snapshot id in a root", async (t) => {
+  const l = chain([1n, 2n, 3n]);
+  const copy = { ...l[1]!, metadataPath: `${ROOT}/chk-2-copy/_metadata.ksnap` };
+  const f = validateHistory([...l, copy]);
+  expect(t, f, ["KS-E110 chk-2 snapshotId"]);
+  t.equal(f[0]!.location.file, copy.metadataPath);
+  t.strictSame(validateHistory([...chain([1n, 2n]), { ...located(chain([1n, 2n])[1]!.snapshot, "/jobs/j2") }]), [], "another root is another history");
+});
+
+t.test("KS-E111: the origin checkpoint does not list the file", async (t) => {
+  const l = chain([1n, 2n, 3n]);
+  const h = handle(l[2]!);
+  h.sharedFiles[1] = { ...h.sharedFiles[1]!, id: "b0/never-uploaded" };
+  const f = validateHistory(l);
+  expect(t, f, [`KS-E111 chk-3 ${H(0)}.sharedFiles[1]`]);
+  t.match(f[0]!.message, /names origin checkpoint 2, but .*chk-2\/_metadata\.ksnap does not list it among the files it uploaded/);
+});
+
+t.test("KS-E111: the origin checkpoint lists the file as another backend's upload", async (t) => {
+  const l = chain([1n, 2n, 3n]);
+  handle(l[2]!, 1).sharedFiles[1] = { ...handle(l[2]!, 0).sharedFiles[1]! };
+  const f = validateHistory(l);
+  expect(t, f, [`KS-E111 chk-3 ${H(1)}.sharedFiles[1]`]);
+  t.match(f[0]!.message, /uploaded in checkpoint 2 by backend "b0", not by this handle's backend "b1"/);
+});
+
+t.test("KS-E112 and KS-E114: a checkpoint missing inside the history", async (t) => {
+  const f = validateHistory(chain([1n, 2n, 3n, 4n], [1n, 2n, 4n]));
+  expect(t, f, [`KS-E112 chk-4 ${H(0)}.sharedFiles[2]`, `KS-E114 chk-4 ${H(0)}.baseCheckpointId`]);
+  t.match(f[0]!.message, /^2 shared files, this one first, name origin checkpoint 3, which is missing from this history \(ids 1 to 4\)$/);
+  t.match(f[1]!.message, /^2 handles, this one first, build on checkpoint 3, which is missing from this history: the lineage has a gap$/);
+});
+
+t.test("KS-W113 and KS-W115: checkpoints older than the history were subsumed", async (t) => {
+  const f = validateHistory(chain([1n, 2n, 3n, 4n], [3n, 4n]));
+  expect(t, f, [
+    `KS-W113 chk-3 ${H(0)}.sharedFiles[0]`, `KS-W113 chk-3 ${H(0)}.sharedFiles[1]`, `KS-W115 chk-3 ${H(0)}.baseCheckpointId`,
+    `KS-W113 chk-4 ${H(0)}.sharedFiles[0]`, `KS-W113 chk-4 ${H(0)}.sharedFiles[1]`,
+  ]);
+  t.match(f[0]!.message, /^2 shared files, this one first, name origin checkpoint 1, older than this history's oldest snapshot 3 \(not retained\)/);
+  t.ok(f.every((x) => x.severity === "warning"));
+});
+
+t.test("a single file or handle is named as such", async (t) => {
+  const f = validateHistory(checkpointChain(new TreeSpec(), { ids: [1n, 2n, 3n], parallelism: 1, reuse: 1 }).slice(1).map((s) => located(s)));
+  t.strictSame(f.map((x) => x.message), [
+    "this shared file names origin checkpoint 1, older than this history's oldest snapshot 2 (not retained); the upload cannot be cross-checked",
+    "this handle builds on checkpoint 1, older than this history's oldest snapshot 2 (not retained)",
+  ]);
+});
+
+t.test("KS-E071 and KS-W072 across checkpoints: one id, one content, one path", async (t) => {
+  const l = chain([1n, 2n, 3n]);
+  const reused = handle(l[2]!).sharedFiles[0]!;
+  const original = reused.size;
+  reused.size += 1n;
+  handle(l[1]!, 1).sharedFiles[0]!.path = "shared/moved.sst";
+  const f = validateHistory(l);
+  expect(t, f, [`KS-W072 chk-2 ${H(1)}.sharedFiles[0]`, `KS-E071 chk-3 ${H(0)}.sharedFiles[0]`]);
+  t.match(f[1]!.message, new RegExp(`file id "b0/000001" is ${original + 1n} bytes, xxh64 [0-9a-f]{16} here, but ${original} bytes, xxh64 [0-9a-f]{16} at .*sharedFiles\\[0\\] of .*chk-1/`));
+});
+
+t.test("a root with one snapshot has no history to check", async (t) => {
+  t.strictSame(validateHistory(chain([1n, 2n, 3n], [3n])), []);
+});
+
+t.test("every history rule is covered above", async (t) => {
+  const expected = Object.entries(RULES).filter(([, r]) => r.group === "history").map(([id]) => id);
+  t.strictSame([...covered].filter((r) => RULES[r as keyof typeof RULES].group === "history").sort(), expected.sort());
+});
+
+t.test("property: a valid chain, with ids in any gaps and any reuse depth, has no finding; a retained suffix has warnings only", async (t) => {
+  fc.assert(fc.property(
+    fc.uniqueArray(fc.bigInt({ min: 1n, max: 1000n }), { minLength: 2, maxLength: 6 }).map((ids) => ids.sort((a, b) => (a < b ? -1 : 1))),
+    fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 5 }),
+    (ids, parallelism, reuse, keep) => {
+      const all = checkpointChain(new TreeSpec(), { ids, parallelism, maxParallelism: 16, reuse }).map((s) => located(s));
+      if (validateHistory(all).length !== 0) return false;
+      const suffix = validateHistory(all.slice(-Math.min(keep, all.length)));
+      return suffix.every((f) => f.rule === "KS-W113" || f.rule === "KS-W115");
+    },
+  ), { numRuns: 100 });
+  t.pass("held for 100 chains");
+});

@@ -1,0 +1,249 @@
+/**
+ * Storage rules of `validateStorage` on real trees in a temp folder: missing,
+ * special, resized, changed and unreadable files, symbolic links out of the
+ * root, deduplication, bounded memory and progress.
+ */
+import t, { type Test } from "tap";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createXxh64 } from "../src/hash/xxh64.js";
+import type { IncrementalHandle, Snapshot } from "../src/model.js";
+import { loadSnapshot, type LocatedSnapshot } from "../src/storage/snapshot-root.js";
+import type { Finding } from "../src/validate/finding.js";
+import { RULES } from "../src/validate/rules.js";
+import { forEachLimited } from "../src/validate/run-limited.js";
+import { type StorageProgress, validateStorage } from "../src/validate/validate-storage.js";
+import { eachFile } from "../src/validate/walk.js";
+import { checkpointChain, savepoint, tempRoot, TreeSpec, writeMetadata } from "./fixtures/validate/snapshot-tree.js";
+
+/** Writes a valid chain 1, 2, 3 (two subtasks) under a new root; `edit` may change refs first. */
+function chainOnDisk(t: Test, edit: (s: Snapshot[]) => void = () => {}): { root: string; located: LocatedSnapshot[]; spec: TreeSpec } {
+  const root = tempRoot(t);
+  const spec = new TreeSpec();
+  edit(checkpointChain(spec, { ids: [1n, 2n, 3n] }));
+  const located = spec.write(root).map((m) => loadSnapshot(m));
+  return { root, located, spec };
+}
+
+const handle = (s: LocatedSnapshot, st = 0): IncrementalHandle => s.snapshot.operators[0]!.subtasks[st]!.handles[0] as IncrementalHandle;
+const summary = (fs: Finding[]): string[] => fs.map((f) => `${f.rule} ${f.location.path}`);
+const covered = new Set<string>();
+const only = (t: Test, findings: Finding[], rule: string, path: string): Finding => {
+  t.strictSame(summary(findings), [`${rule} ${path}`]);
+  covered.add(rule);
+  return findings[0]!;
+};
+
+t.test("a valid chain: no finding, each distinct file read once", async (t) => {
+  const { located, spec } = chainOnDisk(t);
+  const seen: StorageProgress[] = [];
+  const r = await validateStorage(located, { onProgress: (p) => seen.push(p) });
+  t.strictSame(r.findings, []);
+  t.equal(r.filesChecked, spec.files.size, "18 distinct files behind 24 refs");
+  const last = seen.at(-1)!;
+  t.equal(last.filesDone, last.filesTotal);
+  t.equal(last.filesTotal, 18);
+  const distinctBytes = [...spec.files.values()].reduce((n, b) => n + b.length, 0);
+  t.equal(last.bytesRead, distinctBytes, "shared files referenced by several checkpoints are hashed once");
+  t.ok(seen.every((p, i) => i === 0 || (p.filesDone >= seen[i - 1]!.filesDone && p.bytesRead >= seen[i - 1]!.bytesRead)), "progress never goes back");
+});
+
+t.test("one located snapshot alone is accepted too", async (t) => {
+  const { located } = chainOnDisk(t);
+  t.strictSame((await validateStorage(located[0]!)).findings, []);
+});
+
+t.test("KS-E100: a missing shared file is reported once, at its first ref, with the ref count", async (t) => {
+  const { root, located } = chainOnDisk(t);
+  rmSync(join(root, "shared", "b0-000001.sst"));
+  const f = only(t, (await validateStorage(located)).findings, "KS-E100", "shared/b0-000001.sst");
+  t.equal(f.location.file, located[0]!.metadataPath);
+  t.equal(f.location.field, "operators[0].subtasks[0].handles[0].incremental.sharedFiles[0]");
+  t.match(f.message, /"shared\/b0-000001\.sst" \(3 refs\) does not exist/);
+});
+
+t.test("KS-E100: a dangling symbolic link, a path through a file", async (t) => {
+  const { root, located } = chainOnDisk(t);
+  rmSync(join(root, "chk-1", "op-0", "MANIFEST"));
+  symlinkSync(join(root, "nowhere"), join(root, "chk-1", "op-0", "MANIFEST"));
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E100", "chk-1/op-0/MANIFEST").message, /dangling/);
+  const h = handle(located[0]!, 1);
+  h.metaFile.path = "chk-1/op-1/000001.log/MANIFEST";
+  const f = (await validateStorage(located[0]!)).findings.find((x) => x.location.path === h.metaFile.path);
+  t.match(f?.message, /a folder on its path is a file/);
+});
+
+t.test("KS-E101: a folder and a FIFO are not read (and do not hang)", async (t) => {
+  const { root, located } = chainOnDisk(t);
+  rmSync(join(root, "chk-1", "op-0", "000001.log"));
+  mkdirSync(join(root, "chk-1", "op-0", "000001.log"));
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E101", "chk-1/op-0/000001.log").message, /is a folder, not a regular file/);
+  rmSync(join(root, "chk-1", "op-0", "000001.log"), { recursive: true });
+  t.equal(spawnSync("mkfifo", [join(root, "chk-1", "op-0", "000001.log")]).status, 0, "mkfifo");
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E101", "chk-1/op-0/000001.log").message, /is a FIFO/);
+});
+
+t.test("KS-E102: a truncated file; the hash is not computed", async (t) => {
+  const { root, located } = chainOnDisk(t);
+  const sst = join(root, "shared", "b1-000003.sst");
+  truncateSync(sst, 5);
+  let bytes = 0;
+  const r = await validateStorage(located[2]!, { onProgress: (p) => (bytes = p.bytesRead) });
+  const f = only(t, r.findings, "KS-E102", "shared/b1-000003.sst");
+  t.match(f.message, /is 5 bytes; its ref says 140$/);
+  const others = readFileSync(join(root, "chk-3", "op-0", "MANIFEST")).length;
+  t.ok(bytes > others, "other files were hashed");
+});
+
+t.test("KS-E103: same size, one byte changed", async (t) => {
+  const { root, located } = chainOnDisk(t);
+  const path = join(root, "chk-2", "op-1", "000001.log");
+  const bytes = readFileSync(path);
+  bytes[0] = bytes[0]! ^ 1;
+  writeFileSync(path, bytes);
+  const f = only(t, (await validateStorage(located)).findings, "KS-E103", "chk-2/op-1/000001.log");
+  t.match(f.message, /has xxh64 [0-9a-f]{16}; its ref says [0-9a-f]{16} \(same size, 15 bytes, different content\)$/);
+});
+
+t.test("KS-E104: a loop of symbolic links", async (t) => {
+  const { root, located } = chainOnDisk(t);
+  const a = join(root, "chk-1", "op-0", "MANIFEST");
+  rmSync(a);
+  symlinkSync(join(root, "chk-1", "op-0", "loop"), a);
+  symlinkSync(a, join(root, "chk-1", "op-0", "loop"));
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E104", "chk-1/op-0/MANIFEST").message, /loop of symbolic links/);
+});
+
+t.test("KS-W105: no recorded xxh64: size checked, content not", async (t) => {
+  const { located } = chainOnDisk(t);
+  handle(located[0]!).metaFile.xxh64 = 0n;
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-W105", "chk-1/op-0/MANIFEST").message, /no recorded xxh64 \(0\)/);
+  handle(located[0]!).metaFile.size = 1n;
+  only(t, (await validateStorage(located[0]!)).findings, "KS-E102", "chk-1/op-0/MANIFEST");
+});
+
+t.test("two refs of one path that disagree are both checked against one read", async (t) => {
+  const { located } = chainOnDisk(t);
+  handle(located[2]!).sharedFiles[0]!.size = 1n;
+  const r = await validateStorage(located);
+  t.strictSame(summary(r.findings), ["KS-E102 shared/b0-000001.sst"]);
+  t.equal(r.findings[0]!.location.file, located[2]!.metadataPath, "located at the ref that is wrong");
+  t.equal(r.filesChecked, 18);
+});
+
+t.test("KS-E091: links out of the root are not followed; links inside are", async (t) => {
+  const { root, located, spec } = chainOnDisk(t);
+  const outside = tempRoot(t, "ksnap-outside-");
+  // The escaping target has the right content, so only the escape can be reported.
+  writeFileSync(join(outside, "MANIFEST"), readFileSync(join(root, "chk-1", "op-0", "MANIFEST")));
+  rmSync(join(root, "chk-1", "op-0", "MANIFEST"));
+  symlinkSync(join(outside, "MANIFEST"), join(root, "chk-1", "op-0", "MANIFEST"));
+  let bytes = 0;
+  const r = await validateStorage(located[0]!, { onProgress: (p) => (bytes = p.bytesRead) });
+  t.match(only(t, r.findings, "KS-E091", "chk-1/op-0/MANIFEST").message, /outside the snapshot root .*not read/);
+  const manifest = readFileSync(join(outside, "MANIFEST")).length;
+  const chk1Paths = new Set([...eachFile(located[0]!.snapshot)].map((f) => f.ref.path));
+  const expected = [...chk1Paths].reduce((n, p) => n + spec.files.get(p)!.length, 0) - manifest;
+  t.equal(bytes, expected, "the escaping file was not read");
+
+  // A whole folder linked out of the root.
+  const shared = join(outside, "shared");
+  mkdirSync(shared);
+  for (const name of ["b0-000001.sst", "b1-000001.sst"]) writeFileSync(join(shared, name), readFileSync(join(root, "shared", name)));
+  rmSync(join(root, "shared"), { recursive: true });
+  symlinkSync(shared, join(root, "shared"));
+  t.strictSame(summary((await validateStorage(located[0]!)).findings).sort(),
+    ["KS-E091 chk-1/op-0/MANIFEST", "KS-E091 shared/b0-000001.sst", "KS-E091 shared/b1-000001.sst"]);
+
+  // A link that stays inside the root is fine.
+  rmSync(join(root, "chk-1", "op-0", "MANIFEST"));
+  writeFileSync(join(root, "chk-1", "real-manifest"), readFileSync(join(outside, "MANIFEST")));
+  symlinkSync("../real-manifest", join(root, "chk-1", "op-0", "MANIFEST"));
+  rmSync(join(root, "shared"));
+  mkdirSync(join(root, "shared"));
+  for (const name of ["b0-000001.sst", "b1-000001.sst"]) writeFileSync(join(root, "shared", name), readFileSync(join(shared, name)));
+  t.strictSame((await validateStorage(located[0]!)).findings, []);
+});
+
+t.test("unsafe paths are never resolved", async (t) => {
+  const { root, located } = chainOnDisk(t);
+  writeFileSync(join(root, "..", "escape.bin"), "x");
+  t.teardown(() => rmSync(join(root, "..", "escape.bin"), { force: true }));
+  handle(located[0]!).metaFile.path = "../escape.bin";
+  const r = await validateStorage(located[0]!);
+  t.strictSame(r.findings, [], "KS-E090 is validateSnapshot's; storage skips the path");
+  t.equal(r.filesChecked, 5);
+});
+
+t.test("savepoint data files are checked too", async (t) => {
+  const root = tempRoot(t);
+  const spec = new TreeSpec();
+  savepoint(spec, { parallelism: 3 });
+  const [meta] = spec.write(root);
+  rmSync(join(root, "op-a-1.bin"));
+  only(t, (await validateStorage(loadSnapshot(meta!))).findings, "KS-E100", "op-a-1.bin");
+});
+
+t.test("small chunks and one worker give the same result as the defaults", async (t) => {
+  const { root, located } = chainOnDisk(t);
+  writeFileSync(join(root, "chk-3", "op-1", "MANIFEST"), "manifest b1 X");
+  const a = await validateStorage(located);
+  const b = await validateStorage(located, { concurrency: 1, chunkBytes: 3 });
+  t.equal(a.findings.length, 1);
+  t.strictSame(b, a);
+});
+
+t.test("at most `limit` items are in flight", async (t) => {
+  let inFlight = 0;
+  let peak = 0;
+  const done: number[] = [];
+  await forEachLimited(Array.from({ length: 20 }, (_, i) => i), 4, async (item, index, slot) => {
+    t.ok(slot >= 0 && slot < 4);
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setTimeout(r, (item * 7) % 5));
+    inFlight--;
+    done.push(index);
+  });
+  t.equal(peak, 4);
+  t.strictSame(done.sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+});
+
+t.test("memory does not grow with the file size (1 GiB sparse file)", async (t) => {
+  const root = tempRoot(t);
+  const spec = new TreeSpec();
+  const s = savepoint(spec, { parallelism: 1, maxParallelism: 1 });
+  spec.write(root);
+  const size = 1024 * 1024 * 1024;
+  const data = join(root, "op-a-0.bin");
+  writeFileSync(data, "");
+  truncateSync(data, size);
+  const zeros = new Uint8Array(1 << 20);
+  const h = createXxh64();
+  for (let i = 0; i < size / zeros.length; i++) h.update(zeros);
+  const ref = s.operators[0]!.subtasks[0]!.handles[0]!;
+  if (ref.type !== "savepoint") throw new Error("the fixture holds a savepoint handle");
+  ref.dataFile.size = BigInt(size);
+  ref.dataFile.xxh64 = h.digest();
+  ref.offsets = [0n];
+  const located = loadSnapshot(writeMetadata(root, s));
+  // RSS is sampled while the file is read: reading it whole would add 1 GiB.
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  let samples = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+    samples++;
+  }, 5);
+  const r = await validateStorage(located).finally(() => clearInterval(sampler));
+  t.strictSame(r.findings, [], "size and hash of 1 GiB match");
+  t.ok(samples >= 10, `RSS sampled during the read (${samples} samples)`);
+  const grownMiB = (peak - before) / (1 << 20);
+  t.ok(grownMiB < 64, `RSS grew by ${grownMiB.toFixed(1)} MiB while 1 GiB was hashed`);
+});
+
+t.test("every storage rule and KS-E091 is covered above", async (t) => {
+  const expected = Object.entries(RULES).filter(([id, r]) => r.group === "storage" || id === "KS-E091").map(([id]) => id);
+  t.strictSame([...covered].sort(), expected.sort());
+});
