@@ -1,5 +1,5 @@
 /** The `ksnap` command as a user runs it: the built bin, exit codes, stdout and stderr. */
-import t from "tap";
+import t, { type Test } from "tap";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +15,7 @@ function ksnap(...args: string[]): { status: number | null; stdout: string; stde
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function oneCleanLine(t: Tap.Test, stderr: string, pattern: RegExp): void {
+function oneCleanLine(t: Test, stderr: string, pattern: RegExp): void {
   t.equal(stderr.trimEnd().split("\n").length, 1, `one line: ${stderr.trimEnd()}`);
   t.match(stderr, pattern);
   t.notMatch(stderr, /\n\s+at |Error:|node:internal/, "no stack trace");
