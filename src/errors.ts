@@ -20,6 +20,9 @@ export const ERROR_CODES = [
   "IO_ERROR",
   "UNSAFE_PATH",
   "LAYOUT_MISMATCH",
+  "FILE_CONFLICT",
+  "DANGLING_REFERENCE",
+  "INVALID_OPERATION",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -33,3 +33,5 @@ export {
   type RuleGroup, type ValidateOptions, type SnapshotInput, type SnapshotValidationOptions, type StorageOptions,
   type StorageProgress, type StorageResult, type LocatedInput,
 } from "./validate/index.js";
+export { SharedStateRegistry, type Retention, type RestoreMode } from "./registry/shared-state-registry.js";
+export { runGc, type GcReport, type GcRequest } from "./registry/gc-run.js";

@@ -119,3 +119,14 @@ t.test("validate through the bin: exit 0 when clean, 1 on errors, JSON output", 
   t.match(corrupt.stdout + corrupt.stderr, /KS-E001/, "a file that cannot be decoded is a finding");
   t.notMatch(corrupt.stderr, /\n\s+at /, "no stack trace");
 });
+
+t.test("gc through the bin: a dry run on a folder without checkpoints deletes nothing", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "ksnap-gc-bin-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, "keep.txt"), "x");
+  const r = ksnap("gc", root, "--retain", "1");
+  t.not(r.status, 3, "no internal error");
+  t.notMatch(r.stderr, /\n\s+at /, "no stack trace");
+  t.ok(readdirSync(root).includes("keep.txt"), "nothing deleted");
+  t.equal(ksnap("gc", root).status, 2, "--retain is required");
+});

@@ -7,9 +7,9 @@ import { KsnapError } from "../src/errors.js";
 /** conformance/vectors, absolute. */
 export const VECTORS = packageFile("conformance/vectors");
 
-/** Every version folder under conformance/vectors (v1.0, ...). */
+/** Every metadata-format version folder under conformance/vectors (v1.0, ...); other folders hold other formats. */
 export function versionDirs(): string[] {
-  return readdirSync(VECTORS).filter((d) => statSync(join(VECTORS, d)).isDirectory()).sort();
+  return readdirSync(VECTORS).filter((d) => /^v\d+\.\d+$/.test(d) && statSync(join(VECTORS, d)).isDirectory()).sort();
 }
 
 /** Names (without extension) of the `.ksnap` files in `dir`, sorted; [] when `dir` does not exist. */

@@ -10,6 +10,7 @@ import { Command, CommanderError } from "commander";
 import { KsnapError } from "../errors.js";
 import { registerDiff } from "./diff-command.js";
 import { registerEncode } from "./encode-command.js";
+import { registerGc } from "./gc-command.js";
 import { EXIT, takeRequestedStatus } from "./exit-status.js";
 import { registerInspect } from "./inspect-command.js";
 import { registerPlanRestore } from "./plan-restore-command.js";
@@ -27,6 +28,7 @@ function program(): Command {
   registerEncode(cmd);
   registerPlanRestore(cmd);
   registerDiff(cmd);
+  registerGc(cmd);
   return cmd;
 }
 
