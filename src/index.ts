@@ -35,3 +35,11 @@ export {
 } from "./validate/index.js";
 export { SharedStateRegistry, type Retention, type RestoreMode } from "./registry/shared-state-registry.js";
 export { runGc, type GcReport, type GcRequest } from "./registry/gc-run.js";
+export {
+  SavepointDataWriter, readKeyGroups, readDataFileInfo, dumpSavepointData, entryToJsonLine, dataFileInfoToJson,
+  savepointHandleToJson, savepointHandleFromJson, listFrames, SavepointDataError, AtomicFileSink, MemorySink,
+  CANONICAL_BLOCK_BYTES, DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, DEFAULT_SORT_BUFFER_BYTES,
+  type DataSink, type DataFileInfo, type DataReadLimits, type DumpOptions, type FrameInfo, type HandleLocation,
+  type SavepointDataResult, type SavepointDataWriterOptions, type SavepointEntry, type StateDescriptor,
+  type StateEntry, type StateKind,
+} from "./savepoint/index.js";

@@ -1,0 +1,286 @@
+/**
+ * Reads savepoint data files ([spec](../../spec/savepoint-data.md#reading-a-file)):
+ * the header and trailer, then only the key groups asked for, each from its
+ * offset, block by block. Every block is verified before its bytes are
+ * interpreted, and memory is one block plus the entry being assembled.
+ */
+import { open, type FileHandle } from "node:fs/promises";
+import { KsnapError } from "../errors.js";
+import type { KeyGroupRange, SavepointHandle } from "../model.js";
+import { SavepointDataError } from "./data-errors.js";
+import {
+  DEFAULT_DATA_READ_LIMITS, FOOTER_BYTES, FRAME_HEADER_BYTES, HEADER_FIXED_BYTES, rangeEnd, type DataFileInfo,
+  type DataReadLimits, type SavepointEntry, type StateDescriptor,
+} from "./data-format.js";
+import { EntryParser } from "./entry-parser.js";
+import { decodeFrameHeader, decodePayload, type FrameHeader } from "./frame.js";
+import { decodeFixedHeader, decodeMeta, headerLength, requireBytes, verifyHeaderChecksum } from "./header-codec.js";
+import { decodeFooter, decodeIndex, offsetProblem, trailerLength, type Footer } from "./trailer.js";
+
+/** Where a file's parts are, once its header and footer are read. */
+interface Layout {
+  major: number;
+  minor: number;
+  keyGroups: KeyGroupRange;
+  states: StateDescriptor[];
+  /** End of the header: where the first key group begins. */
+  areaStart: number;
+  /** Start of the index: where the key-group area ends. */
+  indexOffset: number;
+  footer: Footer;
+}
+
+/** The part of a handle a reader needs: the range, the offsets and (when recorded, not 0) the file size. */
+export type HandleLocation = Pick<SavepointHandle, "keyGroups" | "offsets"> & { dataFile?: { size: bigint } };
+
+/**
+ * Reads the header and the trailer of the data file at `path`, verifying the
+ * index ([spec](../../spec/savepoint-data.md#trailer)): what the file holds
+ * without its metadata.
+ */
+export async function readDataFileInfo(path: string): Promise<DataFileInfo> {
+  const file = await DataFile.open(path);
+  try {
+    const layout = await file.layout();
+    return {
+      formatVersion: { major: layout.major, minor: layout.minor },
+      keyGroups: layout.keyGroups,
+      states: layout.states,
+      offsets: await file.index(layout),
+      entryCount: layout.footer.entryCount,
+      size: BigInt(file.size),
+    };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * The entries of key groups `range` (default: all of the handle's) of the data
+ * file at `path`, in key-group and canonical order. It seeks to each key
+ * group's offset and reads nothing else but the header and footer
+ * ([spec](../../spec/savepoint-data.md#reading-a-file)). Entries of a key group
+ * are yielded as its blocks are verified; a consumer that must not act on a
+ * partial key group waits for the next key group (or the end).
+ */
+export async function* readKeyGroups(path: string, handle: HandleLocation, range?: KeyGroupRange,
+  limits: Partial<DataReadLimits> = {}): AsyncGenerator<SavepointEntry> {
+  const file = await DataFile.open(path);
+  try {
+    checkRecordedSize(handle, file.size, path);
+    const layout = await file.layout();
+    checkHandle(handle, layout, path);
+    const wanted = range ?? handle.keyGroups;
+    checkWanted(wanted, layout.keyGroups, path);
+    const maxEntryBytes = limits.maxEntryBytes ?? DEFAULT_DATA_READ_LIMITS.maxEntryBytes;
+    let entries = 0n;
+    for (let k = wanted.start; k < rangeEnd(wanted); k++) {
+      for await (const batch of file.keyGroup(layout, handle.offsets, k, maxEntryBytes)) {
+        entries += BigInt(batch.length);
+        yield* batch;
+      }
+    }
+    if (wanted.start === layout.keyGroups.start && wanted.count === layout.keyGroups.count) {
+      checkEntryCount(entries, layout, path);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** Step 1: a recorded size (not 0) must be the file's. */
+function checkRecordedSize(handle: HandleLocation, size: number, file: string): void {
+  const recorded = handle.dataFile?.size ?? 0n;
+  if (recorded === 0n || recorded === BigInt(size)) return;
+  if (BigInt(size) < recorded) {
+    throw new SavepointDataError("TRUNCATED", `the file is ${size} bytes, but its handle records ${recorded}`, { file, offset: size });
+  }
+  throw new SavepointDataError("TRAILING_BYTES", `the file is ${size} bytes, longer than the ${recorded} its handle records`,
+    { file, offset: Number(recorded) });
+}
+
+/** Step 9: the handle describes this file: its range and where each key group begins. */
+function checkHandle(handle: HandleLocation, layout: Layout, file: string): void {
+  const { start, count } = handle.keyGroups;
+  if (start !== layout.keyGroups.start || count !== layout.keyGroups.count) {
+    throw new SavepointDataError("INVALID_FIELD", `the handle's key groups (start ${start}, count ${count}) are not the ` +
+      `file's (start ${layout.keyGroups.start}, count ${layout.keyGroups.count})`, { file, field: "keyGroups" });
+  }
+  if (handle.offsets.length !== count) {
+    throw new SavepointDataError("INVALID_FIELD", `the handle has ${handle.offsets.length} offsets for ${count} key groups`,
+      { file, field: "offsets" });
+  }
+  handle.offsets.forEach((offset, i) => {
+    const problem = offsetProblem(offset, handle.offsets[i - 1], i, layout.areaStart, layout.indexOffset);
+    if (problem !== undefined) {
+      throw new SavepointDataError("INVALID_FIELD", `the handle's offsets[${i}] (key group ${start + i}) ${problem}`,
+        { file, field: `offsets[${i}]` });
+    }
+  });
+}
+
+function checkWanted(wanted: KeyGroupRange, held: KeyGroupRange, file: string): void {
+  const inside = Number.isInteger(wanted.start) && Number.isInteger(wanted.count) && wanted.count >= 0
+    && wanted.start >= held.start && rangeEnd(wanted) <= rangeEnd(held);
+  if (inside || wanted.count === 0) return;
+  throw new SavepointDataError("INVALID_FIELD", `key groups start ${wanted.start}, count ${wanted.count} are not all in the ` +
+    `file's key groups (start ${held.start}, count ${held.count})`, { file, field: "range" });
+}
+
+function checkEntryCount(read: bigint, layout: Layout, file: string): void {
+  if (read === layout.footer.entryCount) return;
+  throw new SavepointDataError("MALFORMED_BODY", `the file holds ${read} entries, but its footer records ` +
+    `${layout.footer.entryCount}`, { file, offset: layout.indexOffset + layout.keyGroups.count * 8 + 8 });
+}
+
+/** An open data file and positioned, exact reads. */
+class DataFile {
+  private constructor(private readonly fh: FileHandle, readonly path: string, readonly size: number) {}
+
+  static async open(path: string): Promise<DataFile> {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(path, "r");
+      const st = await fh.stat();
+      if (!st.isFile()) throw new KsnapError("IO_ERROR", `${path} is not a regular file`, { file: path });
+      return new DataFile(fh, path, st.size);
+    } catch (e) {
+      await fh?.close();
+      throw ioError(e, path);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+
+  /** `length` bytes at `position`, which the caller has checked lie within the file. */
+  async read(position: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      let n: number;
+      try {
+        ({ bytesRead: n } = await this.fh.read(out, done, length - done, position + done));
+      } catch (e) {
+        throw ioError(e, this.path);
+      }
+      if (n === 0) {
+        throw new SavepointDataError("TRUNCATED", `the file ended at byte ${position + done} while being read ` +
+          "(it changed after it was opened)", { file: this.path, offset: position + done });
+      }
+      done += n;
+    }
+    return out;
+  }
+
+  /** Steps 2–8: header, descriptors and footer. */
+  async layout(): Promise<Layout> {
+    const fixed = decodeFixedHeader(await this.read(0, Math.min(this.size, HEADER_FIXED_BYTES)), this.size, this.path);
+    const areaStart = headerLength(fixed.metaLength);
+    const header = await this.read(0, areaStart);
+    verifyHeaderChecksum(header, this.path);
+    const states = decodeMeta(header.subarray(HEADER_FIXED_BYTES, HEADER_FIXED_BYTES + fixed.metaLength), this.path);
+    const trailer = trailerLength(fixed.keyGroups.count);
+    requireBytes(this.size, areaStart + trailer, `the trailer of ${fixed.keyGroups.count} key groups`, this.path);
+    const footerOffset = this.size - FOOTER_BYTES;
+    const footer = decodeFooter(await this.read(footerOffset, FOOTER_BYTES), fixed.keyGroups, footerOffset, this.path);
+    return {
+      major: fixed.major, minor: fixed.minor, keyGroups: fixed.keyGroups, states, areaStart,
+      indexOffset: this.size - trailer, footer,
+    };
+  }
+
+  /** The verified index (what a reader without the metadata uses as offsets). */
+  async index(layout: Layout): Promise<bigint[]> {
+    const trailer = await this.read(layout.indexOffset, this.size - layout.indexOffset);
+    return decodeIndex(trailer, layout.footer, layout.areaStart, layout.indexOffset, this.path);
+  }
+
+  /**
+   * Step 10: key group `k`'s entries, frame by frame from its offset to its end
+   * marker, one batch per block (one await per block, not per entry).
+   */
+  async *keyGroup(layout: Layout, offsets: readonly bigint[], k: number, maxEntryBytes: number): AsyncGenerator<SavepointEntry[]> {
+    const i = k - layout.keyGroups.start;
+    const end = i + 1 < offsets.length ? Number(offsets[i + 1]!) : layout.indexOffset;
+    const parser = new EntryParser(k, layout.states, maxEntryBytes);
+    const frames = new FrameWalker(this, k, Number(offsets[i]!), layout.indexOffset);
+    for (let block = 0; ; block++) {
+      const frame = await frames.next(block);
+      const content = decodePayload(frame.header, frame.payload, k, block, frame.where);
+      if (frame.header.uncompressedLength === 0) {
+        parser.end(frame.where);
+        frames.requireEndAt(end, block);
+        return;
+      }
+      const entries = parser.push(content, frame.where);
+      if (entries.length > 0) yield entries;
+    }
+  }
+}
+
+/** A frame as read: its header, its payload and where it is. */
+interface Frame {
+  header: FrameHeader;
+  payload: Uint8Array;
+  where: { file: string; keyGroup: number; block: number; offset: number };
+}
+
+/**
+ * Reads one key group's frames in sequence. Each read of a payload also
+ * fetches the next frame's header, which always follows a data block, so a
+ * block costs one read instead of two.
+ */
+class FrameWalker {
+  private position: number;
+  private nextHeader: Uint8Array | undefined;
+
+  constructor(private readonly file: DataFile, private readonly keyGroup: number, start: number,
+    private readonly areaEnd: number) {
+    this.position = start;
+  }
+
+  async next(block: number): Promise<Frame> {
+    const where = { file: this.file.path, keyGroup: this.keyGroup, block, offset: this.position };
+    if (this.position + FRAME_HEADER_BYTES > this.areaEnd) {
+      throw new SavepointDataError("MALFORMED_BODY", `the frame header runs past the end of the key-group area at byte ${this.areaEnd}`, where);
+    }
+    const headerBytes = this.nextHeader ?? await this.file.read(this.position, FRAME_HEADER_BYTES);
+    const header = decodeFrameHeader(headerBytes, where);
+    const payloadStart = this.position + FRAME_HEADER_BYTES;
+    const payloadEnd = payloadStart + header.storedLength;
+    if (payloadEnd > this.areaEnd) {
+      throw new SavepointDataError("MALFORMED_BODY", `the payload of ${header.storedLength} bytes runs past the end of the ` +
+        `key-group area at byte ${this.areaEnd}`, where);
+    }
+    const payload = await this.readPayload(header, payloadStart, payloadEnd);
+    this.position = payloadEnd;
+    return { header, payload, where };
+  }
+
+  /** After the end marker: the key group must end where the next one begins. */
+  requireEndAt(end: number, block: number): void {
+    if (this.position === end) return;
+    throw new SavepointDataError("MALFORMED_BODY", `the key group ends at byte ${this.position}, but the next part of the ` +
+      `file begins at byte ${end}`, { file: this.file.path, keyGroup: this.keyGroup, block, offset: this.position });
+  }
+
+  private async readPayload(header: FrameHeader, start: number, end: number): Promise<Uint8Array> {
+    this.nextHeader = undefined;
+    if (header.uncompressedLength === 0) return new Uint8Array(0);
+    const withNext = end + FRAME_HEADER_BYTES <= this.areaEnd;
+    const bytes = await this.file.read(start, end - start + (withNext ? FRAME_HEADER_BYTES : 0));
+    if (!withNext) return bytes;
+    this.nextHeader = bytes.subarray(end - start);
+    return bytes.subarray(0, end - start);
+  }
+}
+
+function ioError(e: unknown, file: string): KsnapError {
+  if (e instanceof KsnapError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === "ENOENT" ? "no such file or folder" : code === "EACCES" ? "permission denied"
+    : code === "EISDIR" ? "is a folder" : e instanceof Error ? e.message : String(e);
+  return new KsnapError("IO_ERROR", `cannot read ${file}: ${why}`, { file });
+}

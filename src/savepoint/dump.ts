@@ -1,0 +1,92 @@
+/**
+ * The logical dump ([spec](../../spec/savepoint-data.md#logical-dump)): one JSON
+ * object per entry, binary fields in lowercase hex, members in a fixed order, so
+ * two files with the same logical content dump to the same text.
+ */
+import { hashToHex } from "../hash/xxh64.js";
+import type { KeyGroupRange, SavepointHandle } from "../model.js";
+import type { DataFileInfo, DataReadLimits, SavepointEntry } from "./data-format.js";
+import { readDataFileInfo, readKeyGroups, type HandleLocation } from "./data-reader.js";
+
+/** Options of {@link dumpSavepointData}. */
+export interface DumpOptions {
+  /** Read through this handle (checked against the file); without one, the file's own index is used. */
+  handle?: HandleLocation;
+  /** Only these key groups (default: all). */
+  keyGroups?: KeyGroupRange;
+  limits?: Partial<DataReadLimits>;
+}
+
+/** One entry as its dump line, without the trailing newline. */
+export function entryToJsonLine(entry: SavepointEntry): string {
+  // Built member by member: the order is part of the format, and JSON.stringify
+  // of each string gives the escaping the spec prescribes.
+  const members = [
+    `"keyGroup":${entry.keyGroup}`,
+    `"state":${JSON.stringify(entry.state)}`,
+    `"kind":"${entry.kind}"`,
+    `"key":"${hex(entry.key)}"`,
+    `"namespace":"${hex(entry.namespace)}"`,
+  ];
+  if (entry.kind === "map") members.push(`"userKey":"${hex(entry.userKey ?? new Uint8Array(0))}"`);
+  members.push(`"value":"${hex(entry.value)}"`);
+  return `{${members.join(",")}}`;
+}
+
+/**
+ * The dump of the data file at `path`: each entry's line followed by `"\n"`.
+ * Without a handle the file's verified index gives the offsets, so a data file
+ * separated from its metadata can still be dumped.
+ */
+export async function* dumpSavepointData(path: string, options: DumpOptions = {}): AsyncGenerator<string> {
+  const handle = options.handle ?? await handleFromIndex(path);
+  for await (const entry of readKeyGroups(path, handle, options.keyGroups, options.limits)) {
+    yield entryToJsonLine(entry) + "\n";
+  }
+}
+
+async function handleFromIndex(path: string): Promise<HandleLocation> {
+  const info = await readDataFileInfo(path);
+  return { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } };
+}
+
+/** A data file's header and trailer as JSON: 64-bit values as decimal strings, as in the snapshot's JSON form. */
+export function dataFileInfoToJson(info: DataFileInfo): object {
+  return {
+    formatVersion: `${info.formatVersion.major}.${info.formatVersion.minor}`,
+    keyGroups: { start: info.keyGroups.start, count: info.keyGroups.count },
+    states: info.states.map((s) => ({
+      name: s.name, kind: s.kind, keySerializer: s.keySerializer, namespaceSerializer: s.namespaceSerializer,
+      valueSerializer: s.valueSerializer, userKeySerializer: s.userKeySerializer ?? "",
+    })),
+    offsets: info.offsets.map(String),
+    entryCount: String(info.entryCount),
+    size: String(info.size),
+  };
+}
+
+/** A savepoint handle in the snapshot's JSON form ([spec](../../spec/format-v1.md#json-form)). */
+export function savepointHandleToJson(h: SavepointHandle): object {
+  return {
+    type: "savepoint",
+    keyGroups: { start: h.keyGroups.start, count: h.keyGroups.count },
+    dataFile: { id: h.dataFile.id, path: h.dataFile.path, size: String(h.dataFile.size), xxh64: hashToHex(h.dataFile.xxh64) },
+    offsets: h.offsets.map(String),
+  };
+}
+
+/** The inverse of {@link savepointHandleToJson}, for trusted input (vectors, tests). */
+export function savepointHandleFromJson(doc: {
+  keyGroups: KeyGroupRange; dataFile: { id: string; path: string; size: string; xxh64: string }; offsets: string[];
+}): SavepointHandle {
+  return {
+    type: "savepoint",
+    keyGroups: { start: doc.keyGroups.start, count: doc.keyGroups.count },
+    dataFile: { id: doc.dataFile.id, path: doc.dataFile.path, size: BigInt(doc.dataFile.size), xxh64: BigInt(`0x${doc.dataFile.xxh64}`) },
+    offsets: doc.offsets.map((o) => BigInt(o)),
+  };
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
+}

@@ -1,0 +1,18 @@
+/**
+ * Savepoint data files ([spec](../../spec/savepoint-data.md)): the streaming
+ * writer, the key-group reader and the logical dump.
+ */
+export {
+  CANONICAL_BLOCK_BYTES, DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, type DataFileInfo, type DataReadLimits,
+  type SavepointEntry, type StateDescriptor, type StateEntry, type StateKind,
+} from "./data-format.js";
+export { SavepointDataError } from "./data-errors.js";
+export { AtomicFileSink, MemorySink, type DataSink } from "./data-sink.js";
+export {
+  DEFAULT_SORT_BUFFER_BYTES, SavepointDataWriter, type SavepointDataResult, type SavepointDataWriterOptions,
+} from "./data-writer.js";
+export { listFrames, type FrameInfo } from "./frame-list.js";
+export { readDataFileInfo, readKeyGroups, type HandleLocation } from "./data-reader.js";
+export {
+  dataFileInfoToJson, dumpSavepointData, entryToJsonLine, savepointHandleFromJson, savepointHandleToJson, type DumpOptions,
+} from "./dump.js";
