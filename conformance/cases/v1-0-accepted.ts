@@ -39,4 +39,9 @@ export const ACCEPTED_CASES: AcceptedCase[] = [
       ["raw", Uint8Array.of(0x08, 0x85, 0x80, 0x80, 0x00)],
     ])),
   },
+  {
+    name: "wide-bool",
+    checks: "properties.incremental as the varint 2^32: any non-zero varint is true, even when its low 32 bits are 0",
+    bytes: frameBody(raw([[1, "varint", 9], [2, "varint", 1], [3, "msg", [[1, "varint", 1n << 32n], [3, "varint", 3], [4, "varint", 1]]], [4, "varint", 128]])),
+  },
 ];

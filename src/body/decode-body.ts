@@ -12,7 +12,7 @@ import type {
 import { byNumber, KIND_NUMBERS, OWNERSHIP_NUMBERS, SHARING_NUMBERS } from "./enums.js";
 import {
   createReader, expectWireType, malformed, readBool, readFixed64, readLengthEnd, readString, readTag,
-  readUint32, readUint64, skipField, WT_I64, WT_LEN, WT_VARINT, type Reader,
+  readUint32, readUint64, readUint64Repeated, skipField, WT_I64, WT_LEN, WT_VARINT, type Reader,
 } from "./wire.js";
 
 const KINDS = byNumber(KIND_NUMBERS);
@@ -303,7 +303,7 @@ function readFileFields(r: Reader, end: number, shared: boolean): FileRef | Shar
     else if (n === 2) { expectWireType(r, tag, WT_LEN, message); path = readString(r, end, maxStringBytes, "file path"); }
     else if (n === 3) { expectWireType(r, tag, WT_VARINT, message); size = readUint64(r); }
     else if (n === 4) { expectWireType(r, tag, WT_I64, message); xxh64 = readFixed64(r); }
-    else if (n === 5 && shared) { expectWireType(r, tag, WT_VARINT, message); origin = readUint64(r); }
+    else if (n === 5 && shared) { expectWireType(r, tag, WT_VARINT, message); origin = readUint64Repeated(r); }
     else skipField(r, tag & 7);
   }
   closeMessage(r, end, message);

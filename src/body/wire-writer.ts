@@ -8,9 +8,20 @@
 
 const INITIAL_CAPACITY = 64 * 1024;
 
+/** Node's Buffer methods behind Buffer#write, without its argument checks. */
+type FastBuffer = Buffer & { utf8Write(s: string, offset: number, length: number): number };
+
 /** Number of bytes the varint encoding of `n` (a uint32) takes. */
 export function varint32Size(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** Number of bytes the varint encoding of `v` (0 <= v < 2^64) takes. */
+export function varint64Size(v: bigint): number {
+  if (v <= 0xffffffffn) return varint32Size(Number(v));
+  let n = 5;
+  for (let limit = 1n << 35n; n < 10 && v >= limit; limit <<= 7n) n++;
+  return n;
 }
 
 /** Wire writer: append-only, with nested-message length fix-ups. */
@@ -33,8 +44,8 @@ export class WireWriter {
   /** Makes room for `n` more bytes. */
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
+    // 1.5×: a large writer grows when the size estimate fell a little short.
+    const size = Math.max(this.pos + n, Math.ceil(this.buf.length * 1.5));
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
@@ -88,14 +99,58 @@ export class WireWriter {
    * (writing nothing) when `s` has a lone surrogate and so no UTF-8 form.
    */
   string(s: string): number {
-    const reserve = varint32Size(s.length * 3);
-    this.ensure(reserve + s.length * 3);
+    // Reserve the prefix for the ASCII case (n === s.length), the common one;
+    // closeLength shifts the bytes when UTF-8 turns out to need a longer prefix.
+    const max = s.length * 3;
+    const reserve = varint32Size(s.length);
+    this.ensure(varint32Size(max) + max);
     const start = this.pos + reserve;
-    const n = this.buf.write(s, start, "utf8");
+    // utf8Write is what Buffer#write calls after checking its arguments.
+    const n = (this.buf as FastBuffer).utf8Write(s, start, this.buf.length - start);
     // n === s.length only for pure ASCII; otherwise a lone surrogate may have become U+FFFD.
     if (n !== s.length && !s.isWellFormed()) return -1;
     this.closeLength(this.pos, reserve, n);
     return n;
+  }
+
+  /** Writes a one-byte tag (field number below 16) and a uint32 varint: the hot path of small messages. */
+  fieldVarint32(tagByte: number, n: number): void {
+    this.ensure(6);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = tagByte;
+    while (n > 0x7f) {
+      buf[pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[pos++] = n;
+    this.pos = pos;
+  }
+
+  /** Writes a one-byte tag and a uint64 varint (the caller checks 0 <= v < 2^64). */
+  fieldVarint64(tagByte: number, v: bigint): void {
+    if (v <= 0xffffffffn) {
+      this.fieldVarint32(tagByte, Number(v));
+      return;
+    }
+    this.ensure(1);
+    this.buf[this.pos++] = tagByte;
+    this.varint64(v);
+  }
+
+  /** Writes a one-byte tag and 8 little-endian bytes. */
+  fieldFixed64(tagByte: number, v: bigint): void {
+    this.ensure(9);
+    this.buf[this.pos] = tagByte;
+    this.view.setBigUint64(this.pos + 1, v, true);
+    this.pos += 9;
+  }
+
+  /** Writes a one-byte tag and a length-prefixed string; returns what {@link string} returns. */
+  fieldString(tagByte: number, s: string): number {
+    this.ensure(1);
+    this.buf[this.pos++] = tagByte;
+    return this.string(s);
   }
 
   /** Reserves `n` bytes (for a header written later with {@link patch}) and returns their position. */
@@ -111,18 +166,33 @@ export class WireWriter {
     return this.buf.subarray(start, end);
   }
 
-  /** Starts a nested message: reserves one length byte and returns the start position. */
-  begin(): number {
-    this.ensure(1);
-    return this.pos++;
+  /**
+   * Starts a nested message: reserves `reserve` length bytes (one unless the
+   * caller expects a large message) and returns the start position.
+   */
+  begin(reserve = 1): number {
+    this.ensure(reserve);
+    const at = this.pos;
+    this.pos += reserve;
+    return at;
   }
 
-  /** Ends the message started at `mark`: writes its length, shifting it when it needs more than one byte. */
-  end(mark: number): void {
-    this.closeLength(mark, 1, this.pos - mark - 1);
+  /** Ends the message started at `mark`: writes its length, shifting the message when the reserve was wrong. */
+  end(mark: number, reserve = 1): void {
+    this.closeLength(mark, reserve, this.pos - mark - reserve);
+  }
+
+  /** Drops everything written from `at` on (to write it again differently). */
+  rewind(at: number): void {
+    this.pos = at;
   }
 
   private closeLength(at: number, reserved: number, length: number): void {
+    if (length < 0x80 && reserved === 1) {
+      this.buf[at] = length;
+      this.pos = at + 1 + length;
+      return;
+    }
     const needed = varint32Size(length);
     const bodyStart = at + reserved;
     if (needed !== reserved) {

@@ -8,7 +8,10 @@ import protobuf from "protobufjs/minimal.js";
 import { isUtf8 } from "node:buffer";
 import { KsnapError } from "../errors.js";
 
-export type Reader = protobuf.Reader & { buf: Buffer; pos: number; len: number; view: DataView };
+export type Reader = protobuf.Reader & { buf: FastBuffer; pos: number; len: number; view: DataView };
+
+/** Node's Buffer method behind Buffer#toString("utf8", start, end), without its argument checks. */
+type FastBuffer = Buffer & { utf8Slice(start: number, end: number): string };
 
 /** Wire types ([protobuf encoding](https://protobuf.dev/programming-guides/encoding/#structure)). */
 export const WT_VARINT = 0;
@@ -33,23 +36,80 @@ export function readTag(r: Reader): number {
   return readUint32(r);
 }
 
-/** Reads a varint as uint32 (truncated to 32 bits, as protobuf does). */
+/**
+ * Reads a varint as uint32 (truncated to 32 bits, as protobuf does). Varints
+ * of up to 3 bytes take an inline path; longer, truncated or malformed ones go
+ * through {@link readUint32Slow}, which enforces the 10-byte, 64-bit limit.
+ */
 export function readUint32(r: Reader): number {
-  const at = r.pos;
-  try {
-    return r.uint32();
-  } catch (e) {
-    throw wireError(at, e);
+  const buf = r.buf;
+  const pos = r.pos;
+  const len = r.len;
+  if (pos < len) {
+    const b0 = buf[pos]!;
+    if (b0 < 0x80) {
+      r.pos = pos + 1;
+      return b0;
+    }
+    if (pos + 1 < len) {
+      const b1 = buf[pos + 1]!;
+      if (b1 < 0x80) {
+        r.pos = pos + 2;
+        return (b0 & 0x7f) | (b1 << 7);
+      }
+      if (pos + 2 < len) {
+        const b2 = buf[pos + 2]!;
+        if (b2 < 0x80) {
+          r.pos = pos + 3;
+          return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14);
+        }
+      }
+    }
   }
+  return readUint32Slow(r);
 }
 
-/** Reads a bool varint. */
+/** Set by {@link readUint32Slow}: the varint just read had bits above the low 32 (the fast path never has). */
+let highBitsSet = false;
+
+/**
+ * Reads a whole varint of at most 10 bytes and 64 bits (protobufjs's uint32
+ * accepts longer ones) and returns its low 32 bits; `highBitsSet` tells
+ * whether it had more, for lengths and bools, where truncation would misread.
+ */
+function readUint32Slow(r: Reader): number {
+  const buf = r.buf;
+  let pos = r.pos;
+  let low = 0;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= r.len) throw malformed(r, "varint runs past the end of the body");
+    const b = buf[pos++]!;
+    if (i < 4) low |= (b & 0x7f) << (7 * i);
+    else if (i === 4) {
+      low |= (b & 0x0f) << 28;
+      if ((b & 0x70) !== 0) highBitsSet = true;
+    } else if ((b & 0x7f) !== 0) highBitsSet = true;
+    if (i === 9 && b > 1) break;
+    if (b < 0x80) {
+      r.pos = pos;
+      return low >>> 0;
+    }
+  }
+  throw malformed(r, "varint is longer than 10 bytes or overflows 64 bits");
+}
+
+/** Reads a bool varint: true for any non-zero value, whatever its width. */
 export function readBool(r: Reader): boolean {
-  return readUint32(r) !== 0;
+  highBitsSet = false;
+  return readUint32(r) !== 0 || highBitsSet;
 }
 
-/** Skips a field of an unknown number. */
+/** Skips a field of an unknown number (varints with the same 10-byte, 64-bit limit as known ones). */
 export function skipField(r: Reader, wireType: number): void {
+  if (wireType === WT_VARINT) {
+    readUint32Slow(r);
+    return;
+  }
   const at = r.pos;
   try {
     r.skipType(wireType);
@@ -61,16 +121,45 @@ export function skipField(r: Reader, wireType: number): void {
 /** Reads a length prefix and returns the end offset of the delimited bytes. */
 export function readLengthEnd(r: Reader, end: number): number {
   const at = r.pos;
+  highBitsSet = false;
   const len = readUint32(r);
-  if (len > end - r.pos) {
+  if (highBitsSet || len > end - r.pos) {
+    const shown = highBitsSet ? "of 2^32 or more" : String(len);
     throw new KsnapError("MALFORMED_BODY",
-      `length ${len} exceeds the ${end - r.pos} bytes left in the enclosing message`, { offset: at });
+      `length ${shown} exceeds the ${end - r.pos} bytes left in the enclosing message`, { offset: at });
   }
   return r.pos + len;
 }
 
 /** Reads a uint64 varint; values up to 2^49 take a fast path through a number. */
 export function readUint64(r: Reader): bigint {
+  const value = readSmallVarint(r);
+  return value < 0 ? readUint64Slow(r) : BigInt(value);
+}
+
+/** Recently read values of {@link readUint64Repeated}, by their low 10 bits. */
+const RECENT = 1024;
+const recentNumbers = new Float64Array(RECENT).fill(-1);
+const recentBigints: bigint[] = new Array<bigint>(RECENT).fill(0n);
+
+/**
+ * Like {@link readUint64}, for fields whose values repeat (such as the origin
+ * checkpoint of shared files): a value read recently is returned as the same
+ * bigint instead of a new one, which saves an allocation and its GC work.
+ */
+export function readUint64Repeated(r: Reader): bigint {
+  const value = readSmallVarint(r);
+  if (value < 0) return readUint64Slow(r);
+  const slot = (value >>> 0) & (RECENT - 1);
+  if (recentNumbers[slot] === value) return recentBigints[slot]!;
+  const big = BigInt(value);
+  recentNumbers[slot] = value;
+  recentBigints[slot] = big;
+  return big;
+}
+
+/** A varint of at most 7 bytes (< 2^49) as a number; -1 (reading nothing) for a longer one. */
+function readSmallVarint(r: Reader): number {
   const buf = r.buf;
   let pos = r.pos;
   let value = 0;
@@ -81,11 +170,11 @@ export function readUint64(r: Reader): bigint {
     value += (b & 0x7f) * scale;
     if (b < 0x80) {
       r.pos = pos;
-      return BigInt(value);
+      return value;
     }
     scale *= 128;
   }
-  return readUint64Slow(r);
+  return -1;
 }
 
 function readUint64Slow(r: Reader): bigint {
@@ -121,7 +210,8 @@ export function readString(r: Reader, end: number, maxBytes: number, what: strin
   if (stop - start > maxBytes) {
     throw new KsnapError("INVALID_FIELD", `${what} is ${stop - start} bytes; at most ${maxBytes} are allowed`, { offset: at });
   }
-  const s = r.buf.toString("utf8", start, stop);
+  // utf8Slice is what Buffer#toString("utf8", start, stop) calls after checking its arguments.
+  const s = stop === start ? "" : r.buf.utf8Slice(start, stop);
   if (s.includes("\uFFFD") && !isUtf8(r.buf.subarray(start, stop))) {
     throw new KsnapError("MALFORMED_BODY", `${what} is not valid UTF-8`, { offset: start });
   }

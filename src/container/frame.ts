@@ -4,13 +4,28 @@
  */
 import { WireWriter } from "../body/wire-writer.js";
 import { KsnapError } from "../errors.js";
-import { xxh64 } from "../hash/xxh64.js";
+import { createXxh64, xxh64 } from "../hash/xxh64.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "../limits.js";
 import type { FormatVersion } from "../model.js";
 import {
   HEADER_SIZE, KNOWN_FEATURES, MAGIC, OFFSET_BODY_LENGTH, OFFSET_FEATURES, OFFSET_MAJOR,
   OFFSET_MINOR, TRAILER_SIZE, WRITE_MAJOR, WRITE_MINOR,
 } from "./layout.js";
+
+/**
+ * Chunk size for hashing large files: xxhash-wasm copies its input into wasm
+ * memory, and a chunk that stays in cache is faster to copy and hash than a
+ * whole file (which also grows wasm memory, for good, to the file's size).
+ */
+const HASH_CHUNK = 256 * 1024;
+
+/** XXH64 of `bytes`, streamed in chunks when large (the same value as one call). */
+function hashBytes(bytes: Uint8Array): bigint {
+  if (bytes.length <= HASH_CHUNK) return xxh64(bytes);
+  const hash = createXxh64();
+  for (let at = 0; at < bytes.length; at += HASH_CHUNK) hash.update(bytes.subarray(at, at + HASH_CHUNK));
+  return hash.digest();
+}
 
 /** What the header of a well-formed file says. */
 export interface Unframed {
@@ -40,7 +55,7 @@ export function finishFrame(w: WireWriter): Uint8Array {
   view.setUint16(OFFSET_MINOR, WRITE_MINOR, true);
   view.setUint32(OFFSET_FEATURES, KNOWN_FEATURES, true);
   view.setBigUint64(OFFSET_BODY_LENGTH, BigInt(bodyLength), true);
-  view.setBigUint64(trailer, xxh64(out.subarray(0, trailer)), true);
+  view.setBigUint64(trailer, hashBytes(out.subarray(0, trailer)), true);
   return out;
 }
 
@@ -128,7 +143,7 @@ function readBodyLength(file: Uint8Array, view: DataView): number {
 
 function checkChecksum(file: Uint8Array, view: DataView, end: number): void {
   const stored = view.getBigUint64(end, true);
-  const actual = xxh64(file.subarray(0, end));
+  const actual = hashBytes(file.subarray(0, end));
   if (stored !== actual) {
     throw new KsnapError("CHECKSUM_MISMATCH",
       `stored xxh64 ${stored.toString(16).padStart(16, "0")} does not match the computed ${actual.toString(16).padStart(16, "0")} of bytes 0..${end}`,

@@ -1,0 +1,7 @@
+/**
+ * Benchmarks (`npm run bench`: built, then run with --expose-gc). Each bench
+ * prints its own summary block.
+ */
+import { runCodecBench } from "./codec-bench.js";
+
+await runCodecBench();
