@@ -53,7 +53,7 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
   const targets = collectTargets(inputs);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-  const buffers = Array.from({ length: Math.max(1, Math.min(concurrency, targets.length)) }, () => new Uint8Array(chunkBytes));
+  const buffers = Array.from({ length: Math.max(1, Math.min(concurrency, targets.length)) }, () => pageAlignedBuffer(chunkBytes));
   const progress: StorageProgress = { filesDone: 0, filesTotal: targets.length, bytesRead: 0 };
   const tell = (): void => options.onProgress?.({ ...progress });
   const onBytes = (n: number): void => {
@@ -89,4 +89,19 @@ function realRootOf(cache: Map<string, Promise<string | Error>>, root: string): 
     cache.set(root, real);
   }
   return real;
+}
+
+const WASM_PAGE = 65536;
+/** The one WebAssembly API used here; TypeScript's ES libs do not declare it (only lib "dom" does). */
+declare const WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => { buffer: ArrayBuffer } };
+
+/**
+ * A read buffer that starts on a page boundary. `new Uint8Array(n)` comes from
+ * malloc 16 bytes past one, and on the project's machines the kernel's copy from
+ * the page cache into such a buffer measured ~5.5× slower (hashing reached 0.25×
+ * of `xxhsum -H1` instead of ~0.8×). WebAssembly memory is always page-aligned.
+ */
+function pageAlignedBuffer(bytes: number): Uint8Array {
+  const pages = Math.ceil(bytes / WASM_PAGE);
+  return new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer, 0, bytes);
 }

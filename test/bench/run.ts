@@ -3,5 +3,7 @@
  * prints its own summary block.
  */
 import { runCodecBench } from "./codec-bench.js";
+import { runSemanticsBench } from "./semantics-bench.js";
 
 await runCodecBench();
+await runSemanticsBench();
