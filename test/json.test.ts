@@ -73,3 +73,11 @@ t.test("JSON pointers become field paths", async (t) => {
   t.equal(jsonPointerToField(""), "");
   t.equal(jsonPointerToField("/a~1b/c~0d"), "a/b.c~d");
 });
+
+t.test("encode names an absent kind as missing", async (t) => {
+  const s = snapshotFromJson(chain()) as unknown as Record<string, unknown>;
+  delete s.kind;
+  const e = thrown(() => encodeSnapshot(s as never));
+  t.equal(e.code, "MISSING_FIELD");
+  t.equal(e.field, "kind");
+});

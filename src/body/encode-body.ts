@@ -172,6 +172,7 @@ function list<T>(items: readonly T[], name: string, write: (item: T) => void): v
 function writeSnapshot(w: Writer, s: Snapshot): void {
   required(typeof s.snapshotId === "bigint" && s.snapshotId !== 0n, "snapshotId", "snapshot_id");
   u64(w, 1, s.snapshotId, "snapshotId");
+  required(s.kind !== undefined && s.kind !== null, "kind", "kind");
   enumField(w, 2, KIND_NUMBERS, s.kind, "kind");
   required(s.properties !== undefined && s.properties !== null, "properties", "properties");
   message(w, 3, () => writeProperties(w, s.properties));
