@@ -43,3 +43,4 @@ export {
   type SavepointDataResult, type SavepointDataWriterOptions, type SavepointEntry, type StateDescriptor,
   type StateEntry, type StateKind,
 } from "./savepoint/index.js";
+export { restoreSubtask, planSubtaskRestore, type RestoreSubtaskOptions, type SubtaskRestore } from "./savepoint/rescaled-restore.js";

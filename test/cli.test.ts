@@ -130,3 +130,15 @@ t.test("gc through the bin: a dry run on a folder without checkpoints deletes no
   t.ok(readdirSync(root).includes("keep.txt"), "nothing deleted");
   t.equal(ksnap("gc", root).status, 2, "--retain is required");
 });
+
+t.test("savepoint dump through the bin: bad input is one line, exit 1", async (t) => {
+  const notData = ksnap("savepoint", "dump", v("valid", "empty-checkpoint.ksnap"));
+  t.equal(notData.status, 1, "a checkpoint without savepoint handles");
+  oneCleanLine(t, notData.stderr, /INVALID_FIELD/);
+  const garbage = join(work, "garbage.bin");
+  writeFileSync(garbage, "not a data file");
+  const r = ksnap("savepoint", "dump", "--json", garbage);
+  t.equal(r.status, 1);
+  oneCleanLine(t, r.stderr, /^ksnap: /);
+  t.equal(ksnap("savepoint", "dump").status, 2, "missing PATH");
+});

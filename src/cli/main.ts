@@ -14,6 +14,7 @@ import { registerGc } from "./gc-command.js";
 import { EXIT, takeRequestedStatus } from "./exit-status.js";
 import { registerInspect } from "./inspect-command.js";
 import { registerPlanRestore } from "./plan-restore-command.js";
+import { registerSavepoint } from "./savepoint-command.js";
 import { registerValidate } from "./validate-command.js";
 
 
@@ -29,6 +30,7 @@ function program(): Command {
   registerPlanRestore(cmd);
   registerDiff(cmd);
   registerGc(cmd);
+  registerSavepoint(cmd);
   return cmd;
 }
 

@@ -3,7 +3,9 @@
  * prints its own summary block.
  */
 import { runCodecBench } from "./codec-bench.js";
+import { runSavepointBench } from "./savepoint-bench.js";
 import { runSemanticsBench } from "./semantics-bench.js";
 
 await runCodecBench();
 await runSemanticsBench();
+await runSavepointBench();

@@ -1,0 +1,196 @@
+/**
+ * `ksnap savepoint dump PATH [--key-groups A-B] [--json]`
+ * ([spec](../../spec/savepoint-data.md#logical-dump)): the entries of a savepoint
+ * data file (read standalone, through its own verified index), or of every
+ * savepoint handle of a snapshot (its data files resolved under the snapshot
+ * root and read through the handles' offsets).
+ */
+import { type Command, InvalidArgumentError } from "commander";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { inFile, KsnapError } from "../errors.js";
+import type { KeyGroupRange, SavepointHandle } from "../model.js";
+import { DATA_MAGIC, DATA_FORMAT_LIMITS } from "../savepoint/data-format.js";
+import { readDataFileInfo, readKeyGroups, type HandleLocation } from "../savepoint/data-reader.js";
+import { entryToJsonLine } from "../savepoint/dump.js";
+import type { SavepointEntry } from "../savepoint/data-format.js";
+import { resolveInRoot } from "../storage/paths.js";
+import { resolveRoot } from "../storage/snapshot-root.js";
+import { readSnapshotArgument } from "./snapshot-argument.js";
+
+/** Options of {@link savepointDump}, as commander parses them. */
+export interface SavepointDumpOptions {
+  /** Only these key groups (inclusive `A-B` on the command line). */
+  keyGroups?: KeyGroupRange;
+  /** Print the spec's dump (JSON lines) instead of the readable form. */
+  json?: boolean;
+}
+
+/** Where {@link savepointDump} writes; may return a promise to apply backpressure. */
+export type DumpWriter = (chunk: string) => void | Promise<void>;
+
+/** Adds `savepoint dump` to `program`. */
+export function registerSavepoint(program: Command): void {
+  const savepoint = program.command("savepoint").description("work with savepoint data files (spec/savepoint-data.md)");
+  savepoint.command("dump")
+    .description("print the entries of a savepoint data file, or of every savepoint handle of a snapshot, one per line")
+    .argument("<path>", "a savepoint data file (.ksvd), or a KSNAP metadata file or snapshot folder")
+    .option("--key-groups <a-b>", "only key groups a..b (inclusive), or a single key group", parseKeyGroups)
+    .option("--json", "print the logical dump: one JSON object per entry (spec/savepoint-data.md#logical-dump)")
+    .action((path: string, opts: SavepointDumpOptions) => savepointDump(path, opts, stdoutWriter));
+}
+
+/**
+ * Writes the entries `path` holds to `write`: a data file's own entries, or those
+ * of each savepoint handle of the snapshot `path` names (operator, subtask and
+ * handle order), restricted to `opts.keyGroups`. Errors are KsnapErrors naming
+ * the file.
+ */
+export async function savepointDump(path: string, opts: SavepointDumpOptions, write: DumpWriter): Promise<void> {
+  const out = new Batcher(write);
+  const render = opts.json ? (e: SavepointEntry) => entryToJsonLine(e) + "\n" : (e: SavepointEntry) => readableLine(e) + "\n";
+  for (const source of isDataFile(path) ? [await dataFileSource(path)] : snapshotSources(path)) {
+    const keyGroups = intersect(source.handle.keyGroups, opts.keyGroups);
+    if (keyGroups.count === 0) continue;
+    if (!opts.json) await out.add(`# ${source.label}: key groups ${rangeText(keyGroups)}\n`);
+    for await (const entry of readKeyGroups(source.path, source.handle, keyGroups)) await out.add(render(entry));
+  }
+  await out.flush();
+}
+
+/** One data file to dump and the handle to read it through. */
+interface Source {
+  path: string;
+  handle: HandleLocation;
+  label: string;
+}
+
+/** True when `path` is a regular file starting with the data file magic. */
+function isDataFile(path: string): boolean {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  }
+  if (!st.isFile()) return false;
+  const head = Buffer.alloc(DATA_MAGIC.length);
+  let n = 0;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      n = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw new KsnapError("IO_ERROR", `cannot read: ${e instanceof Error ? e.message : String(e)}`, { file: path });
+  }
+  return n === DATA_MAGIC.length && head.equals(DATA_MAGIC);
+}
+
+/** A data file on its own: its verified index stands in for the handle. */
+async function dataFileSource(path: string): Promise<Source> {
+  const info = await readDataFileInfo(path);
+  return { path, handle: { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } }, label: path };
+}
+
+/** Every savepoint handle of the snapshot `path` names, its data file resolved under the snapshot root. */
+function snapshotSources(path: string): Source[] {
+  const { snapshot, metadataPath } = readSnapshotArgument(path);
+  return inFile(metadataPath, () => {
+    const root = resolveRoot(metadataPath, snapshot.snapshotDir);
+    const sources: Source[] = [];
+    for (const op of snapshot.operators) {
+      for (const st of op.subtasks) {
+        st.handles.forEach((h, i) => {
+          if (h.type !== "savepoint") return;
+          sources.push({
+            path: resolveInRoot(root, h.dataFile.path),
+            handle: h satisfies SavepointHandle,
+            label: `operator ${op.operatorId} subtask ${st.subtaskIndex} handle ${i} (${h.dataFile.path})`,
+          });
+        });
+      }
+    }
+    if (sources.length === 0) {
+      throw new KsnapError("INVALID_FIELD",
+        `${snapshot.kind} ${snapshot.snapshotId} has no savepoint handles: only key-group-aware savepoint data files can be dumped`,
+        { field: "operators" });
+    }
+    return sources;
+  });
+}
+
+/** `A-B` (inclusive) or `A`, within the format's key groups. */
+export function parseKeyGroups(value: string): KeyGroupRange {
+  const m = /^([0-9]{1,5})(?:-([0-9]{1,5}))?$/.exec(value);
+  const start = m === null ? NaN : Number(m[1]);
+  const last = m === null ? NaN : Number(m[2] ?? m[1]);
+  if (!(start <= last && last < DATA_FORMAT_LIMITS.maxKeyGroups)) {
+    throw new InvalidArgumentError(`must be A-B or A, key groups with A ≤ B < ${DATA_FORMAT_LIMITS.maxKeyGroups}`);
+  }
+  return { start, count: last - start + 1 };
+}
+
+function intersect(held: KeyGroupRange, wanted: KeyGroupRange | undefined): KeyGroupRange {
+  if (wanted === undefined) return held;
+  const start = Math.max(held.start, wanted.start);
+  const end = Math.min(held.start + held.count, wanted.start + wanted.count);
+  return { start, count: Math.max(0, end - start) };
+}
+
+/** Binary fields shown up to this many bytes, then elided with their length. */
+const SHOWN_BYTES = 32;
+
+/** One entry as a readable line: `kg 5 clicks map key=0000002a ns= userKey=01 value=03`. */
+export function readableLine(e: SavepointEntry): string {
+  const parts = [`kg ${e.keyGroup}`, `${JSON.stringify(e.state)}`, e.kind, `key=${shown(e.key)}`, `ns=${shown(e.namespace)}`];
+  if (e.kind === "map") parts.push(`userKey=${shown(e.userKey ?? new Uint8Array(0))}`);
+  parts.push(`value=${shown(e.value)}`);
+  return parts.join(" ");
+}
+
+function shown(bytes: Uint8Array): string {
+  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SHOWN_BYTES)).toString("hex");
+  return bytes.length <= SHOWN_BYTES ? hex : `${hex}…(${bytes.length} bytes)`;
+}
+
+function rangeText(kg: KeyGroupRange): string {
+  return kg.count === 1 ? `${kg.start}` : `${kg.start}-${kg.start + kg.count - 1}`;
+}
+
+/** Collects lines into chunks of about 64 KiB, so a dump of millions of entries is not one write per line. */
+class Batcher {
+  private parts: string[] = [];
+  private length = 0;
+
+  constructor(private readonly write: DumpWriter) {}
+
+  async add(text: string): Promise<void> {
+    this.parts.push(text);
+    this.length += text.length;
+    if (this.length >= 65536) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const chunk = this.parts.join("");
+    this.parts = [];
+    this.length = 0;
+    await this.write(chunk);
+  }
+}
+
+/** Writes to stdout, waiting for it to drain when its buffer is full (a slow pipe must not grow memory). */
+function stdoutWriter(chunk: string): Promise<void> | void {
+  if (process.stdout.write(chunk)) return;
+  return new Promise((resolve, reject) => {
+    const done = (e?: Error) => {
+      process.stdout.off("drain", done);
+      process.stdout.off("error", done);
+      if (e) reject(e); else resolve();
+    };
+    process.stdout.once("drain", done);
+    process.stdout.once("error", done);
+  });
+}

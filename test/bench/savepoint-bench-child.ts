@@ -1,0 +1,32 @@
+/**
+ * Child process of the savepoint bench: writes or reads one savepoint data file
+ * in a fresh process, so that its peak RSS is the writer's or the reader's alone.
+ *
+ *     node dist/test/bench/savepoint-bench-child.js write <file> <keys per key group> <presorted 0|1>
+ *     node dist/test/bench/savepoint-bench-child.js read <file>
+ *
+ * Prints one JSON line: { ms, logicalBytes, fileBytes, rssBeforeKiB, maxRssKiB }.
+ */
+import { statSync } from "node:fs";
+import { readDataFileInfo, readKeyGroups } from "../../src/savepoint/index.js";
+import { logicalBytes, writeBenchSavepoint } from "./savepoint-fixture.js";
+
+const [mode, path, keys, presorted] = process.argv.slice(2);
+if ((mode !== "write" && mode !== "read") || path === undefined) {
+  throw new Error("usage: savepoint-bench-child.js write <file> <keys per key group> <presorted 0|1> | read <file>");
+}
+const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
+const t0 = performance.now();
+let logical = 0;
+if (mode === "write") {
+  logical = writeBenchSavepoint(path, Number(keys), presorted === "1").logical;
+} else {
+  const info = await readDataFileInfo(path);
+  for await (const e of readKeyGroups(path, { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } })) {
+    logical += logicalBytes(e);
+  }
+}
+const ms = performance.now() - t0;
+console.log(JSON.stringify({
+  ms, logicalBytes: logical, fileBytes: statSync(path).size, rssBeforeKiB, maxRssKiB: process.resourceUsage().maxRSS,
+}));

@@ -1,0 +1,227 @@
+/**
+ * Savepoint data file benchmark: write and read throughput in MB/s (10^6 bytes)
+ * of logical state (key + namespace + user key + value bytes), next to the `lz4`
+ * CLI's in-memory benchmark (`lz4 -b1`, level 1) on the same logical bytes, and
+ * the peak RSS of a writer and of a reader of a large file, each measured in a
+ * fresh child process.
+ *
+ * Goals: write ≥ 0.5× lz4's compression speed, read ≥ 0.3× its decompression
+ * speed, peak RSS < 256 MiB at 2 GiB. The large file is 2 GiB unless, at the
+ * throughput just measured, that would take the bench past ~2 minutes: then the
+ * largest power-of-two size that fits is used, and printed. The sorting writer's
+ * peak RSS (entries of a key group buffered, up to 64 MiB encoded) is measured
+ * too with `sortedRss` or KSNAP_BENCH_SAVEPOINT_SORTED=1.
+ */
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readDataFileInfo, readKeyGroups } from "../../src/savepoint/index.js";
+import { BENCH_MAX_PARALLELISM, groupEntries, keysPerGroupFor, logicalBytes, writeBenchSavepoint } from "./savepoint-fixture.js";
+
+const MiB = 1024 * 1024;
+export const GOAL_WRITE_RATIO = 0.5;
+export const GOAL_READ_RATIO = 0.3;
+export const GOAL_PEAK_RSS_BYTES = 256 * MiB;
+
+export interface SavepointBenchOptions {
+  /** Logical bytes of the in-process throughput runs. Default 128 MiB. */
+  throughputBytes?: number;
+  /** Logical bytes of the RSS runs; default 2 GiB, reduced to fit `budgetMs`. Env KSNAP_BENCH_SAVEPOINT_MIB overrides. */
+  rssBytes?: number;
+  /** Also measure the peak RSS of the sorting (default) writer on the large file. Default false; env KSNAP_BENCH_SAVEPOINT_SORTED=1. */
+  sortedRss?: boolean;
+  /** Whole-bench time budget used to pick the RSS size. Default 115 s. */
+  budgetMs?: number;
+  log?: (line: string) => void;
+}
+
+/** lz4 -b1's figures for one file ([lz4 1.9.4 bench.c]: MB = 10^6 bytes). */
+export interface Lz4Bench {
+  bytes: number;
+  compressedBytes: number;
+  ratio: number;
+  compressMBs: number;
+  decompressMBs: number;
+}
+
+export interface ChildResult {
+  ms: number;
+  logicalBytes: number;
+  fileBytes: number;
+  rssBeforeKiB: number;
+  maxRssKiB: number;
+}
+
+export interface SavepointBenchResult {
+  logicalBytes: number;
+  fileBytes: number;
+  writePresortedMBs: number;
+  writeSortedMBs: number;
+  readMBs: number;
+  lz4: Lz4Bench | undefined;
+  writeRatio: number | undefined;
+  readRatio: number | undefined;
+  rssLogicalBytes: number;
+  rssWrite: ChildResult;
+  rssRead: ChildResult;
+  rssWriteSorted: ChildResult | undefined;
+  totalMs: number;
+}
+
+const mbs = (bytes: number, ms: number) => bytes / ms / 1000;
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+
+export async function runSavepointBench(options: SavepointBenchOptions = {}): Promise<SavepointBenchResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const start = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), "ksnap-bench-savepoint-"));
+  try {
+    log("savepoint data files (spec/savepoint-data.md): 128 key groups; value, list and map state; text-like values");
+    const throughputBytes = options.throughputBytes ?? 128 * MiB;
+    const keys = keysPerGroupFor(throughputBytes);
+    const file = join(dir, "throughput.ksvd");
+
+    writeBenchSavepoint(join(dir, "warmup.ksvd"), Math.max(1, keys >> 4), true, true);
+    let t0 = performance.now();
+    const presorted = writeBenchSavepoint(file, keys, true, true);
+    // Wall time with the entries' generation, as the child (which streams them) will take.
+    const presortedWallMs = performance.now() - t0;
+    t0 = performance.now();
+    const sorted = writeBenchSavepoint(file, keys, false, true);
+    const sortedWallMs = performance.now() - t0;
+    const logical = presorted.logical;
+    const fileBytes = Number(presorted.result.handle.dataFile.size);
+    const readMs = Math.min(await timeRead(file), await timeRead(file));
+    const write = { presorted: mbs(logical, presorted.ms), sorted: mbs(sorted.logical, sorted.ms) };
+    const readMBs = mbs(logical, readMs);
+    log(`  ${f1(logical / MiB)} MiB logical in ${f1(fileBytes / MiB)} MiB of file (ratio ${f2(logical / fileBytes)}), ` +
+      `${keys} keys × ${BENCH_MAX_PARALLELISM} key groups`);
+    log(`  write: ${f1(write.presorted)} MB/s presorted (streamed), ${f1(write.sorted)} MB/s sorted by the writer`);
+    log(`  read:  ${f1(readMBs)} MB/s (all key groups, every block verified)`);
+
+    const lz4 = lz4Bench(dir, keys, log);
+    const best = Math.max(write.presorted, write.sorted);
+    const writeRatio = lz4 ? best / lz4.compressMBs : undefined;
+    const readRatio = lz4 ? readMBs / lz4.decompressMBs : undefined;
+    if (lz4 && writeRatio !== undefined && readRatio !== undefined) {
+      log(`  lz4 -b1 on the same ${f1(lz4.bytes / MiB)} MiB of logical bytes: compress ${f1(lz4.compressMBs)} MB/s, ` +
+        `decompress ${f1(lz4.decompressMBs)} MB/s, ratio ${f2(lz4.ratio)}`);
+      log(`  write/lz4 compress:   ${f2(writeRatio)}× (goal ≥ ${GOAL_WRITE_RATIO}×) ${writeRatio >= GOAL_WRITE_RATIO ? "ok" : "BELOW GOAL"}`);
+      log(`  read/lz4 decompress:  ${f2(readRatio)}× (goal ≥ ${GOAL_READ_RATIO}×) ${readRatio >= GOAL_READ_RATIO ? "ok" : "BELOW GOAL"}`);
+    }
+
+    const withSorted = options.sortedRss ?? process.env.KSNAP_BENCH_SAVEPOINT_SORTED === "1";
+    const wallRates = { presorted: mbs(logical, presortedWallMs), sorted: mbs(logical, sortedWallMs), read: readMBs };
+    const rssBytes = pickRssBytes(options, performance.now() - start, wallRates, withSorted, log);
+    const big = join(dir, "rss.ksvd");
+    const rssKeys = keysPerGroupFor(rssBytes);
+    const rssWrite = runChild(["write", big, String(rssKeys), "1"]);
+    const rssRead = runChild(["read", big]);
+    const runs: [string, ChildResult][] = [["write (presorted)", rssWrite], ["read", rssRead]];
+    if (withSorted) runs.push(["write (sorted by the writer)", runChild(["write", big, String(rssKeys), "0"])]);
+    for (const [what, r] of runs) {
+      const peak = r.maxRssKiB * 1024;
+      log(`  peak RSS, ${what} of ${f1(r.logicalBytes / MiB)} MiB logical (${f1(r.fileBytes / MiB)} MiB file): ` +
+        `${f1(peak / MiB)} MiB (${f1(r.rssBeforeKiB / 1024)} MiB at start; goal < ${GOAL_PEAK_RSS_BYTES / MiB} MiB) ` +
+        `${peak < GOAL_PEAK_RSS_BYTES ? "ok" : "OVER GOAL"}, ${f1(mbs(r.logicalBytes, r.ms))} MB/s`);
+    }
+    const totalMs = performance.now() - start;
+    log(`  savepoint bench took ${f1(totalMs / 1000)} s`);
+    return {
+      logicalBytes: logical, fileBytes, writePresortedMBs: write.presorted, writeSortedMBs: write.sorted, readMBs, lz4,
+      writeRatio, readRatio, rssLogicalBytes: rssWrite.logicalBytes, rssWrite, rssRead, rssWriteSorted: runs[2]?.[1], totalMs,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function timeRead(path: string): Promise<number> {
+  const t0 = performance.now();
+  const info = await readDataFileInfo(path);
+  let n = 0;
+  for await (const e of readKeyGroups(path, { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } })) {
+    n += logicalBytes(e);
+  }
+  if (n === 0) throw new Error("read nothing");
+  return performance.now() - t0;
+}
+
+/** 2 GiB (or the override) unless the writes and read at the rates measured would pass the budget; then halved until it fits. */
+function pickRssBytes(o: SavepointBenchOptions, elapsedMs: number, rates: { presorted: number; sorted: number; read: number },
+  withSorted: boolean, log: (l: string) => void): number {
+  const env = process.env.KSNAP_BENCH_SAVEPOINT_MIB;
+  if (env !== undefined) return Number(env) * MiB;
+  if (o.rssBytes !== undefined) return o.rssBytes;
+  const budget = o.budgetMs ?? 115_000;
+  // A presorted write, a read and maybe a sorted write, each in a child process (+5% for process start and GC).
+  const cost = (bytes: number) => 1.05 * (bytes / rates.presorted + bytes / rates.read + (withSorted ? bytes / rates.sorted : 0)) / 1000;
+  let bytes = 2048 * MiB;
+  while (bytes > 64 * MiB && elapsedMs + cost(bytes) > budget) bytes /= 2;
+  if (bytes < 2048 * MiB) {
+    log(`  RSS runs at ${bytes / MiB} MiB, not 2048 MiB: at the rates above 2 GiB would take ~${f1(cost(2048 * MiB) / 1000)} s ` +
+      "(set KSNAP_BENCH_SAVEPOINT_MIB=2048 to force it)");
+  }
+  return bytes;
+}
+
+function runChild(args: string[]): ChildResult {
+  const child = fileURLToPath(new URL("./savepoint-bench-child.js", import.meta.url));
+  const r = spawnSync(process.execPath, [child, ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`savepoint bench child (${args[0]}) exited with ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as ChildResult;
+}
+
+/** Writes the bench's logical bytes (key, namespace, user key, value of each entry, canonical order) and runs `lz4 -b1` on them. */
+function lz4Bench(dir: string, keys: number, log: (l: string) => void): Lz4Bench | undefined {
+  const path = join(dir, "logical.bin");
+  const fd = openSync(path, "w");
+  try {
+    const chunk = Buffer.alloc(8 * MiB);
+    let at = 0;
+    const put = (b: Uint8Array) => {
+      if (at + b.length > chunk.length) { writeSync(fd, chunk, 0, at); at = 0; }
+      chunk.set(b, at);
+      at += b.length;
+    };
+    for (let kg = 0; kg < BENCH_MAX_PARALLELISM; kg++) {
+      for (const e of groupEntries(kg, keys, true)) {
+        put(e.key); put(e.namespace); if (e.userKey) put(e.userKey); put(e.value);
+      }
+    }
+    writeSync(fd, chunk, 0, at);
+  } finally {
+    closeSync(fd);
+  }
+  const r = spawnSync("lz4", ["-b1", "-i2", path], { encoding: "utf8", maxBuffer: 1 << 20 });
+  if (r.error !== undefined || r.status !== 0) {
+    log(`  lz4 -b1 unavailable (${r.error?.message ?? `exit ${r.status}: ${r.stderr.trim().split("\n").at(-1)}`}): ` +
+      "install the Debian package lz4 for the ratios");
+    return undefined;
+  }
+  const parsed = parseLz4Bench(`${r.stdout}${r.stderr}`);
+  if (parsed === undefined) throw new Error(`cannot parse lz4 -b1 output: ${JSON.stringify(r.stderr.slice(-300))}`);
+  return parsed;
+}
+
+/**
+ * The final figures of `lz4 -b1 FILE`. lz4 1.9.4 prints progress lines on stderr
+ * separated by `\r`, each `<mark><name> : <bytes> -> <compressed> (<ratio>),<c> MB/s ,<d> MB/s`,
+ * the last complete one holding the best (fastest) speeds, then ` 1#` and a
+ * newline. Other versions print `1#<name> : … MB/s, … MB/s`; both are accepted.
+ */
+export function parseLz4Bench(output: string): Lz4Bench | undefined {
+  const re = /(\d+)\s*->\s*(\d+)\s*\(\s*([\d.]+)\s*\)\s*,\s*([\d.]+)\s*MB\/s\s*,\s*([\d.]+)\s*MB\/s/;
+  let found: Lz4Bench | undefined;
+  for (const segment of output.split(/[\r\n]+/)) {
+    const m = re.exec(segment);
+    if (m === null) continue;
+    found = {
+      bytes: Number(m[1]), compressedBytes: Number(m[2]), ratio: Number(m[3]), compressMBs: Number(m[4]), decompressMBs: Number(m[5]),
+    };
+  }
+  return found;
+}
