@@ -22,6 +22,7 @@ import { encodeHeader } from "../src/savepoint/header-codec.js";
 import { canonicalStates } from "../src/savepoint/states.js";
 import { encodeTrailer } from "../src/savepoint/trailer.js";
 import { writeVarint, varintLength } from "../src/savepoint/varint.js";
+import { caseTables } from "./cases/readme-tables.js";
 
 /** The folder's name under conformance/vectors. */
 export const SAVEPOINT_VECTORS_DIR = "savepoint-data-v1";
@@ -345,7 +346,6 @@ function json(value: object): string {
 }
 
 function readme(): string {
-  const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   const where = (e: InvalidCase["error"]) => [
     `\`${e.code}\``,
     e.keyGroup === undefined ? "" : ` key group ${e.keyGroup}`,
@@ -367,21 +367,7 @@ function readme(): string {
     "  error in `NAME.error.json`: its code and, where given, key group, block (frame number) and byte offset.",
     "  `entry-over-limit` assumes a reader's `maxEntryBytes` below 4 GiB.",
     "",
-    "## valid",
-    "",
-    row(["name", "checks"]), row(["---", "---"]),
-    ...VALID_CASES.map((c) => row([`\`${c.name}\``, c.checks])),
-    "",
-    "## accepted",
-    "",
-    row(["name", "checks"]), row(["---", "---"]),
-    ...ACCEPTED_CASES.map((c) => row([`\`${c.name}\``, c.checks])),
-    "",
-    "## invalid",
-    "",
-    row(["name", "expected error", "checks"]), row(["---", "---", "---"]),
-    ...INVALID_CASES.map((c) => row([`\`${c.name}\``, where(c.error), c.checks])),
-    "",
+    ...caseTables(VALID_CASES, ACCEPTED_CASES, INVALID_CASES, (c) => where(c.error)),
   ].join("\n");
 }
 

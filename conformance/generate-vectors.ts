@@ -12,6 +12,7 @@ import { packageFile } from "../src/package-root.js";
 import { ACCEPTED_CASES } from "./cases/v1-0-accepted.js";
 import { INVALID_CASES } from "./cases/v1-0-invalid.js";
 import { VALID_CASES } from "./cases/v1-0-valid.js";
+import { caseTables } from "./cases/readme-tables.js";
 
 /** Writes every v1.0 vector and the folder's README into `outDir` (emptied first). */
 export function generateV1Vectors(outDir: string): void {
@@ -36,7 +37,6 @@ export function generateV1Vectors(outDir: string): void {
 }
 
 function readme(): string {
-  const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [
     "# KSNAP 1.0 test vectors",
     "",
@@ -49,21 +49,7 @@ function readme(): string {
     "- `invalid/NAME.ksnap` MUST be rejected with the error code in `invalid/NAME.error.json` (and, where given, at that",
     "  byte offset).",
     "",
-    "## valid",
-    "",
-    row(["name", "checks"]), row(["---", "---"]),
-    ...VALID_CASES.map((c) => row([`\`${c.name}\``, c.checks])),
-    "",
-    "## accepted",
-    "",
-    row(["name", "checks"]), row(["---", "---"]),
-    ...ACCEPTED_CASES.map((c) => row([`\`${c.name}\``, c.checks])),
-    "",
-    "## invalid",
-    "",
-    row(["name", "expected error", "checks"]), row(["---", "---", "---"]),
-    ...INVALID_CASES.map((c) => row([`\`${c.name}\``, `\`${c.code}\`${c.offset === undefined ? "" : ` at byte ${c.offset}`}`, c.checks])),
-    "",
+    ...caseTables(VALID_CASES, ACCEPTED_CASES, INVALID_CASES, (c) => `\`${c.code}\`${c.offset === undefined ? "" : ` at byte ${c.offset}`}`),
   ].join("\n");
 }
 
