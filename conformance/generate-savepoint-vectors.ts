@@ -211,6 +211,8 @@ export const VALID_CASES: ValidCase[] = [
 export const ACCEPTED_CASES: ValidCase[] = [
   { name: "small-blocks", checks: "three-kinds cut into 5-byte blocks: entries and varints span blocks; blocks LZ4 or raw",
     build: () => writeInMemory("small-blocks", THREE_STATES, { start: 4, count: 4 }, threeKindsInput(), 5) },
+  { name: "future-minor-1-9", checks: "three-kinds as a 1.9 writer without required features writes it: minor 9, header checksum over it; read as 1.0, info says \"1.9\"",
+    build: () => withDataVersion(writeInMemory("future-minor-1-9", THREE_STATES, { start: 4, count: 4 }, threeKindsInput()), 1, 9) },
 ];
 
 interface InvalidCase {
@@ -235,6 +237,30 @@ function patched(f: WrittenFile, patch: (b: Uint8Array, view: DataView) => void,
   return { bytes, handle: { ...f.handle, dataFile: { ...f.handle.dataFile, size, xxh64: xxh64(bytes) } } };
 }
 
+/** `f` with the header's version set to `major.minor` and the header checksum recomputed over it. */
+function withDataVersion(f: WrittenFile, major: number, minor: number): WrittenFile {
+  return patched(f, (b, v) => {
+    v.setUint16(8, major, true);
+    v.setUint16(10, minor, true);
+    const end = 28 + v.getUint32(24, true);
+    v.setBigUint64(end, xxh64(b.subarray(0, end)), true);
+  });
+}
+
+/**
+ * What a 2.0 writer might produce if 2.0 changed everything after byte 12, as a
+ * new major may: 16 bytes, every feature bit set. Read through three-kinds'
+ * handle with this file's size: only the version is judged.
+ */
+function futureLayout(): WrittenFile {
+  const f = base();
+  const bytes = f.bytes.slice(0, 16);
+  const view = new DataView(bytes.buffer);
+  view.setUint16(8, 2, true);
+  view.setUint32(12, 0xffffffff, true);
+  return { bytes, handle: { ...f.handle, dataFile: { ...f.handle.dataFile, size: 16n, xxh64: xxh64(bytes) } } };
+}
+
 function cut(f: WrittenFile, length: number, recordSize: boolean): WrittenFile {
   const bytes = f.bytes.slice(0, length);
   return { bytes, handle: { ...f.handle, dataFile: { ...f.handle.dataFile, size: recordSize ? f.handle.dataFile.size : 0n } } };
@@ -253,6 +279,10 @@ export const INVALID_CASES: InvalidCase[] = [
     build: () => patched(base(), (b) => { b[3] = 0x4e; }) },
   { name: "newer-major", checks: "major version 2", error: { code: "UNSUPPORTED_VERSION", offset: 8 },
     build: () => patched(base(), (_, v) => v.setUint16(8, 2, true)) },
+  { name: "future-major-2-0-new-layout", checks: "a 16-byte 2.0 file, every feature bit set: rejected for its version, not as TRUNCATED or for its features",
+    error: { code: "UNSUPPORTED_VERSION", offset: 8 }, build: futureLayout },
+  { name: "future-major-65535", checks: "version 65535.65535, header checksum recomputed: read unsigned, rejected",
+    error: { code: "UNSUPPORTED_VERSION", offset: 8 }, build: () => withDataVersion(base(), 65535, 65535) },
   { name: "header-checksum", checks: "a byte of a serializer id changed: the header checksum fails before meta is read",
     error: { code: "CHECKSUM_MISMATCH" }, build: () => patched(base(), (b) => { b[40] = b[40]! ^ 0x20; }) },
   { name: "corrupt-block", checks: "a literal byte of an LZ4 block flipped: it still decodes, to wrong bytes; the block checksum fails",

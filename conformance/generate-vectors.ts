@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeFile, encodeSnapshot } from "../src/codec.js";
+import type { Snapshot } from "../src/model.js";
 import { snapshotToJsonText } from "../src/json/to-json.js";
 import { packageFile } from "../src/package-root.js";
 import { ACCEPTED_CASES } from "./cases/v1-0-accepted.js";
@@ -25,6 +26,7 @@ export function generateV1Vectors(outDir: string): void {
   }
   for (const c of ACCEPTED_CASES) {
     const decoded = decodeFile(c.bytes);
+    checkExpected(c.name, decoded.snapshot, c.expected);
     writeFileSync(join(outDir, "accepted", `${c.name}.ksnap`), c.bytes);
     writeFileSync(join(outDir, "accepted", `${c.name}.json`), snapshotToJsonText(decoded.snapshot, decoded.version));
   }
@@ -34,6 +36,13 @@ export function generateV1Vectors(outDir: string): void {
     writeFileSync(join(outDir, "invalid", `${c.name}.error.json`), JSON.stringify(expected) + "\n");
   }
   writeFileSync(join(outDir, "README.md"), readme());
+}
+
+/** Refuses to record a decoding that differs from what the case was built from: a decoder bug must not become a vector. */
+function checkExpected(name: string, decoded: Snapshot, expected: Snapshot | undefined): void {
+  if (expected !== undefined && !Buffer.from(encodeSnapshot(decoded)).equals(encodeSnapshot(expected))) {
+    throw new Error(`accepted case ${name} does not decode to the snapshot it was built from`);
+  }
 }
 
 function readme(): string {

@@ -89,3 +89,9 @@ async function rejection(fn: () => Promise<void>): Promise<KsnapError> {
   }
   throw new Error("expected a KsnapError, but the file was read without error");
 }
+
+t.test("a future-minor file reads as the 1.0 file it extends and reports its own version", async (t) => {
+  const info = JSON.parse(text("accepted", "future-minor-1-9.info.json")) as { formatVersion: string };
+  t.equal(info.formatVersion, "1.9");
+  t.equal(text("accepted", "future-minor-1-9.jsonl"), text("valid", "three-kinds.jsonl"), "the same entries as three-kinds");
+});

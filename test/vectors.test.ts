@@ -3,11 +3,14 @@
  * new files only.
  */
 import t from "tap";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeFile, encodeSnapshot } from "../src/codec.js";
 import { snapshotFromJsonText } from "../src/json/from-json.js";
 import { snapshotToJsonText } from "../src/json/to-json.js";
+import { ACCEPTED_CASES } from "../conformance/cases/v1-0-accepted.js";
+import { packageFile } from "../src/package-root.js";
 import { bytesOf, caseNames, thrown, VECTORS, versionDirs } from "./helpers.js";
 
 t.ok(versionDirs().includes("v1.0"), "the v1.0 vectors are present");
@@ -50,4 +53,20 @@ t.test("the unknown-fields vector decodes exactly as the file it extends", async
   const extended = readFileSync(join(v, "accepted", "unknown-fields.json"), "utf8");
   const original = readFileSync(join(v, "valid", "incremental-chain-head.json"), "utf8");
   t.equal(extended, original);
+});
+
+t.test("the accepted future-minor vectors keep their minor and decode to what they were built from", async (t) => {
+  const v = join(VECTORS, "v1.0", "accepted");
+  for (const c of ACCEPTED_CASES.filter((c) => c.name.startsWith("future-"))) {
+    t.ok(c.expected, `${c.name}: built from a known snapshot`);
+    const json = readFileSync(join(v, `${c.name}.json`), "utf8");
+    const minor = new DataView(c.bytes.buffer, c.bytes.byteOffset).getUint16(10, true);
+    t.not(minor, 0, `${c.name}: written as a later minor`);
+    t.equal(JSON.parse(json).formatVersion, `1.${minor}`, `${c.name}: the JSON form names the file's minor`);
+    t.ok(Buffer.from(encodeSnapshot(snapshotFromJsonText(json))).equals(encodeSnapshot(c.expected!)),
+      `${c.name}: the JSON holds exactly the fields 1.0 knows`);
+    const cli = spawnSync(process.execPath, [packageFile("dist/src/cli/main.js"), "inspect", "--json", join(v, `${c.name}.ksnap`)], { encoding: "utf8" });
+    t.equal(cli.status, 0, cli.stderr);
+    t.equal(cli.stdout, json, `${c.name}: inspect --json prints the vector's JSON`);
+  }
 });

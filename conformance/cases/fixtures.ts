@@ -2,6 +2,7 @@
  * Building blocks for test-vector snapshots: deterministic ids, sizes and
  * hashes (no randomness, so regeneration is byte-identical).
  */
+import { xxh64 } from "../../src/hash/xxh64.js";
 import type { FileRef, IncrementalHandle, SavepointHandle, SharedFileRef, Snapshot } from "../../src/model.js";
 
 /** A deterministic 64-bit "hash" (SplitMix64 of `n`), standing in for real content hashes. */
@@ -54,4 +55,18 @@ export function savepointHandle(id: string, path: string, start: number, count: 
 /** Fields every test snapshot starts from. */
 export function base(over: Partial<Snapshot> & Pick<Snapshot, "kind" | "properties">): Snapshot {
   return { snapshotId: 1n, maxParallelism: 128, operators: [], snapshotDir: "", jobId: "", timestampMillis: 0n, ...over };
+}
+
+/**
+ * `file` with its header's version set to `major.minor` and its checksum
+ * recomputed: a file as a writer of that version would frame it, so a reader
+ * gets past the checksum and judges the version alone.
+ */
+export function withVersion(file: Uint8Array, major: number, minor: number): Uint8Array {
+  const out = new Uint8Array(file);
+  const view = new DataView(out.buffer);
+  view.setUint16(8, major, true);
+  view.setUint16(10, minor, true);
+  view.setBigUint64(out.length - 8, xxh64(out.subarray(0, out.length - 8)), true);
+  return out;
 }

@@ -4,15 +4,25 @@
  */
 import { frameBody } from "../../src/container/frame.js";
 import { encodeSnapshot } from "../../src/codec.js";
+import type { Snapshot } from "../../src/model.js";
+import { withVersion } from "./fixtures.js";
 import { VALID_CASES } from "./v1-0-valid.js";
+import { FUTURE_MINOR_FILE, FUTURE_MINOR_KNOWN } from "./v1-0-future-minor.js";
 import { concat, raw, type RawField } from "./raw-protobuf.js";
 
-/** An accepted vector: name, what it checks, the bytes. */
-export interface AcceptedCase { name: string; checks: string; bytes: Uint8Array }
+/**
+ * An accepted vector: name, what it checks, the bytes, and where the bytes were
+ * built independently of the snapshot model, the snapshot they must decode to
+ * (the generator refuses to write a `.json` that differs from it).
+ */
+export interface AcceptedCase { name: string; checks: string; bytes: Uint8Array; expected?: Snapshot }
+
+function snapshotOf(name: string): Snapshot {
+  return VALID_CASES.find((v) => v.name === name)!.snapshot;
+}
 
 function bodyOf(name: string): Uint8Array {
-  const c = VALID_CASES.find((v) => v.name === name)!;
-  const file = encodeSnapshot(c.snapshot);
+  const file = encodeSnapshot(snapshotOf(name));
   return file.subarray(24, file.length - 8);
 }
 
@@ -43,5 +53,15 @@ export const ACCEPTED_CASES: AcceptedCase[] = [
     name: "wide-bool",
     checks: "properties.incremental as the varint 2^32: any non-zero varint is true, even when its low 32 bits are 0",
     bytes: frameBody(raw([[1, "varint", 9], [2, "varint", 1], [3, "msg", [[1, "varint", 1n << 32n], [3, "varint", 3], [4, "varint", 1]]], [4, "varint", 128]])),
+  },
+  {
+    name: "future-minor-unknown-fields",
+    checks: "format version 1.9, as a later minor would write it: unknown fields of every wire type (varint, fixed64, length-delimited, fixed32, group) in every message (properties, operator, subtask, handle beside its known variant, key-group ranges, file refs, shared file refs), field 5 of a FileRef (known only in SharedFileRef), and fields 2^29-1 and 2^29-2; the JSON says \"1.9\" and holds the known fields",
+    bytes: FUTURE_MINOR_FILE, expected: FUTURE_MINOR_KNOWN,
+  },
+  {
+    name: "future-minor-65535",
+    checks: "format version 1.65535, the largest minor: read as 1.x; the rest is empty-checkpoint",
+    bytes: withVersion(encodeSnapshot(snapshotOf("empty-checkpoint")), 1, 65535), expected: snapshotOf("empty-checkpoint"),
   },
 ];

@@ -21,6 +21,24 @@ function patched(edit: (b: Uint8Array, v: DataView) => void, rechecksum: boolean
   return b;
 }
 
+/** MINIMAL as major 2.0. */
+const MINIMAL_V2 = patched((_, v) => v.setUint16(8, 2, true), true);
+
+/**
+ * A file a 2.0 writer might produce if 2.0 changed everything after byte 12, as
+ * a new major may: only the magic and version keep their meaning.
+ */
+function futureLayout(): Uint8Array {
+  const b = new Uint8Array(64);
+  const v = new DataView(b.buffer);
+  b.set(MINIMAL.subarray(0, 8), 0);
+  v.setUint16(8, 2, true);
+  v.setUint32(12, 0xffffffff, true);
+  v.setBigUint64(16, 1n << 40n, true);
+  b.set(Buffer.from("KSNAP 2.0 body: no longer protobuf", "utf8"), 24);
+  return b;
+}
+
 const PROPS: RawField = [3, "msg", [[3, "varint", 3], [4, "varint", 1]]];
 const FILE = (id: string, path: string): RawField[] => [[1, "bytes", id], [2, "bytes", path], [3, "varint", 1]];
 /** A snapshot body with one operator, one subtask and the given handle fields. */
@@ -44,6 +62,11 @@ export const INVALID_CASES: InvalidCase[] = [
   { name: "bad-checksum", checks: "the stored checksum's last byte flipped", bytes: patched((b) => { b[b.length - 1]! ^= 0xff; }, false), code: "CHECKSUM_MISMATCH", offset: MINIMAL.length - 8 },
   { name: "body-bit-flip", checks: "one body bit flipped, checksum left as it was", bytes: patched((b) => { b[25]! ^= 0x01; }, false), code: "CHECKSUM_MISMATCH", offset: MINIMAL.length - 8 },
   { name: "newer-major", checks: "format version 2.0: must be rejected, not guessed at", bytes: patched((_, v) => v.setUint16(8, 2, true), true), code: "UNSUPPORTED_VERSION", offset: 8 },
+  { name: "future-major-2-0-header-only", checks: "a 12-byte 2.0 file (magic and version only): the version is judged before any length, so not TRUNCATED", bytes: MINIMAL_V2.subarray(0, 12), code: "UNSUPPORTED_VERSION", offset: 8 },
+  { name: "future-major-2-0-new-layout", checks: "a 2.0 file laid out as 1.0 never was: every feature bit set, a body length past the end, a body that is not protobuf, no valid checksum; only the version is judged", bytes: futureLayout(), code: "UNSUPPORTED_VERSION", offset: 8 },
+  { name: "future-major-256", checks: "major 256 (bytes 00 01): a reader taking the u16 as big-endian would see 1", bytes: patched((_, v) => v.setUint16(8, 256, true), true), code: "UNSUPPORTED_VERSION", offset: 8 },
+  { name: "future-major-257", checks: "major 257 (bytes 01 01): a reader looking at byte 8 alone would see 1", bytes: patched((_, v) => v.setUint16(8, 257, true), true), code: "UNSUPPORTED_VERSION", offset: 8 },
+  { name: "future-major-65535", checks: "version 65535.65535, the largest: read unsigned, rejected", bytes: patched((_, v) => { v.setUint16(8, 65535, true); v.setUint16(10, 65535, true); }, true), code: "UNSUPPORTED_VERSION", offset: 8 },
   { name: "major-zero", checks: "format version 0.9: never released", bytes: patched((_, v) => { v.setUint16(8, 0, true); v.setUint16(10, 9, true); }, true), code: "UNSUPPORTED_VERSION", offset: 8 },
   { name: "unknown-required-feature", checks: "required-feature bit 0 set: unknown to a 1.0 reader", bytes: patched((_, v) => v.setUint32(12, 1, true), true), code: "UNKNOWN_REQUIRED_FEATURE", offset: 12 },
   { name: "garbage-body", checks: "a body that is not protobuf (an unterminated varint), with a correct checksum", bytes: frameBody(Uint8Array.of(0xff, 0xff, 0xff)), code: "MALFORMED_BODY" },
