@@ -1,0 +1,44 @@
+/**
+ * Writes that never leave a partial file under the final name: a temporary
+ * file beside it, renamed into place. There is no fsync: the runner reads the
+ * files on the same machine right after the response, so they need to be
+ * complete and visible, not to survive a power cut, and an fsync per file would
+ * cost the suite's time budget.
+ */
+import { copyFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import { KsnapError } from "../../src/index.js";
+
+/** Writes `data` to `path` through a temporary file. IO_ERROR on failure. */
+export function writeAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = temporaryBeside(path);
+  try {
+    writeFileSync(tmp, data, { flag: "wx" });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw ioError(e, path);
+  }
+}
+
+/** Copies `from` to `to` through a temporary file (an "upload"). IO_ERROR on failure. */
+export function copyAtomic(from: string, to: string): void {
+  const tmp = temporaryBeside(to);
+  try {
+    copyFileSync(from, tmp);
+    renameSync(tmp, to);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw ioError(e, to);
+  }
+}
+
+function temporaryBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+function ioError(e: unknown, file: string): KsnapError {
+  if (e instanceof KsnapError) return e;
+  return new KsnapError("IO_ERROR", `cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`, { file });
+}

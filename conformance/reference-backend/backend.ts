@@ -1,0 +1,159 @@
+/**
+ * The reference backend behind the adapter protocol
+ * ([spec](../../spec/conformance.md#operations)): one request object in, one
+ * response object out. Every failure becomes an error response with a code
+ * (format-v1's for file problems, the adapter's own otherwise); nothing a
+ * request holds can make it throw.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import { isKsnapError } from "../../src/index.js";
+import { AdapterError } from "./adapter-error.js";
+import { takeCheckpoint } from "./checkpoint.js";
+import { discardCheckpoint } from "./discard.js";
+import type { Fault } from "./faults.js";
+import { decodePath, encodeTo, readData } from "./format-ops.js";
+import { restoreSession } from "./restore.js";
+import { arr, asObject, int, str, u64, type Fields } from "./request-fields.js";
+import { takeSavepoint } from "./savepoint.js";
+import { Session } from "./session.js";
+import { parseStates } from "./state-descriptors.js";
+
+/** The protocol version this adapter speaks. */
+export const PROTOCOL = 1;
+
+/** Every capability of the conformance protocol: the reference backend does all of it. */
+export const CAPABILITIES = [
+  "decode", "encode", "read-data", "state", "checkpoint", "incremental", "savepoint", "discard",
+  "restore-savepoint", "restore-checkpoint", "rescale",
+] as const;
+
+/** A response ([spec](../../spec/conformance.md#requests-and-responses)). */
+export type Response =
+  | { id: number; ok: true; result: object }
+  | { id: number; ok: false; error: { code: string; message: string } };
+
+/** The backend: its sessions and its local working folder. */
+export class ReferenceBackend {
+  private workDir: string | undefined;
+  private readonly sessions = new Map<string, Session>();
+  private sessionCount = 0;
+
+  constructor(readonly fault?: Fault) {}
+
+  /** Answers one request (already parsed from JSON, of any shape). */
+  async handle(request: unknown): Promise<Response> {
+    const id = requestId(request);
+    try {
+      const result = await this.dispatch(asObject(request, "request"));
+      return { id, ok: true, result };
+    } catch (e) {
+      return { id, ok: false, error: errorOf(e) };
+    }
+  }
+
+  /** Removes every local file (sessions' stores); snapshots written stay. Safe to call twice. */
+  dispose(): void {
+    this.sessions.clear();
+    if (this.workDir !== undefined) rmSync(this.workDir, { recursive: true, force: true });
+    this.workDir = undefined;
+  }
+
+  private async dispatch(req: Fields): Promise<object> {
+    const op = str(req, "op");
+    switch (op) {
+      case "hello":
+        if (req["protocol"] !== PROTOCOL) throw new AdapterError("UNSUPPORTED", `this adapter speaks protocol ${PROTOCOL} only`);
+        return { protocol: PROTOCOL, name: "ksnap-reference-backend", version: "0.1.0", capabilities: [...CAPABILITIES] };
+      case "decode":
+        return { json: decodePath(absolute(req, "path")) };
+      case "encode":
+        encodeTo(req["json"], absolute(req, "out"));
+        return {};
+      case "read-data":
+        return { entries: await readData(absolute(req, "path"), req["handle"], req["keyGroups"]) };
+      case "open":
+        await this.open(req);
+        return {};
+      case "apply":
+        this.session(req).apply(arr(req, "changes"));
+        return {};
+      case "dump":
+        return { entries: this.session(req).dump(int(req, "subtask", 0, 32767)) };
+      case "checkpoint":
+        return { metadata: takeCheckpoint(this.session(req), u64(req, "checkpointId"), this.fault) };
+      case "savepoint":
+        return { metadata: takeSavepoint(this.session(req), u64(req, "savepointId"), absolute(req, "dir"), this.fault) };
+      case "discard":
+        return { deleted: discardCheckpoint(this.session(req), u64(req, "checkpointId")) };
+      case "close":
+        this.close(str(req, "session"));
+        return {};
+      case "shutdown":
+        this.dispose();
+        return {};
+      default:
+        throw new AdapterError("UNSUPPORTED", `unknown op "${op}"`);
+    }
+  }
+
+  private async open(req: Fields): Promise<void> {
+    const name = str(req, "session");
+    if (this.sessions.has(name)) throw new AdapterError("BAD_REQUEST", `session "${name}" is already open`);
+    const checkpointRoot = absolute(req, "checkpointRoot");
+    const maxParallelism = int(req, "maxParallelism", 1, 32768);
+    const spec = {
+      name, operatorId: str(req, "operatorId"), maxParallelism, parallelism: int(req, "parallelism", 1, 32768),
+      states: parseStates(arr(req, "states")), checkpointRoot,
+    };
+    mkdirSync(checkpointRoot, { recursive: true });
+    const localDir = join(this.localRoot(), `session-${++this.sessionCount}`);
+    try {
+      const session = new Session(spec, localDir);
+      if (req["restore"] !== undefined) await restoreSession(session, absolute(asObject(req["restore"], "restore"), "metadata"), this.fault);
+      this.sessions.set(name, session);
+    } catch (e) {
+      rmSync(localDir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  private close(name: string): void {
+    const session = this.sessions.get(name);
+    if (session === undefined) throw new AdapterError("UNKNOWN_SESSION", `no open session "${name}"`);
+    this.sessions.delete(name);
+    rmSync(session.localDir, { recursive: true, force: true });
+  }
+
+  private session(req: Fields): Session {
+    const name = str(req, "session");
+    const session = this.sessions.get(name);
+    if (session === undefined) throw new AdapterError("UNKNOWN_SESSION", `no open session "${name}"`);
+    return session;
+  }
+
+  /** The process's working folder, created on first use. */
+  private localRoot(): string {
+    this.workDir ??= mkdtempSync(join(tmpdir(), "ksnap-reference-backend-"));
+    return this.workDir;
+  }
+}
+
+/** The request's id when it is a positive integer, else 0: a response to a request without a usable id. */
+function requestId(request: unknown): number {
+  const id = typeof request === "object" && request !== null ? (request as Fields)["id"] : undefined;
+  return typeof id === "number" && Number.isInteger(id) && id >= 1 ? id : 0;
+}
+
+function absolute(f: Fields, name: string): string {
+  const path = str(f, name);
+  if (!isAbsolute(path)) throw new AdapterError("BAD_REQUEST", `parameter "${name}" must be an absolute path`);
+  return path;
+}
+
+function errorOf(e: unknown): { code: string; message: string } {
+  if (isKsnapError(e)) return { code: e.code, message: e.describe() };
+  if (e instanceof AdapterError) return { code: e.code, message: e.message };
+  return { code: "INTERNAL", message: e instanceof Error ? e.stack ?? e.message : String(e) };
+}

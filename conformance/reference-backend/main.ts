@@ -1,0 +1,68 @@
+/**
+ * The reference backend's adapter process for the conformance suite
+ * ([spec](../../spec/conformance.md#transport)):
+ *
+ *     node dist/conformance/reference-backend/main.js [--fault NAME]
+ *
+ * Reads one JSON request per line on stdin and writes one JSON response per
+ * line on stdout, in order; logs go to stderr only. `--fault NAME` starts it
+ * with a deliberate bug (see faults.ts). Its local files live in a temporary
+ * folder, removed at shutdown or when stdin ends.
+ */
+import { createInterface } from "node:readline";
+import { ReferenceBackend, type Response } from "./backend.js";
+import { parseFault, type Fault } from "./faults.js";
+
+function faultArgument(argv: readonly string[]): Fault | undefined {
+  const i = argv.indexOf("--fault");
+  if (i < 0) return undefined;
+  return parseFault(argv[i + 1] ?? "");
+}
+
+function respond(response: Response): Promise<void> {
+  return new Promise((done) => process.stdout.write(JSON.stringify(response) + "\n", () => done()));
+}
+
+/** Answers one line: a line that is not JSON gets an error response too, never a crash. */
+async function answer(backend: ReferenceBackend, line: string): Promise<boolean> {
+  let request: unknown;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    await respond({ id: 0, ok: false, error: { code: "BAD_REQUEST", message: "the request line is not JSON" } });
+    return false;
+  }
+  const response = await backend.handle(request);
+  await respond(response);
+  return response.ok && (request as { op?: unknown }).op === "shutdown";
+}
+
+function main(): void {
+  let fault: Fault | undefined;
+  try {
+    fault = faultArgument(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  }
+  const backend = new ReferenceBackend(fault);
+  if (fault !== undefined) process.stderr.write(`reference backend: running with fault ${fault}\n`);
+  process.on("exit", () => backend.dispose());
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  // Requests are answered strictly in order, even when one is asynchronous (a restore, a read).
+  let queue = Promise.resolve();
+  lines.on("line", (line) => {
+    // A blank line is no request (a trailing newline, a keep-alive): answering it would shift every later id.
+    if (line.trim() === "") return;
+    queue = queue.then(async () => {
+      if (await answer(backend, line)) process.exit(0);
+    }).catch((e: unknown) => {
+      process.stderr.write(`reference backend: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    });
+  });
+  lines.on("close", () => {
+    void queue.then(() => process.exit(0));
+  });
+}
+
+main();
