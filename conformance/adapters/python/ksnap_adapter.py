@@ -856,7 +856,8 @@ def check_handle(value, path):
     if "type" not in value:
         raise invalid_json(join(path, "type"), "is required")
     tag = value["type"]
-    members = {"incremental": INCREMENTAL_MEMBERS, "savepoint": SAVEPOINT_MEMBERS}.get(tag) if isinstance(tag, str) else None
+    variants = {"incremental": INCREMENTAL_MEMBERS, "savepoint": SAVEPOINT_MEMBERS}
+    members = variants.get(tag) if isinstance(tag, str) else None
     if members is None:
         raise invalid_json(join(path, "type"), "must be incremental or savepoint")
     return check_object(value, path, members)
