@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { KsnapError } from "../errors.js";
+import { registerConformance } from "./conformance-command.js";
 import { registerDiff } from "./diff-command.js";
 import { registerEncode } from "./encode-command.js";
 import { registerGc } from "./gc-command.js";
@@ -31,6 +32,7 @@ function program(): Command {
   registerDiff(cmd);
   registerGc(cmd);
   registerSavepoint(cmd);
+  registerConformance(cmd);
   return cmd;
 }
 

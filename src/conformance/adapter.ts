@@ -1,0 +1,106 @@
+/**
+ * The runner's side of an adapter ([spec](../../spec/conformance.md#transport)):
+ * starts the process and says `hello`, sends requests, and after a protocol
+ * break kills the process so that the next request starts a fresh one. An
+ * adapter that cannot be started twice in a row is given up on, so a broken
+ * command costs two timeouts, not one per test.
+ */
+import { AdapterProcess, ProtocolBreak, type Response } from "./adapter-process.js";
+import { CAPABILITIES, type Capability } from "./outcomes.js";
+
+/** The protocol version this runner speaks. */
+export const PROTOCOL_VERSION = 1;
+
+/** What the adapter said in `hello`. */
+export interface AdapterInfo {
+  name: string;
+  version: string;
+  capabilities: Set<Capability>;
+}
+
+/** An error response to a request the test needed: the test fails with it. */
+export class AdapterRefused extends Error {
+  constructor(readonly op: string, readonly code: string, message: string) {
+    super(`${op} failed: ${code}: ${message}`);
+    this.name = "AdapterRefused";
+  }
+}
+
+/** Starts, talks to and restarts the adapter command. */
+export class Adapter {
+  private process: AdapterProcess | undefined;
+  private startFailures = 0;
+  private gaveUp: string | undefined;
+  /** What the last successful `hello` said. */
+  info: AdapterInfo | undefined;
+  /** How many times the adapter was started. */
+  starts = 0;
+
+  constructor(readonly command: string, private readonly cwd: string, readonly timeoutMs: number) {}
+
+  /** Starts the adapter if none runs; ProtocolBreak when it cannot be started. */
+  async start(): Promise<AdapterInfo> {
+    if (this.process !== undefined && this.info !== undefined) return this.info;
+    if (this.gaveUp !== undefined) throw new ProtocolBreak(this.gaveUp, []);
+    this.starts++;
+    this.process = new AdapterProcess(this.command, this.cwd);
+    try {
+      const hello = await this.process.request("hello", { protocol: PROTOCOL_VERSION }, this.timeoutMs);
+      if (!hello.ok) throw new ProtocolBreak(`hello was refused: ${hello.error.code}: ${hello.error.message}`, this.process.stderrTail());
+      this.info = infoOf(hello.result);
+      this.startFailures = 0;
+      return this.info;
+    } catch (e) {
+      this.stop();
+      if (++this.startFailures >= 2) this.gaveUp = `the adapter could not be started: ${(e as Error).message}`;
+      throw e;
+    }
+  }
+
+  /** True when the adapter declared `capability`. */
+  has(capability: Capability): boolean {
+    return this.info?.capabilities.has(capability) ?? false;
+  }
+
+  /** Sends a request; a protocol break kills the process (the next request restarts it) and is rethrown. */
+  async send(op: string, params: Record<string, unknown> = {}): Promise<Response> {
+    await this.start();
+    try {
+      return await this.process!.request(op, params, this.timeoutMs);
+    } catch (e) {
+      if (e instanceof ProtocolBreak) this.stop();
+      throw e;
+    }
+  }
+
+  /** {@link send}, with an error response thrown as {@link AdapterRefused}. */
+  async call(op: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const r = await this.send(op, params);
+    if (!r.ok) throw new AdapterRefused(op, r.error.code, r.error.message);
+    return r.result;
+  }
+
+  /** Sends `shutdown` and waits for the process to exit; kills it if it does not. */
+  async shutdown(): Promise<void> {
+    const p = this.process;
+    if (p === undefined) return;
+    try {
+      await p.request("shutdown", {}, this.timeoutMs);
+      await p.exited(this.timeoutMs);
+    } catch {
+      // a broken adapter at shutdown changes no test
+    }
+    this.stop();
+  }
+
+  private stop(): void {
+    this.process?.kill();
+    this.process = undefined;
+  }
+}
+
+function infoOf(result: Record<string, unknown>): AdapterInfo {
+  const known = new Set<string>(CAPABILITIES);
+  const caps = (result.capabilities as string[]).filter((c): c is Capability => known.has(c));
+  return { name: String(result.name), version: String(result.version), capabilities: new Set(caps) };
+}

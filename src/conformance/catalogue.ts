@@ -1,0 +1,40 @@
+/**
+ * The test catalogue ([spec](../../spec/conformance.md#test-catalogue)), built
+ * from the package's files: the golden vectors of every version, the reference
+ * savepoints and the scenarios. The order is the run order.
+ */
+import { packageFile } from "../package-root.js";
+import type { TestInfo } from "./outcomes.js";
+import { restoreVectorUnits } from "./restore-units.js";
+import { loadScenarios } from "./scenario.js";
+import { scenarioUnit } from "./scenario-unit.js";
+import type { Unit } from "./unit.js";
+import { decodeUnits, encodeUnits } from "./vector-units.js";
+
+/** Where the catalogue's files are. */
+export interface CatalogueSource {
+  /** conformance/vectors. */
+  vectors: string;
+  /** conformance/scenarios. */
+  scenarios: string;
+}
+
+/** The package's own vectors and scenarios. */
+export function packageSource(): CatalogueSource {
+  return { vectors: packageFile("conformance/vectors"), scenarios: packageFile("conformance/scenarios") };
+}
+
+/** Every unit: decode, encode, then the scenarios, then the reference savepoints' restores. */
+export function catalogueUnits(source: CatalogueSource = packageSource()): Unit[] {
+  return [
+    ...decodeUnits(source.vectors),
+    ...encodeUnits(source.vectors),
+    ...loadScenarios(source.scenarios).map(scenarioUnit),
+    ...restoreVectorUnits(source.vectors),
+  ];
+}
+
+/** Every test id of the catalogue, in run order. */
+export function catalogueTests(units: readonly Unit[] = catalogueUnits()): TestInfo[] {
+  return units.flatMap((u) => u.tests);
+}
