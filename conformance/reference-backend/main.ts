@@ -48,6 +48,8 @@ function main(): void {
   const backend = new ReferenceBackend(fault);
   if (fault !== undefined) process.stderr.write(`reference backend: running with fault ${fault}\n`);
   process.on("exit", () => backend.dispose());
+  // A runner that gives up on the adapter stops it; exiting through process.exit still removes the local files.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => process.exit(1));
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   // Requests are answered strictly in order, even when one is asynchronous (a restore, a read).
   let queue = Promise.resolve();
