@@ -1,5 +1,6 @@
 /**
- * Regenerates conformance/vectors/v1.0/ from the cases in conformance/cases/:
+ * Regenerates conformance/vectors/v1.0/ from the cases in conformance/cases/,
+ * and its reference savepoints (snapshots/, by generate-snapshot-vectors.ts):
  * `npm run vectors` (or `node dist/conformance/generate-vectors.js [OUT_DIR]`).
  * Output is deterministic; test/vectors-regenerate.test.ts checks that a fresh
  * run reproduces the committed files byte for byte.
@@ -14,6 +15,7 @@ import { ACCEPTED_CASES } from "./cases/v1-0-accepted.js";
 import { INVALID_CASES } from "./cases/v1-0-invalid.js";
 import { VALID_CASES } from "./cases/v1-0-valid.js";
 import { caseTables } from "./cases/readme-tables.js";
+import { generateSnapshotVectors } from "./generate-snapshot-vectors.js";
 
 /** Writes every v1.0 vector and the folder's README into `outDir` (emptied first). */
 export function generateV1Vectors(outDir: string): void {
@@ -35,6 +37,7 @@ export function generateV1Vectors(outDir: string): void {
     const expected = c.offset === undefined ? { code: c.code } : { code: c.code, offset: c.offset };
     writeFileSync(join(outDir, "invalid", `${c.name}.error.json`), JSON.stringify(expected) + "\n");
   }
+  generateSnapshotVectors(join(outDir, "snapshots"));
   writeFileSync(join(outDir, "README.md"), readme());
 }
 
@@ -58,6 +61,9 @@ function readme(): string {
     "- `accepted/NAME.ksnap` is not canonical but valid: a reader MUST decode it to `accepted/NAME.json`.",
     "- `invalid/NAME.ksnap` MUST be rejected with the error code in `invalid/NAME.error.json` (and, where given, at that",
     "  byte offset).",
+    "- `snapshots/NAME/` is a complete reference savepoint (metadata and data files) for restore tests, with the",
+    "  operator to restore, the parallelisms to restore it at and the state it must hold: see",
+    "  [snapshots/README.md](snapshots/README.md).",
     "",
     ...caseTables(VALID_CASES, ACCEPTED_CASES, INVALID_CASES, (c) => `\`${c.code}\`${c.offset === undefined ? "" : ` at byte ${c.offset}`}`),
   ].join("\n");

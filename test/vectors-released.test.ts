@@ -16,6 +16,7 @@ t.test("the first release is frozen", async (t) => {
   for (const folder of ["v1.0", "savepoint-data-v1"]) {
     t.ok(Object.keys(manifest.folders[folder] ?? {}).length > 0, `${folder} is listed`);
   }
+  t.ok(Object.keys(manifest.folders["v1.0"] ?? {}).some((p) => p.startsWith("snapshots/")), "the reference savepoints are listed");
 });
 
 t.test("every released file is present and unchanged", async (t) => {
