@@ -35,10 +35,10 @@ function adapterLine(s: SuiteResult): string {
 }
 
 function table(s: SuiteResult): string {
-  const header = ["level".padEnd(11), ...COLUMNS.map((c) => c.toLowerCase().padStart(11))].join("");
+  const header = ["level".padEnd(11), ...COLUMNS.map((c) => c.toLowerCase().padStart(13))].join("");
   const rows = s.levels.map((level: Level) => {
     const counts = countOutcomes(s.results.filter((r) => r.level === level));
-    return [level.padEnd(11), ...COLUMNS.map((c) => String(counts[c]).padStart(11))].join("");
+    return [level.padEnd(11), ...COLUMNS.map((c) => String(counts[c]).padStart(13))].join("");
   });
   return [header, ...rows].join("\n");
 }
