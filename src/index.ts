@@ -36,11 +36,11 @@ export {
 export { SharedStateRegistry, type Retention, type RestoreMode } from "./registry/shared-state-registry.js";
 export { runGc, type GcReport, type GcRequest } from "./registry/gc-run.js";
 export {
-  SavepointDataWriter, readKeyGroups, readDataFileInfo, dumpSavepointData, entryToJsonLine, dataFileInfoToJson,
-  savepointHandleToJson, savepointHandleFromJson, listFrames, SavepointDataError, AtomicFileSink, MemorySink,
+  SavepointDataWriter, readKeyGroups, readKeyGroupBatches, EntryBatch, readDataFileInfo, dumpSavepointData, entryToJsonLine,
+  dataFileInfoToJson, savepointHandleToJson, savepointHandleFromJson, listFrames, SavepointDataError, AtomicFileSink, MemorySink,
   CANONICAL_BLOCK_BYTES, DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, DEFAULT_SORT_BUFFER_BYTES,
   type DataSink, type DataFileInfo, type DataReadLimits, type DumpOptions, type FrameInfo, type HandleLocation,
   type SavepointDataResult, type SavepointDataWriterOptions, type SavepointEntry, type StateDescriptor,
-  type StateEntry, type StateKind,
+  type StateEntry, type StateKind, type EntryColumns,
 } from "./savepoint/index.js";
 export { restoreSubtask, planSubtaskRestore, type RestoreSubtaskOptions, type SubtaskRestore } from "./savepoint/rescaled-restore.js";

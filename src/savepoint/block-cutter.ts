@@ -7,8 +7,9 @@ import { encodeFrame } from "./frame.js";
 
 /** Turns content bytes into frames, one key group at a time. */
 export class BlockCutter {
-  private readonly buffer: Uint8Array;
-  private used = 0;
+  /** The block being filled; {@link used} bytes of it hold content. Callers may encode into it directly ({@link advance}). */
+  readonly buffer: Uint8Array;
+  private filled = 0;
   private keyGroup = -1;
   private block = 0;
 
@@ -20,29 +21,50 @@ export class BlockCutter {
   begin(keyGroup: number): void {
     this.keyGroup = keyGroup;
     this.block = 0;
-    this.used = 0;
+    this.filled = 0;
+  }
+
+  /** Bytes of {@link buffer} filled. */
+  get used(): number {
+    return this.filled;
+  }
+
+  /** Bytes left in the current block. */
+  get room(): number {
+    return this.buffer.length - this.filled;
   }
 
   /** Appends content; every full block is emitted at once. */
   write(bytes: Uint8Array): void {
-    let at = 0;
-    while (at < bytes.length) {
-      const n = Math.min(this.buffer.length - this.used, bytes.length - at);
-      this.buffer.set(bytes.subarray(at, at + n), this.used);
-      this.used += n;
+    this.writeRange(bytes, 0, bytes.length);
+  }
+
+  /** Appends `bytes[start..end)`, without a view per call (the sorted writer appends entry by entry from its arena). */
+  writeRange(bytes: Uint8Array, start: number, end: number): void {
+    let at = start;
+    while (at < end) {
+      const n = Math.min(this.buffer.length - this.filled, end - at);
+      this.buffer.set(bytes.subarray(at, at + n), this.filled);
+      this.filled += n;
       at += n;
-      if (this.used === this.buffer.length) this.flush();
+      if (this.filled === this.buffer.length) this.flush();
     }
+  }
+
+  /** The caller wrote `n` bytes (at most {@link room}) into {@link buffer} at {@link used}. */
+  advance(n: number): void {
+    this.filled += n;
+    if (this.filled === this.buffer.length) this.flush();
   }
 
   /** Emits the last, partial block and the end marker. */
   end(): void {
-    if (this.used > 0) this.flush();
+    if (this.filled > 0) this.flush();
     this.emit(encodeFrame(this.keyGroup, this.block, new Uint8Array(0)));
   }
 
   private flush(): void {
-    this.emit(encodeFrame(this.keyGroup, this.block++, this.buffer.subarray(0, this.used)));
-    this.used = 0;
+    this.emit(encodeFrame(this.keyGroup, this.block++, this.buffer.subarray(0, this.filled)));
+    this.filled = 0;
   }
 }

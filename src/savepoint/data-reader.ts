@@ -12,6 +12,7 @@ import {
   DEFAULT_DATA_READ_LIMITS, FOOTER_BYTES, FRAME_HEADER_BYTES, HEADER_FIXED_BYTES, rangeEnd, type DataFileInfo,
   type DataReadLimits, type SavepointEntry, type StateDescriptor,
 } from "./data-format.js";
+import type { EntryBatch } from "./entry-batch.js";
 import { EntryParser } from "./entry-parser.js";
 import { decodeFrameHeader, decodePayload, type FrameHeader } from "./frame.js";
 import { decodeFixedHeader, decodeMeta, headerLength, requireBytes, verifyHeaderChecksum } from "./header-codec.js";
@@ -62,9 +63,25 @@ export async function readDataFileInfo(path: string): Promise<DataFileInfo> {
  * ([spec](../../spec/savepoint-data.md#reading-a-file)). Entries of a key group
  * are yielded as its blocks are verified; a consumer that must not act on a
  * partial key group waits for the next key group (or the end).
+ *
+ * One object per entry, with its bytes copied: for the bulk of a large file,
+ * {@link readKeyGroupBatches} reads the same entries without that cost.
  */
 export async function* readKeyGroups(path: string, handle: HandleLocation, range?: KeyGroupRange,
   limits: Partial<DataReadLimits> = {}): AsyncGenerator<SavepointEntry> {
+  for await (const batch of readKeyGroupBatches(path, handle, range, limits)) {
+    for (let i = 0; i < batch.length; i++) yield batch.entry(i);
+  }
+}
+
+/**
+ * The entries of {@link readKeyGroups}, in the same order and with the same
+ * checks, as one {@link EntryBatch} per block: the block's bytes and columns of
+ * positions, with no object per entry. A batch holds entries of one key group
+ * only; a key group with no entries yields no batch.
+ */
+export async function* readKeyGroupBatches(path: string, handle: HandleLocation, range?: KeyGroupRange,
+  limits: Partial<DataReadLimits> = {}): AsyncGenerator<EntryBatch> {
   const file = await DataFile.open(path);
   try {
     checkRecordedSize(handle, file.size, path);
@@ -73,15 +90,15 @@ export async function* readKeyGroups(path: string, handle: HandleLocation, range
     const wanted = range ?? handle.keyGroups;
     checkWanted(wanted, layout.keyGroups, path);
     const maxEntryBytes = limits.maxEntryBytes ?? DEFAULT_DATA_READ_LIMITS.maxEntryBytes;
-    let entries = 0n;
+    let entries = 0;
     for (let k = wanted.start; k < rangeEnd(wanted); k++) {
       for await (const batch of file.keyGroup(layout, handle.offsets, k, maxEntryBytes)) {
-        entries += BigInt(batch.length);
-        yield* batch;
+        entries += batch.length;
+        yield batch;
       }
     }
     if (wanted.start === layout.keyGroups.start && wanted.count === layout.keyGroups.count) {
-      checkEntryCount(entries, layout, path);
+      checkEntryCount(BigInt(entries), layout, path);
     }
   } finally {
     await file.close();
@@ -201,7 +218,7 @@ class DataFile {
    * Step 10: key group `k`'s entries, frame by frame from its offset to its end
    * marker, one batch per block (one await per block, not per entry).
    */
-  async *keyGroup(layout: Layout, offsets: readonly bigint[], k: number, maxEntryBytes: number): AsyncGenerator<SavepointEntry[]> {
+  async *keyGroup(layout: Layout, offsets: readonly bigint[], k: number, maxEntryBytes: number): AsyncGenerator<EntryBatch> {
     const i = k - layout.keyGroups.start;
     const end = i + 1 < offsets.length ? Number(offsets[i + 1]!) : layout.indexOffset;
     const parser = new EntryParser(k, layout.states, maxEntryBytes);
@@ -214,8 +231,8 @@ class DataFile {
         frames.requireEndAt(end, block);
         return;
       }
-      const entries = parser.push(content, frame.where);
-      if (entries.length > 0) yield entries;
+      const batch = parser.push(content, frame.where);
+      if (batch !== undefined) yield batch;
     }
   }
 }

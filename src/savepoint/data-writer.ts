@@ -17,8 +17,9 @@ import {
   type StateEntry, type StateKind,
 } from "./data-format.js";
 import { AtomicFileSink, type DataSink } from "./data-sink.js";
-import { compareEntries, encodeEntry, keyOf, namespaceOf, shortHex, userKeyOf, type EncodedEntry } from "./entry-codec.js";
+import { compareRanges, encodedEntryLength, encodeEntryInto, shortHex } from "./entry-codec.js";
 import { encodeHeader } from "./header-codec.js";
+import { SORT_INDEX_BYTES_PER_ENTRY, SortBuffer } from "./sort-buffer.js";
 import { canonicalStates } from "./states.js";
 import { encodeTrailer } from "./trailer.js";
 
@@ -34,7 +35,10 @@ export interface SavepointDataWriterOptions {
   keyGroups: KeyGroupRange;
   /** Entries of each key group arrive in canonical order: stream them (checked) instead of sorting. Default false. */
   presorted?: boolean;
-  /** Bound on one key group's buffered, encoded entries when not presorted. Default 64 MiB. */
+  /**
+   * Bound on one key group's buffered, encoded entries when not presorted. Default 64 MiB. The sort index
+   * (44 bytes per entry) is held to the same bound, so a key group of tiny entries cannot hold many times it.
+   */
   sortBufferBytes?: number;
   /** Largest entry (key + namespace + user key + value bytes). Default 16 MiB, the reference reader's limit. */
   maxEntryBytes?: number;
@@ -73,10 +77,17 @@ export class SavepointDataWriter {
   private phase: Phase = "between";
   private nextKeyGroup: number;
   private current = -1;
-  private buffered: EncodedEntry[] = [];
-  private bufferedBytes = 0;
-  private previous: EncodedEntry | undefined;
-  private entryCount = 0n;
+  /** The key group's entries when not presorted. */
+  private readonly sortBuffer: SortBuffer | undefined;
+  /** Presorted: the previous entry's state, and its key, namespace and user key copied end to end into `previousFields`. */
+  private previousState = -1;
+  private previousFields = new Uint8Array(256);
+  private previousKeyEnd = 0;
+  private previousNamespaceEnd = 0;
+  private previousUserKeyEnd = 0;
+  /** Where an entry that does not fit in the rest of the block is encoded before it is cut. */
+  private readonly spill: Uint8Array;
+  private entryCount = 0;
 
   private constructor(private readonly sink: DataSink, private readonly label: string,
     private readonly options: SavepointDataWriterOptions, states: StateDescriptor[]) {
@@ -86,6 +97,8 @@ export class SavepointDataWriter {
     this.sortBufferBytes = options.sortBufferBytes ?? DEFAULT_SORT_BUFFER_BYTES;
     this.maxEntryBytes = options.maxEntryBytes ?? DEFAULT_DATA_READ_LIMITS.maxEntryBytes;
     this.cutter = new BlockCutter(options.blockBytes ?? CANONICAL_BLOCK_BYTES, (frame) => this.write(frame));
+    this.spill = new Uint8Array(CANONICAL_BLOCK_BYTES);
+    this.sortBuffer = this.presorted ? undefined : new SortBuffer();
     this.nextKeyGroup = options.keyGroups.start;
   }
 
@@ -117,18 +130,23 @@ export class SavepointDataWriter {
       this.phase = "inKeyGroup";
       this.offsets.push(BigInt(this.position));
       this.cutter.begin(keyGroup);
-      this.previous = undefined;
+      this.previousState = -1;
     });
   }
 
-  /** Adds an entry to the current key group. For list state, one element; elements keep the order they are added in. */
+  /**
+   * Adds an entry to the current key group. For list state, one element; elements keep the order they are added in.
+   * The entry's arrays are copied: the caller may reuse them at once.
+   */
   add(entry: StateEntry): void {
-    this.guard("inKeyGroup", "add", () => {
-      const encoded = this.encode(entry);
-      if (this.presorted) this.streamPresorted(encoded, entry);
-      else this.buffer(encoded);
-      this.entryCount++;
-    });
+    // guard() inlined: add is called once per entry, and a closure per call shows in profiles.
+    this.requirePhase("inKeyGroup", "add");
+    try {
+      this.addEntry(entry);
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
   }
 
   /** Ends the current key group: its entries are written (sorted first unless presorted), then its end marker. */
@@ -145,8 +163,9 @@ export class SavepointDataWriter {
   finish(): SavepointDataResult {
     return this.guard("between", "finish", () => {
       while (this.nextKeyGroup < rangeEnd(this.options.keyGroups)) this.writeEmptyKeyGroup();
-      this.write(encodeTrailer(this.options.keyGroups, this.offsets, this.entryCount));
+      this.write(encodeTrailer(this.options.keyGroups, this.offsets, BigInt(this.entryCount)));
       this.sink.close();
+      this.sortBuffer?.release();
       this.phase = "finished";
       const { fileId, filePath, keyGroups } = this.options;
       return {
@@ -156,7 +175,7 @@ export class SavepointDataWriter {
           dataFile: { id: fileId, path: filePath, size: BigInt(this.position), xxh64: this.hash.digest() },
           offsets: [...this.offsets],
         },
-        entryCount: this.entryCount,
+        entryCount: BigInt(this.entryCount),
       };
     });
   }
@@ -165,7 +184,7 @@ export class SavepointDataWriter {
   abort(): void {
     if (this.phase === "finished" || this.phase === "failed") return;
     this.phase = "failed";
-    this.buffered = [];
+    this.sortBuffer?.release();
     this.sink.abort();
   }
 
@@ -182,57 +201,109 @@ export class SavepointDataWriter {
     this.nextKeyGroup++;
   }
 
-  private encode(entry: StateEntry): EncodedEntry {
+  private addEntry(entry: StateEntry): void {
     const state = this.stateIndex.get(entry.state);
     if (state === undefined) throw this.argumentError(`state "${entry.state}" is not one of the file's states`, "state");
     const isMap = state.kind === "map";
-    if (isMap !== (entry.userKey !== undefined)) {
+    const { key, namespace, userKey, value } = entry;
+    if (isMap !== (userKey !== undefined)) {
       throw this.argumentError(isMap ? `map state "${entry.state}" needs a userKey`
         : `${state.kind} state "${entry.state}" cannot have a userKey`, "userKey");
     }
-    const size = entry.key.length + entry.namespace.length + (entry.userKey?.length ?? 0) + entry.value.length;
+    const size = key.length + namespace.length + (userKey?.length ?? 0) + value.length;
     if (size > this.maxEntryBytes) {
-      throw new SavepointDataError("LIMIT_EXCEEDED", `an entry of state "${entry.state}" with key ${shortHex(entry.key)} ` +
+      throw new SavepointDataError("LIMIT_EXCEEDED", `an entry of state "${entry.state}" with key ${shortHex(key)} ` +
         `is ${size} bytes, over the limit of ${this.maxEntryBytes}`, { file: this.label, keyGroup: this.current });
     }
-    return encodeEntry(state.index, isMap, entry.key, entry.namespace, entry.userKey, entry.value);
+    const length = encodedEntryLength(state.index, isMap, key, namespace, userKey, value);
+    if (this.presorted) this.streamPresorted(state.index, isMap, entry, length);
+    else this.buffer(state.index, isMap, entry, length);
+    this.entryCount++;
   }
 
-  private streamPresorted(encoded: EncodedEntry, entry: StateEntry): void {
-    if (this.previous !== undefined) this.checkSuccessor(this.previous, encoded, entry.state);
-    this.previous = encoded;
-    this.cutter.write(encoded.bytes);
-  }
-
-  private buffer(encoded: EncodedEntry): void {
-    this.bufferedBytes += encoded.bytes.length;
-    if (this.bufferedBytes > this.sortBufferBytes) {
-      throw new SavepointDataError("LIMIT_EXCEEDED",
-        `the key group's entries exceed the sort buffer of ${this.sortBufferBytes} bytes; raise sortBufferBytes ` +
-        "or give the entries presorted", { file: this.label, keyGroup: this.current });
+  /** Checks the entry against the previous one and encodes it straight into the block (or, across a block's end, via `spill`). */
+  private streamPresorted(stateIndex: number, isMap: boolean, entry: StateEntry, length: number): void {
+    const { key, namespace, userKey, value } = entry;
+    if (this.previousState >= 0) this.checkPresorted(stateIndex, entry);
+    this.remember(stateIndex, entry);
+    const c = this.cutter;
+    if (length <= c.room) {
+      encodeEntryInto(c.buffer, c.used, stateIndex, isMap, key, namespace, userKey, value);
+      c.advance(length);
+      return;
     }
-    this.buffered.push(encoded);
+    const out = length <= this.spill.length ? this.spill : new Uint8Array(length);
+    encodeEntryInto(out, 0, stateIndex, isMap, key, namespace, userKey, value);
+    c.writeRange(out, 0, length);
+  }
+
+  /** The presorted `entry` must follow the previous entry in canonical order; equal only as elements of one list. */
+  private checkPresorted(stateIndex: number, entry: StateEntry): void {
+    const p = this.previousFields;
+    const uk = entry.userKey;
+    const c = this.previousState - stateIndex
+      || compareRanges(p, 0, this.previousKeyEnd, entry.key, 0, entry.key.length)
+      || compareRanges(p, this.previousKeyEnd, this.previousNamespaceEnd, entry.namespace, 0, entry.namespace.length)
+      || (uk === undefined ? 0 : compareRanges(p, this.previousNamespaceEnd, this.previousUserKeyEnd, uk, 0, uk.length));
+    if (c < 0 || (c === 0 && this.states[stateIndex]!.kind === "list")) return;
+    throw this.orderError(c === 0, stateIndex, entry.key, entry.namespace, uk);
+  }
+
+  /** Copies the sort fields of the entry just checked, for the next check: the caller may reuse its arrays. */
+  private remember(stateIndex: number, entry: StateEntry): void {
+    const uk = entry.userKey;
+    const keyEnd = entry.key.length;
+    const namespaceEnd = keyEnd + entry.namespace.length;
+    const userKeyEnd = namespaceEnd + (uk?.length ?? 0);
+    if (userKeyEnd > this.previousFields.length) this.previousFields = new Uint8Array(Math.max(userKeyEnd, this.previousFields.length * 2));
+    const p = this.previousFields;
+    p.set(entry.key, 0);
+    p.set(entry.namespace, keyEnd);
+    if (uk !== undefined) p.set(uk, namespaceEnd);
+    this.previousState = stateIndex;
+    this.previousKeyEnd = keyEnd;
+    this.previousNamespaceEnd = namespaceEnd;
+    this.previousUserKeyEnd = userKeyEnd;
+  }
+
+  /** Encodes the entry into the sort buffer, within `sortBufferBytes` for the encodings and, separately, for the index. */
+  private buffer(stateIndex: number, isMap: boolean, entry: StateEntry, length: number): void {
+    const sb = this.sortBuffer!;
+    const bytes = sb.bytes + length;
+    const indexBytes = (sb.length + 1) * SORT_INDEX_BYTES_PER_ENTRY;
+    if (bytes > this.sortBufferBytes || indexBytes > this.sortBufferBytes) {
+      const what = bytes > this.sortBufferBytes ? `${bytes} bytes of encoded entries`
+        : `${sb.length + 1} entries, whose sort index takes ${indexBytes} bytes,`;
+      throw new SavepointDataError("LIMIT_EXCEEDED",
+        `the key group's entries exceed the sort buffer of ${this.sortBufferBytes} bytes (${what} with this one); ` +
+        "raise sortBufferBytes or give the entries presorted", { file: this.label, keyGroup: this.current });
+    }
+    sb.add(length, stateIndex, isMap, entry.key, entry.namespace, entry.userKey, entry.value);
   }
 
   /** Sorts the buffered key group (stably: list elements keep their order), checks for duplicates, writes it. */
   private writeSorted(): void {
-    const entries = this.buffered;
-    this.buffered = [];
-    this.bufferedBytes = 0;
-    entries.sort(compareEntries);
-    for (let i = 0; i < entries.length; i++) {
-      if (i > 0) this.checkSuccessor(entries[i - 1]!, entries[i]!, this.states[entries[i]!.stateIndex]!.name);
-      this.cutter.write(entries[i]!.bytes);
+    const sb = this.sortBuffer!;
+    const order = sb.sortedOrder();
+    for (let i = 0; i < order.length; i++) {
+      const e = order[i]!;
+      // Sorted, so only equality can be wrong: two entries of one key outside list state.
+      if (i > 0 && sb.compare(order[i - 1]!, e) === 0 && this.states[sb.stateIndex(e)]!.kind !== "list") {
+        const { key, namespace, userKey } = sb.sortFields(e);
+        throw this.orderError(true, sb.stateIndex(e), key, namespace, userKey);
+      }
+      sb.writeEntry(e, this.cutter);
     }
+    sb.clear();
   }
 
-  /** `next` must follow `prev` in canonical order; equal only as elements of one list. */
-  private checkSuccessor(prev: EncodedEntry, next: EncodedEntry, state: string): void {
-    const c = compareEntries(prev, next);
-    if (c < 0 || (c === 0 && this.states[next.stateIndex]!.kind === "list")) return;
-    const where = `state "${state}", key ${shortHex(keyOf(next))}, namespace ${shortHex(namespaceOf(next))}` +
-      (this.states[next.stateIndex]!.kind === "map" ? `, user key ${shortHex(userKeyOf(next))}` : "");
-    throw new SavepointDataError("INVALID_FIELD", c === 0 ? `a duplicate entry (${where}); value and map state hold one value per key`
+  /** A duplicate, or an entry out of order in a presorted key group, described by its sort fields. */
+  private orderError(duplicate: boolean, stateIndex: number, key: Uint8Array, namespace: Uint8Array,
+    userKey: Uint8Array | undefined): SavepointDataError {
+    const state = this.states[stateIndex]!;
+    const where = `state "${state.name}", key ${shortHex(key)}, namespace ${shortHex(namespace)}` +
+      (state.kind === "map" ? `, user key ${shortHex(userKey ?? new Uint8Array(0))}` : "");
+    return new SavepointDataError("INVALID_FIELD", duplicate ? `a duplicate entry (${where}); value and map state hold one value per key`
       : `an entry out of canonical order (${where}) in a presorted key group`,
     { file: this.label, keyGroup: this.current, field: "entry" });
   }

@@ -1,71 +1,80 @@
 /**
  * Entries ([spec](../../spec/savepoint-data.md#entries)): `state` varint, then
  * `key`, `namespace`, `user_key` (map state only) and `value` as length-prefixed
- * bytes, in canonical order within a key group.
+ * bytes, in canonical order within a key group. Entries are encoded straight
+ * into the buffer that holds them (a block, a sort arena): no array or object
+ * per entry.
  */
 import { varintLength, writeVarint } from "./varint.js";
 
-/**
- * An entry encoded for the content stream. The sort fields are kept as
- * positions in `bytes` rather than views: a key group may buffer millions of
- * entries, and positions cost no allocation.
- */
-export interface EncodedEntry {
-  /** The entry's bytes in the content stream. */
-  bytes: Uint8Array;
-  stateIndex: number;
-  keyStart: number;
-  keyEnd: number;
-  namespaceStart: number;
-  namespaceEnd: number;
-  /** Equal to userKeyEnd (empty) for value and list state. */
-  userKeyStart: number;
-  userKeyEnd: number;
-}
-
 const EMPTY = new Uint8Array(0);
 
-/** Encodes one entry into fresh bytes: the caller's arrays are neither kept nor affected by later changes. */
-export function encodeEntry(stateIndex: number, isMap: boolean, key: Uint8Array, namespace: Uint8Array,
-  userKey: Uint8Array | undefined, value: Uint8Array): EncodedEntry {
-  const uk = isMap ? userKey ?? EMPTY : EMPTY;
-  const bytes = new Uint8Array(varintLength(stateIndex) + prefixed(key) + prefixed(namespace)
-    + (isMap ? prefixed(uk) : 0) + prefixed(value));
-  let at = writeVarint(bytes, 0, stateIndex);
-  const keyStart = at = writeVarint(bytes, at, key.length);
-  bytes.set(key, at);
-  const namespaceStart = at = writeVarint(bytes, at + key.length, namespace.length);
-  bytes.set(namespace, at);
-  at += namespace.length;
-  let userKeyStart = at;
+/** Bytes of an entry's encoding: the state varint, then each field with its varint length. */
+export function encodedEntryLength(stateIndex: number, isMap: boolean, key: Uint8Array, namespace: Uint8Array,
+  userKey: Uint8Array | undefined, value: Uint8Array): number {
+  return varintLength(stateIndex) + prefixed(key) + prefixed(namespace) + (isMap ? prefixed(userKey ?? EMPTY) : 0) + prefixed(value);
+}
+
+/**
+ * Where {@link encodeEntryInto} put the sort fields: `[keyStart, keyEnd,
+ * namespaceStart, namespaceEnd, userKeyStart, userKeyEnd]`, absolute positions
+ * in its output (the user key empty, at the namespace's end, unless map state).
+ * A shared cell, so encoding allocates nothing.
+ */
+export const encodedFields = new Int32Array(6);
+
+/**
+ * Encodes one entry at `out[at]`, which must have {@link encodedEntryLength}
+ * bytes of room; returns the position after it and sets {@link encodedFields}.
+ * The caller's arrays are copied, not kept.
+ */
+export function encodeEntryInto(out: Uint8Array, at: number, stateIndex: number, isMap: boolean, key: Uint8Array,
+  namespace: Uint8Array, userKey: Uint8Array | undefined, value: Uint8Array): number {
+  const f = encodedFields;
+  at = putVarint(out, at, stateIndex);
+  at = putVarint(out, at, key.length);
+  f[0] = at;
+  at = putBytes(out, at, key);
+  f[1] = at;
+  at = putVarint(out, at, namespace.length);
+  f[2] = at;
+  at = putBytes(out, at, namespace);
+  f[3] = at;
   if (isMap) {
-    userKeyStart = at = writeVarint(bytes, at, uk.length);
-    bytes.set(uk, at);
-    at += uk.length;
+    const uk = userKey ?? EMPTY;
+    at = putVarint(out, at, uk.length);
+    f[4] = at;
+    at = putBytes(out, at, uk);
+  } else {
+    f[4] = at;
   }
-  at = writeVarint(bytes, at, value.length);
-  bytes.set(value, at);
-  return {
-    bytes, stateIndex, keyStart, keyEnd: keyStart + key.length, namespaceStart, namespaceEnd: namespaceStart + namespace.length,
-    userKeyStart, userKeyEnd: userKeyStart + uk.length,
-  };
+  f[5] = at;
+  at = putVarint(out, at, value.length);
+  return putBytes(out, at, value);
+}
+
+/** {@link writeVarint} with the one-byte case inline: nearly every length is below 128. */
+function putVarint(out: Uint8Array, at: number, value: number): number {
+  if (value < 0x80) {
+    out[at] = value;
+    return at + 1;
+  }
+  return writeVarint(out, at, value);
+}
+
+/** Copies `bytes` to `out[at]`: a loop for short fields, where `set`'s per-call cost dominates. */
+function putBytes(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) out[at + i] = bytes[i]!;
+  } else {
+    out.set(bytes, at);
+  }
+  return at + n;
 }
 
 function prefixed(field: Uint8Array): number {
   return varintLength(field.length) + field.length;
-}
-
-/**
- * Canonical order of two encoded entries: state index, then key, namespace and
- * user key, each bytewise ([spec](../../spec/savepoint-data.md#entries)). 0
- * means the same sort key: list elements (kept in arrival order by a stable
- * sort) or a duplicate.
- */
-export function compareEntries(a: EncodedEntry, b: EncodedEntry): number {
-  return a.stateIndex - b.stateIndex
-    || compareRanges(a.bytes, a.keyStart, a.keyEnd, b.bytes, b.keyStart, b.keyEnd)
-    || compareRanges(a.bytes, a.namespaceStart, a.namespaceEnd, b.bytes, b.namespaceStart, b.namespaceEnd)
-    || compareRanges(a.bytes, a.userKeyStart, a.userKeyEnd, b.bytes, b.userKeyStart, b.userKeyEnd);
 }
 
 /**
@@ -91,19 +100,4 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 export function shortHex(bytes: Uint8Array, max = 16): string {
   const shown = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, max)).toString("hex");
   return bytes.length > max ? `${shown}… (${bytes.length} bytes)` : shown === "" ? "(empty)" : shown;
-}
-
-/** The key of an encoded entry, for messages. */
-export function keyOf(e: EncodedEntry): Uint8Array {
-  return e.bytes.subarray(e.keyStart, e.keyEnd);
-}
-
-/** The namespace of an encoded entry, for messages. */
-export function namespaceOf(e: EncodedEntry): Uint8Array {
-  return e.bytes.subarray(e.namespaceStart, e.namespaceEnd);
-}
-
-/** The user key of an encoded entry, for messages. */
-export function userKeyOf(e: EncodedEntry): Uint8Array {
-  return e.bytes.subarray(e.userKeyStart, e.userKeyEnd);
 }

@@ -1,69 +1,88 @@
 /**
  * Streaming entry decoder ([spec](../../spec/savepoint-data.md#entries)). A key
  * group's content arrives block by block and an entry, or even one varint, may
- * span blocks. Entries wholly inside a block are decoded in place; an entry that
- * spans blocks is gathered into a buffer sized by what its lengths already say,
- * so a large entry is copied once, not once per block. Each length is checked
- * against `maxEntryBytes` before anything is allocated for it, and each entry
- * against the previous one for canonical order.
+ * span blocks. Entries wholly inside a block are decoded in place, into columns
+ * of positions (an {@link EntryBatch}), with no allocation per entry. An entry
+ * that spans blocks is gathered into a buffer sized by what its lengths already
+ * say, so a large entry is copied once, not once per block. Each length is
+ * checked against `maxEntryBytes` before anything is allocated for it, and each
+ * entry against the previous one for canonical order.
  */
 import { SavepointDataError, type DataLocation } from "./data-errors.js";
-import type { SavepointEntry, StateDescriptor } from "./data-format.js";
+import type { StateDescriptor } from "./data-format.js";
+import { COLUMN_NAMES, EntryBatch, type EntryColumns } from "./entry-batch.js";
 import { compareRanges, shortHex } from "./entry-codec.js";
 import { decodeVarint, MAX_VARINT_BYTES, VarintError, varintEnd } from "./varint.js";
 
-/** Positions of the last parsed entry's fields in the buffer it was parsed from. */
-interface Fields {
-  stateIndex: number;
-  keyStart: number;
-  keyEnd: number;
-  namespaceStart: number;
-  namespaceEnd: number;
-  userKeyStart: number;
-  userKeyEnd: number;
-  valueStart: number;
-  valueEnd: number;
-}
+/** Positions of an entry's fields in the buffer it was parsed from, in {@link COLUMN_NAMES} order. */
+type Fields = Int32Array;
+const STATE = 0, KEY = 1, NAMESPACE = 3, USER_KEY = 5, VALUE = 7;
 
 /** The fields of an entry, in order, for messages. */
 const FIELD_NAMES = ["state", "key", "namespace", "user key", "value"] as const;
+/** Where each field's start goes in {@link Fields} (the end follows it). */
+const FIELD_SLOT = [STATE, KEY, NAMESPACE, USER_KEY, VALUE] as const;
 
 /** Decodes the entries of one key group from its blocks' contents. */
 export class EntryParser {
   /** Entries completed in this key group, for messages. */
   count = 0;
-  private readonly fields: Fields = {
-    stateIndex: 0, keyStart: 0, keyEnd: 0, namespaceStart: 0, namespaceEnd: 0, userKeyStart: 0, userKeyEnd: 0, valueStart: 0, valueEnd: 0,
-  };
+  private fields: Fields = new Int32Array(COLUMN_NAMES.length);
   /** The field being read when the content ran out (for the cut-off message). */
   private lastField = 0;
   /** Bytes of an entry that spans blocks, and how many of them are filled. */
   private carry: Uint8Array | undefined;
   private carried = 0;
-  private previous: SavepointEntry | undefined;
-  private previousState = -1;
+  /** The previous entry (its fields and the bytes they are in), for the order check. */
+  private previous: Fields = new Int32Array(COLUMN_NAMES.length);
+  private previousBytes: Uint8Array | undefined;
+  private readonly isMap: boolean[];
+  private readonly isList: boolean[];
+  /** Column scratch, interleaved (9 slots per entry), reused from block to block. */
+  private scratch = new Uint32Array(COLUMN_NAMES.length * 1024);
+  private scratchEntries = 0;
   private readonly maxEntryHeader = MAX_VARINT_BYTES * FIELD_NAMES.length;
 
   constructor(
     private readonly keyGroup: number,
     private readonly states: readonly StateDescriptor[],
     private readonly maxEntryBytes: number,
-  ) {}
+  ) {
+    this.isMap = states.map((s) => s.kind === "map");
+    this.isList = states.map((s) => s.kind === "list");
+  }
 
-  /** Decodes `content` (one block's); returns the entries it completes. `where` locates the block for errors. */
-  push(content: Uint8Array, where: DataLocation): SavepointEntry[] {
-    const done: SavepointEntry[] = [];
-    let at = this.carry === undefined ? 0 : this.continueCarry(content, where, done);
-    while (at < content.length) {
-      const end = this.parse(content, at, content.length, where);
+  /**
+   * Decodes `content` (one block's); returns the entries it completes, or
+   * undefined when it completes none. `where` locates the block for errors.
+   */
+  push(content: Uint8Array, where: DataLocation): EntryBatch | undefined {
+    this.scratchEntries = 0;
+    let bytes = content;
+    let at = 0;
+    if (this.carry !== undefined) {
+      const used = this.continueCarry(content, where);
+      if (used < 0) return undefined;
+      // The carried entry is complete: it and the rest of the block make the batch's bytes, so that
+      // every field of the batch lies in one array. Positions in the carry are positions in `bytes`.
+      const carry = this.carry;
+      this.carry = undefined;
+      bytes = new Uint8Array(carry.length + content.length - used);
+      bytes.set(carry);
+      bytes.set(content.subarray(used), carry.length);
+      this.accept(bytes, where);
+      at = carry.length;
+    }
+    while (at < bytes.length) {
+      const end = this.parse(bytes, at, bytes.length, where);
       if (end < 0) {
-        this.startCarry(content.subarray(at), -end);
-        return done;
+        this.startCarry(bytes.subarray(at), -end);
+        break;
       }
-      done.push(this.entry(content, where));
+      this.accept(bytes, where);
       at = end;
     }
-    return done;
+    return this.scratchEntries === 0 ? undefined : this.batch(bytes, where.block ?? 0);
   }
 
   /** At the key group's end marker: an entry still open was cut off. */
@@ -81,21 +100,25 @@ export class EntryParser {
   private parse(buf: Uint8Array, at: number, end: number, where: DataLocation): number {
     const f = this.fields;
     this.lastField = 0;
-    const stateIndex = this.varint(buf, at, end, where);
+    // One-byte varints (below 128) are by far the most common: read them inline.
+    let stateIndex = at < end ? buf[at]! : -1;
+    if (stateIndex >= 0x80) stateIndex = this.varint(buf, at, end, where);
+    else if (stateIndex >= 0) varintEnd.at = at + 1;
     if (stateIndex < 0) return -(end - at + 1);
-    const state = this.states[stateIndex];
-    if (state === undefined) {
+    const isMap = this.isMap[stateIndex];
+    if (isMap === undefined) {
       throw new SavepointDataError("MALFORMED_BODY",
         `entry ${this.count}: state index ${stateIndex} is out of range (the file has ${this.states.length} states)`, where);
     }
-    f.stateIndex = stateIndex;
+    f[STATE] = stateIndex;
     let pos = varintEnd.at;
     let total = 0;
-    const isMap = state.kind === "map";
     for (let field = 1; field <= 4; field++) {
       if (field === 3 && !isMap) continue;
       this.lastField = field;
-      const length = this.varint(buf, pos, end, where);
+      let length = pos < end ? buf[pos]! : -1;
+      if (length >= 0x80) length = this.varint(buf, pos, end, where);
+      else if (length >= 0) varintEnd.at = pos + 1;
       if (length < 0) return -(end - at + 1);
       total += length;
       if (total > this.maxEntryBytes) {
@@ -104,10 +127,12 @@ export class EntryParser {
       }
       const start = varintEnd.at;
       pos = start + length;
-      setField(f, field, start, pos);
+      const slot = FIELD_SLOT[field]!;
+      f[slot] = start;
+      f[slot + 1] = pos;
       if (pos > end) return -(pos - at + (field === 4 ? 0 : 1));
     }
-    if (!isMap) f.userKeyStart = f.userKeyEnd = f.namespaceEnd;
+    if (!isMap) f[USER_KEY] = f[USER_KEY + 1] = f[NAMESPACE + 1]!;
     return pos;
   }
 
@@ -131,8 +156,12 @@ export class EntryParser {
     this.carried = start.length;
   }
 
-  /** Feeds the carried entry from `content` until it completes; returns where in `content` it ended. */
-  private continueCarry(content: Uint8Array, where: DataLocation, done: SavepointEntry[]): number {
+  /**
+   * Feeds the carried entry from `content`. Returns how many bytes of
+   * `content` completed it ({@link fields} then holds its positions in the
+   * carry), or -1 when all of `content` went into it and it is still open.
+   */
+  private continueCarry(content: Uint8Array, where: DataLocation): number {
     let at = 0;
     for (;;) {
       const carry = this.carry!;
@@ -140,13 +169,9 @@ export class EntryParser {
       carry.set(content.subarray(at, at + n), this.carried);
       this.carried += n;
       at += n;
-      if (this.carried < carry.length) return at;
+      if (this.carried < carry.length) return -1;
       const end = this.parse(carry, 0, carry.length, where);
-      if (end >= 0) {
-        done.push(this.entry(carry, where));
-        this.carry = undefined;
-        return at;
-      }
+      if (end >= 0) return at;
       // The lengths read so far tell more bytes are needed: grow (at most once per field).
       const grown = new Uint8Array(-end);
       grown.set(carry);
@@ -154,45 +179,53 @@ export class EntryParser {
     }
   }
 
-  /** The entry whose fields {@link parse} found in `buf`, with its bytes copied out of the block. */
-  private entry(buf: Uint8Array, where: DataLocation): SavepointEntry {
+  /** Checks the order of the entry {@link parse} found in `bytes` and appends it to the columns. */
+  private accept(bytes: Uint8Array, where: DataLocation): void {
     const f = this.fields;
-    const state = this.states[f.stateIndex]!;
-    const entry: SavepointEntry = {
-      keyGroup: this.keyGroup, state: state.name, kind: state.kind,
-      key: buf.slice(f.keyStart, f.keyEnd), namespace: buf.slice(f.namespaceStart, f.namespaceEnd),
-      value: buf.slice(f.valueStart, f.valueEnd),
-    };
-    if (state.kind === "map") entry.userKey = buf.slice(f.userKeyStart, f.userKeyEnd);
-    this.checkOrder(entry, f.stateIndex, where);
-    this.previous = entry;
-    this.previousState = f.stateIndex;
+    if (this.previousBytes !== undefined) this.checkOrder(bytes, where);
+    // The entry becomes the previous one by swapping the two arrays: no copy.
+    this.fields = this.previous;
+    this.previous = f;
+    this.previousBytes = bytes;
+    const n = COLUMN_NAMES.length;
+    let base = this.scratchEntries * n;
+    if (base + n > this.scratch.length) {
+      const grown = new Uint32Array(this.scratch.length * 2);
+      grown.set(this.scratch);
+      this.scratch = grown;
+    }
+    const s = this.scratch;
+    for (let k = 0; k < n; k++) s[base++] = f[k]!;
+    this.scratchEntries++;
     this.count++;
-    return entry;
   }
 
-  private checkOrder(entry: SavepointEntry, stateIndex: number, where: DataLocation): void {
+  /** The batch of the entries accepted since the last one: the scratch columns, de-interleaved into exact-size arrays. */
+  private batch(bytes: Uint8Array, block: number): EntryBatch {
+    const count = this.scratchEntries;
+    const n = COLUMN_NAMES.length;
+    const buffer = new ArrayBuffer(count * n * 4);
+    const columns = {} as EntryColumns;
+    COLUMN_NAMES.forEach((name, k) => {
+      const column = new Uint32Array(buffer, k * count * 4, count);
+      const s = this.scratch;
+      for (let i = 0, j = k; i < count; i++, j += n) column[i] = s[j]!;
+      columns[name] = column;
+    });
+    return new EntryBatch(this.keyGroup, block, this.states, bytes, columns);
+  }
+
+  private checkOrder(bytes: Uint8Array, where: DataLocation): void {
     const p = this.previous;
-    if (p === undefined) return;
-    const c = this.previousState - stateIndex || compare(p.key, entry.key) || compare(p.namespace, entry.namespace)
-      || compare(p.userKey, entry.userKey);
-    if (c < 0 || (c === 0 && entry.kind === "list")) return;
+    const f = this.fields;
+    const pb = this.previousBytes!;
+    const c = p[STATE]! - f[STATE]!
+      || compareRanges(pb, p[KEY]!, p[KEY + 1]!, bytes, f[KEY]!, f[KEY + 1]!)
+      || compareRanges(pb, p[NAMESPACE]!, p[NAMESPACE + 1]!, bytes, f[NAMESPACE]!, f[NAMESPACE + 1]!)
+      || compareRanges(pb, p[USER_KEY]!, p[USER_KEY + 1]!, bytes, f[USER_KEY]!, f[USER_KEY + 1]!);
+    if (c < 0 || (c === 0 && this.isList[f[STATE]!])) return;
     const what = c === 0 ? "repeats the entry before it" : "is before the entry preceding it in canonical order";
-    throw new SavepointDataError("MALFORMED_BODY",
-      `entry ${this.count} (state "${entry.state}", key ${shortHex(entry.key)}) ${what}`, where);
-  }
-}
-
-function compare(a: Uint8Array | undefined, b: Uint8Array | undefined): number {
-  if (a === undefined || b === undefined) return 0;
-  return compareRanges(a, 0, a.length, b, 0, b.length);
-}
-
-function setField(f: Fields, field: number, start: number, end: number): void {
-  switch (field) {
-    case 1: f.keyStart = start; f.keyEnd = end; break;
-    case 2: f.namespaceStart = start; f.namespaceEnd = end; break;
-    case 3: f.userKeyStart = start; f.userKeyEnd = end; break;
-    default: f.valueStart = start; f.valueEnd = end;
+    throw new SavepointDataError("MALFORMED_BODY", `entry ${this.count} (state "${this.states[f[STATE]!]!.name}", ` +
+      `key ${shortHex(bytes.subarray(f[KEY]!, f[KEY + 1]!))}) ${what}`, where);
   }
 }

@@ -12,7 +12,8 @@ export {
   DEFAULT_SORT_BUFFER_BYTES, SavepointDataWriter, type SavepointDataResult, type SavepointDataWriterOptions,
 } from "./data-writer.js";
 export { listFrames, type FrameInfo } from "./frame-list.js";
-export { readDataFileInfo, readKeyGroups, type HandleLocation } from "./data-reader.js";
+export { readDataFileInfo, readKeyGroupBatches, readKeyGroups, type HandleLocation } from "./data-reader.js";
+export { EntryBatch, type EntryColumns } from "./entry-batch.js";
 export {
   dataFileInfoToJson, dumpSavepointData, entryToJsonLine, savepointHandleFromJson, savepointHandleToJson, type DumpOptions,
 } from "./dump.js";

@@ -8,8 +8,8 @@
  * Prints one JSON line: { ms, logicalBytes, fileBytes, rssBeforeKiB, maxRssKiB }.
  */
 import { statSync } from "node:fs";
-import { readDataFileInfo, readKeyGroups } from "../../src/savepoint/index.js";
-import { logicalBytes, writeBenchSavepoint } from "./savepoint-fixture.js";
+import { readDataFileInfo, readKeyGroupBatches } from "../../src/savepoint/index.js";
+import { batchLogicalBytes, writeBenchSavepoint } from "./savepoint-fixture.js";
 
 const [mode, path, keys, presorted] = process.argv.slice(2);
 if ((mode !== "write" && mode !== "read") || path === undefined) {
@@ -22,8 +22,8 @@ if (mode === "write") {
   logical = writeBenchSavepoint(path, Number(keys), presorted === "1").logical;
 } else {
   const info = await readDataFileInfo(path);
-  for await (const e of readKeyGroups(path, { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } })) {
-    logical += logicalBytes(e);
+  for await (const batch of readKeyGroupBatches(path, { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } })) {
+    logical += batchLogicalBytes(batch);
   }
 }
 const ms = performance.now() - t0;

@@ -17,8 +17,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readDataFileInfo, readKeyGroups } from "../../src/savepoint/index.js";
-import { BENCH_MAX_PARALLELISM, groupEntries, keysPerGroupFor, logicalBytes, writeBenchSavepoint } from "./savepoint-fixture.js";
+import { readDataFileInfo, readKeyGroupBatches } from "../../src/savepoint/index.js";
+import { batchLogicalBytes, BENCH_MAX_PARALLELISM, groupEntries, keysPerGroupFor, writeBenchSavepoint } from "./savepoint-fixture.js";
 
 const MiB = 1024 * 1024;
 export const GOAL_WRITE_RATIO = 0.5;
@@ -143,8 +143,8 @@ async function timeRead(path: string): Promise<number> {
   const t0 = performance.now();
   const info = await readDataFileInfo(path);
   let n = 0;
-  for await (const e of readKeyGroups(path, { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } })) {
-    n += logicalBytes(e);
+  for await (const batch of readKeyGroupBatches(path, { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } })) {
+    n += batchLogicalBytes(batch);
   }
   if (n === 0) throw new Error("read nothing");
   return performance.now() - t0;

@@ -5,7 +5,7 @@
  * Generated key group by key group, in canonical order (so a presorted writer
  * can stream it) or key by key (so the default writer sorts it).
  */
-import { SavepointDataWriter, type SavepointDataResult, type StateDescriptor, type StateEntry } from "../../src/savepoint/index.js";
+import { SavepointDataWriter, type EntryBatch, type SavepointDataResult, type StateDescriptor, type StateEntry } from "../../src/savepoint/index.js";
 
 export const BENCH_MAX_PARALLELISM = 128;
 
@@ -66,6 +66,20 @@ function keyEntries(kg: number, j: number, only?: number): StateEntry[] {
 /** Logical bytes of one entry: key + namespace + user key + value. */
 export function logicalBytes(e: StateEntry): number {
   return e.key.length + e.namespace.length + (e.userKey?.length ?? 0) + e.value.length;
+}
+
+/**
+ * Logical bytes of every entry of a batch, summed from its columns: each
+ * entry's every field is touched, as a consumer copying them out would.
+ */
+export function batchLogicalBytes(batch: EntryBatch): number {
+  const c = batch.columns;
+  let sum = 0;
+  for (let i = 0; i < batch.length; i++) {
+    sum += c.keyEnd[i]! - c.keyStart[i]! + c.namespaceEnd[i]! - c.namespaceStart[i]! + c.userKeyEnd[i]! - c.userKeyStart[i]!
+      + c.valueEnd[i]! - c.valueStart[i]!;
+  }
+  return sum;
 }
 
 /** Average logical bytes per key (measured over a sample). */
