@@ -6,7 +6,8 @@
  * that is not UNSUPPORTED passes or is an expected failure.
  */
 import cliProgress from "cli-progress";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { isKsnapError } from "../errors.js";
 import { catalogueTests, catalogueUnits } from "../conformance/catalogue.js";
 import { readExpectedFailures } from "../conformance/expected-failures.js";
 import { isFailure, LEVELS, type Level, type TestResult } from "../conformance/outcomes.js";
@@ -15,7 +16,7 @@ import { renderTap } from "../conformance/report-tap.js";
 import { renderTextReport } from "../conformance/report-text.js";
 import { DEFAULT_TIMEOUT_MS, runSuite } from "../conformance/run-suite.js";
 import { writeFileAtomic } from "../io/files.js";
-import { reportProblems } from "./exit-status.js";
+import { EXIT, reportProblems } from "./exit-status.js";
 
 /** Options of the command, as commander parses them. */
 interface ConformanceOptions {
@@ -25,6 +26,7 @@ interface ConformanceOptions {
   junit?: string;
   tap?: boolean;
   timeout: number;
+  startTimeout?: number;
   workDir?: string;
   list?: boolean;
 }
@@ -39,6 +41,7 @@ export function registerConformance(program: Command): void {
     .option("--junit <file>", "also write a JUnit XML report")
     .option("--tap", "print TAP version 14 on stdout instead of the text report")
     .addOption(new Option("--timeout <ms>", "longest wait for one response").default(DEFAULT_TIMEOUT_MS).argParser(parseTimeout))
+    .addOption(new Option("--start-timeout <ms>", "longest wait for the adapter to start and answer hello (default: 30000, at least --timeout)").argParser(parseTimeout))
     .option("--work-dir <dir>", "keep the files the adapter writes in this folder (default: a temporary folder, removed)")
     .option("--list", "print every test id of the catalogue and exit")
     .action((opts: ConformanceOptions) => conformance(opts));
@@ -52,20 +55,39 @@ async function conformance(opts: ConformanceOptions): Promise<void> {
     process.stdout.write(tests.filter((t) => levels.has(t.level)).map((t) => `${t.id}\n`).join(""));
     return;
   }
-  if (opts.adapter === undefined || opts.adapter.trim() === "") throw new InvalidArgumentError("--adapter is required: the command that starts your adapter");
-  const expected = opts.expectedFailures === undefined ? new Set<string>()
-    : readExpectedFailures(opts.expectedFailures, new Set(tests.map((t) => t.id)));
+  if (opts.adapter === undefined || opts.adapter.trim() === "") {
+    throw usageError("--adapter is required: the command that starts your adapter, e.g. --adapter \"python3 my_adapter.py\"");
+  }
+  const expected = expectedFailures(opts.expectedFailures, new Set(tests.map((t) => t.id)));
   const progress = progressFor(process.stderr);
   const result = await runSuite({
     adapter: opts.adapter, units, expectedFailures: expected, timeoutMs: opts.timeout,
     ...(opts.level === undefined ? {} : { levels: opts.level }),
     ...(opts.workDir === undefined ? {} : { workDir: opts.workDir }),
+    ...(opts.startTimeout === undefined ? {} : { startTimeoutMs: opts.startTimeout }),
     onStart: progress.start, onResult: progress.update,
   });
   progress.stop();
   process.stdout.write(opts.tap ? renderTap(result) : renderTextReport(result));
   if (opts.junit !== undefined) writeFileAtomic(opts.junit, new TextEncoder().encode(renderJunit(result)));
   if (result.results.some((r) => isFailure(r.outcome))) reportProblems();
+}
+
+/** The expected-failures list; a file that cannot be read or names an unknown test is a usage error. */
+function expectedFailures(path: string | undefined, known: ReadonlySet<string>): Set<string> {
+  if (path === undefined) return new Set();
+  try {
+    return readExpectedFailures(path, known);
+  } catch (e) {
+    if (isKsnapError(e)) throw usageError(e.describe());
+    throw e;
+  }
+}
+
+/** Prints `message` and ends the command with the usage status (2). */
+function usageError(message: string): CommanderError {
+  process.stderr.write(`ksnap: ${message}\n`);
+  return new CommanderError(EXIT.usage, "ksnap.usage", message);
 }
 
 function parseLevels(value: string): Level[] {

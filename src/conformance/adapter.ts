@@ -11,6 +11,9 @@ import { CAPABILITIES, type Capability } from "./outcomes.js";
 /** The protocol version this runner speaks. */
 export const PROTOCOL_VERSION = 1;
 
+/** Default bound on starting the adapter and its answer to `hello`. */
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
+
 /** What the adapter said in `hello`. */
 export interface AdapterInfo {
   name: string;
@@ -36,7 +39,12 @@ export class Adapter {
   /** How many times the adapter was started. */
   starts = 0;
 
-  constructor(readonly command: string, private readonly cwd: string, readonly timeoutMs: number) {}
+  /**
+   * `timeoutMs` bounds each response; `startTimeoutMs` bounds the first,
+   * `hello`, which also waits for the adapter to start (a JVM takes seconds).
+   */
+  constructor(readonly command: string, private readonly cwd: string, readonly timeoutMs: number,
+    readonly startTimeoutMs = Math.max(timeoutMs, DEFAULT_START_TIMEOUT_MS)) {}
 
   /** Starts the adapter if none runs; ProtocolBreak when it cannot be started. */
   async start(): Promise<AdapterInfo> {
@@ -45,7 +53,7 @@ export class Adapter {
     this.starts++;
     this.process = new AdapterProcess(this.command, this.cwd);
     try {
-      const hello = await this.process.request("hello", { protocol: PROTOCOL_VERSION }, this.timeoutMs);
+      const hello = await this.process.request("hello", { protocol: PROTOCOL_VERSION }, this.startTimeoutMs);
       if (!hello.ok) throw new ProtocolBreak(`hello was refused: ${hello.error.code}: ${hello.error.message}`, this.process.stderrTail());
       this.info = infoOf(hello.result);
       this.startFailures = 0;

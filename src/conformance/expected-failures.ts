@@ -27,7 +27,7 @@ export function readExpectedFailures(path: string, known: ReadonlySet<string>): 
 }
 
 function lineError(path: string, index: number, message: string): KsnapError {
-  return new KsnapError("INVALID_FIELD", `line ${index + 1}: ${message}`, { file: path, field: `line ${index + 1}` });
+  return new KsnapError("INVALID_FIELD", `line ${index + 1}: ${message}`, { file: path });
 }
 
 /** `result` with the expected-failure list applied. */

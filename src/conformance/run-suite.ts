@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProtocolBreak } from "./adapter-process.js";
-import { Adapter } from "./adapter.js";
+import { Adapter, DEFAULT_START_TIMEOUT_MS } from "./adapter.js";
 import { catalogueUnits } from "./catalogue.js";
 import { applyExpected } from "./expected-failures.js";
 import { LEVELS, type Level, type TestResult } from "./outcomes.js";
@@ -24,6 +24,8 @@ export interface SuiteOptions {
   expectedFailures?: ReadonlySet<string>;
   /** Longest wait for one response. Default 10 s. */
   timeoutMs?: number;
+  /** Longest wait for the adapter to start and answer `hello`. Default 30 s, at least `timeoutMs`. */
+  startTimeoutMs?: number;
   /** Folder for the files adapters write; kept. Default a temporary folder, removed at the end. */
   workDir?: string;
   /** Working folder of the adapter. Default the current one. */
@@ -63,7 +65,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const units = (options.units ?? catalogueUnits()).filter((u) => u.tests.some((t) => levels.has(t.level)));
   options.onStart?.(units.flatMap((u) => u.tests).filter((t) => levels.has(t.level)).length);
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "ksnap-conformance-"));
-  const adapter = new Adapter(options.adapter, options.cwd ?? process.cwd(), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const adapter = new Adapter(options.adapter, options.cwd ?? process.cwd(), timeoutMs,
+    options.startTimeoutMs ?? Math.max(timeoutMs, DEFAULT_START_TIMEOUT_MS));
   const expected = options.expectedFailures ?? new Set<string>();
   const results: TestResult[] = [];
   const record = (r: TestResult) => {
