@@ -9,7 +9,7 @@ import { KsnapError } from "../errors.js";
 import type { KeyGroupRange, SavepointHandle } from "../model.js";
 import { SavepointDataError } from "./data-errors.js";
 import {
-  DEFAULT_DATA_READ_LIMITS, FOOTER_BYTES, FRAME_HEADER_BYTES, HEADER_FIXED_BYTES, rangeEnd, type DataFileInfo,
+  DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, FOOTER_BYTES, FRAME_HEADER_BYTES, HEADER_FIXED_BYTES, rangeEnd, type DataFileInfo,
   type DataReadLimits, type SavepointEntry, type StateDescriptor,
 } from "./data-format.js";
 import type { EntryBatch } from "./entry-batch.js";
@@ -247,11 +247,15 @@ interface Frame {
 /**
  * Reads one key group's frames in sequence. Each read of a payload also
  * fetches the next frame's header, which always follows a data block, so a
- * block costs one read instead of two.
+ * block costs one read instead of two. Once that header is known, the next
+ * payload's read starts at once (read-ahead), so the file read of block n + 1
+ * overlaps the decoding of block n.
  */
 class FrameWalker {
   private position: number;
   private nextHeader: Uint8Array | undefined;
+  /** The read started ahead for the next payload: where, how long, and its bytes. */
+  private ahead: { start: number; length: number; bytes: Promise<Uint8Array> } | undefined;
 
   constructor(private readonly file: DataFile, private readonly keyGroup: number, start: number,
     private readonly areaEnd: number) {
@@ -273,7 +277,12 @@ class FrameWalker {
     }
     const payload = await this.readPayload(header, payloadStart, payloadEnd);
     this.position = payloadEnd;
+    this.readAhead();
     return { header, payload, where };
+  }
+
+  private readAhead(): void {
+    if (this.nextHeader !== undefined) this.ahead = readAheadFor(this.file, this.nextHeader, this.position, this.areaEnd);
   }
 
   /** After the end marker: the key group must end where the next one begins. */
@@ -285,13 +294,38 @@ class FrameWalker {
 
   private async readPayload(header: FrameHeader, start: number, end: number): Promise<Uint8Array> {
     this.nextHeader = undefined;
+    const ahead = this.ahead;
+    this.ahead = undefined;
     if (header.uncompressedLength === 0) return new Uint8Array(0);
     const withNext = end + FRAME_HEADER_BYTES <= this.areaEnd;
-    const bytes = await this.file.read(start, end - start + (withNext ? FRAME_HEADER_BYTES : 0));
+    const length = end - start + (withNext ? FRAME_HEADER_BYTES : 0);
+    const bytes = ahead !== undefined && ahead.start === start && ahead.length === length ? await ahead.bytes
+      : await this.file.read(start, length);
     if (!withNext) return bytes;
     this.nextHeader = bytes.subarray(end - start);
     return bytes.subarray(0, end - start);
   }
+}
+
+/**
+ * The payload read {@link FrameWalker.next} will make for the frame whose header is `nextHeader` (at `position`),
+ * started now. Only for a header that will pass its checks, so the read-ahead never reads what the reader would not:
+ * anything else is left to `next`, which reports it in the spec's order.
+ */
+function readAheadFor(file: DataFile, header: Uint8Array, position: number, areaEnd: number):
+{ start: number; length: number; bytes: Promise<Uint8Array> } | undefined {
+  const view = new DataView(header.buffer, header.byteOffset, 8);
+  const u = view.getUint32(0, true);
+  const stored = view.getUint32(4, true);
+  if (u === 0 || u > DATA_FORMAT_LIMITS.maxBlockBytes || stored === 0 || stored > u) return undefined;
+  const start = position + FRAME_HEADER_BYTES;
+  const end = start + stored;
+  if (end > areaEnd) return undefined;
+  const length = stored + (end + FRAME_HEADER_BYTES <= areaEnd ? FRAME_HEADER_BYTES : 0);
+  const bytes = file.read(start, length);
+  // Awaited by the next call of next(), which reports a failure; if the reader stops first, nobody does.
+  bytes.catch(() => undefined);
+  return { start, length, bytes };
 }
 
 function ioError(e: unknown, file: string): KsnapError {
