@@ -74,6 +74,8 @@ t.test("the loader refuses scenarios that cannot be run", async (t) => {
   t.match(loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 1, restoreAt: [1] }, { do: "checkpoint", id: 2 }, { do: "discard", checkpoint: 1 }] }),
     /checkpoint 1 has restoreAt but is discarded later/);
   t.match(loadError(t, { ...BASE, steps: [{ do: "restore", from: "sp-4", parallelism: 1 }] }), /restore from sp-4, which is not a retained snapshot/);
+  t.match(loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 1 }, { do: "checkpoint", id: 2 }, { do: "discard", checkpoint: 2 }] }),
+    /checkpoint 2 is the session's latest; it cannot be discarded/);
 });
 
 t.test("the state model gives dump order: key group, state by name, key, namespace, user key; list order kept", async (t) => {

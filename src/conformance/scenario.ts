@@ -82,6 +82,7 @@ function checkSteps(s: Scenario): string | undefined {
       if (!session.has(step.checkpoint) || discarded.has(step.checkpoint)) {
         return `${at}: checkpoint ${step.checkpoint} is not a retained checkpoint of the current session`;
       }
+      if (step.checkpoint === Math.max(...session)) return `${at}: checkpoint ${step.checkpoint} is the session's latest; it cannot be discarded`;
       discarded.add(step.checkpoint);
     } else if (!taken.has(step.from) || (step.from.startsWith("chk-") && discarded.has(Number(step.from.slice(4))))) {
       return `${at}: restore from ${step.from}, which is not a retained snapshot taken earlier`;
