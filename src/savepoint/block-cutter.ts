@@ -5,6 +5,12 @@
  */
 import { encodeFrame } from "./frame.js";
 
+/**
+ * Handles one full (or last, partial) block: `content` is a view of the
+ * cutter's buffer, valid only during the call.
+ */
+export type BlockHandler = (keyGroup: number, block: number, content: Uint8Array) => void;
+
 /** Turns content bytes into frames, one key group at a time. */
 export class BlockCutter {
   /** The block being filled; {@link used} bytes of it hold content. Callers may encode into it directly ({@link advance}). */
@@ -12,9 +18,16 @@ export class BlockCutter {
   private filled = 0;
   private keyGroup = -1;
   private block = 0;
+  private readonly handleBlock: BlockHandler;
 
-  constructor(blockBytes: number, private readonly emit: (frame: Uint8Array) => void) {
+  /**
+   * `emit` receives every frame in order. With `handleBlock`, data blocks go
+   * to it instead (to be compressed elsewhere, e.g. in worker threads) and only
+   * end markers go to `emit`; the caller then keeps the frames in order.
+   */
+  constructor(blockBytes: number, private readonly emit: (frame: Uint8Array) => void, handleBlock?: BlockHandler) {
     this.buffer = new Uint8Array(blockBytes);
+    this.handleBlock = handleBlock ?? ((keyGroup, block, content) => this.emit(encodeFrame(keyGroup, block, content)));
   }
 
   /** Starts key group `keyGroup`: frames are numbered from 0 again. */
@@ -64,7 +77,7 @@ export class BlockCutter {
   }
 
   private flush(): void {
-    this.emit(encodeFrame(this.keyGroup, this.block++, this.buffer.subarray(0, this.filled)));
+    this.handleBlock(this.keyGroup, this.block++, this.buffer.subarray(0, this.filled));
     this.filled = 0;
   }
 }

@@ -11,6 +11,7 @@ import { FORMAT_LIMITS } from "../limits.js";
 import type { KeyGroupRange, SavepointHandle } from "../model.js";
 import { pathProblem } from "../storage/paths.js";
 import { BlockCutter } from "./block-cutter.js";
+import { CompressionPool } from "./compress-pool.js";
 import { SavepointDataError } from "./data-errors.js";
 import {
   CANONICAL_BLOCK_BYTES, DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, rangeEnd, type StateDescriptor,
@@ -44,7 +45,16 @@ export interface SavepointDataWriterOptions {
   maxEntryBytes?: number;
   /** Block size. Default (and canonical) 128 KiB; other sizes (1..1 MiB) give valid, non-canonical files. */
   blockBytes?: number;
+  /**
+   * Worker threads that compress (and checksum) blocks while this thread keeps encoding entries. Default 0:
+   * everything in this thread. The bytes written are the same either way; each worker holds 3 blocks of
+   * shared memory (~0.8 MiB at 128 KiB blocks). Worth it with a spare core; at most {@link MAX_COMPRESSION_WORKERS}.
+   */
+  compressionWorkers?: number;
 }
+
+/** Upper bound of {@link SavepointDataWriterOptions.compressionWorkers}. */
+export const MAX_COMPRESSION_WORKERS = 64;
 
 /** What {@link SavepointDataWriter.finish} returns. */
 export interface SavepointDataResult {
@@ -88,6 +98,8 @@ export class SavepointDataWriter {
   /** Where an entry that does not fit in the rest of the block is encoded before it is cut. */
   private readonly spill: Uint8Array;
   private entryCount = 0;
+  /** The workers compressing blocks, when `compressionWorkers` > 0. */
+  private pool: CompressionPool | undefined;
 
   private constructor(private readonly sink: DataSink, private readonly label: string,
     private readonly options: SavepointDataWriterOptions, states: StateDescriptor[]) {
@@ -96,7 +108,14 @@ export class SavepointDataWriter {
     this.presorted = options.presorted ?? false;
     this.sortBufferBytes = options.sortBufferBytes ?? DEFAULT_SORT_BUFFER_BYTES;
     this.maxEntryBytes = options.maxEntryBytes ?? DEFAULT_DATA_READ_LIMITS.maxEntryBytes;
-    this.cutter = new BlockCutter(options.blockBytes ?? CANONICAL_BLOCK_BYTES, (frame) => this.write(frame));
+    const blockBytes = options.blockBytes ?? CANONICAL_BLOCK_BYTES;
+    const workers = options.compressionWorkers ?? 0;
+    if (workers > 0) {
+      this.pool = CompressionPool.start({ workers, blockBytes, label, write: (frame) => this.append(frame) });
+    }
+    const pool = this.pool;
+    this.cutter = pool === undefined ? new BlockCutter(blockBytes, (frame) => this.write(frame))
+      : new BlockCutter(blockBytes, (frame) => this.write(frame), (kg, block, content) => pool.submit(kg, block, content));
     this.spill = new Uint8Array(CANONICAL_BLOCK_BYTES);
     this.sortBuffer = this.presorted ? undefined : new SortBuffer();
     this.nextKeyGroup = options.keyGroups.start;
@@ -112,7 +131,14 @@ export class SavepointDataWriter {
     const states = canonicalStates(options.states);
     const sink = typeof target === "string" ? new AtomicFileSink(target) : target;
     const label = typeof target === "string" ? target : options.filePath;
-    const writer = new SavepointDataWriter(sink, label, options, states);
+    let writer: SavepointDataWriter;
+    try {
+      writer = new SavepointDataWriter(sink, label, options, states);
+    } catch (e) {
+      // The workers could not start: no file is left behind.
+      sink.abort();
+      throw e;
+    }
     writer.guard("between", "open", () => writer.write(encodeHeader(writer.states, options.keyGroups)));
     return writer;
   }
@@ -164,6 +190,7 @@ export class SavepointDataWriter {
     return this.guard("between", "finish", () => {
       while (this.nextKeyGroup < rangeEnd(this.options.keyGroups)) this.writeEmptyKeyGroup();
       this.write(encodeTrailer(this.options.keyGroups, this.offsets, BigInt(this.entryCount)));
+      this.pool?.close();
       this.sink.close();
       this.sortBuffer?.release();
       this.phase = "finished";
@@ -184,11 +211,18 @@ export class SavepointDataWriter {
   abort(): void {
     if (this.phase === "finished" || this.phase === "failed") return;
     this.phase = "failed";
+    this.pool?.close();
     this.sortBuffer?.release();
     this.sink.abort();
   }
 
+  /** Writes `bytes` after every frame still being compressed. */
   private write(bytes: Uint8Array): void {
+    this.pool?.drain();
+    this.append(bytes);
+  }
+
+  private append(bytes: Uint8Array): void {
     this.sink.write(bytes);
     this.hash.update(bytes);
     this.position += bytes.length;
@@ -355,6 +389,7 @@ function checkOptions(o: SavepointDataWriterOptions): void {
   requireInteger(o.blockBytes, 1, DATA_FORMAT_LIMITS.maxBlockBytes, "blockBytes");
   requireInteger(o.sortBufferBytes, 1, Number.MAX_SAFE_INTEGER, "sortBufferBytes");
   requireInteger(o.maxEntryBytes, 0, Number.MAX_SAFE_INTEGER, "maxEntryBytes");
+  requireInteger(o.compressionWorkers, 0, MAX_COMPRESSION_WORKERS, "compressionWorkers");
 }
 
 function requireInteger(value: number | undefined, min: number, max: number, field: string): void {

@@ -9,7 +9,7 @@ export {
 export { SavepointDataError } from "./data-errors.js";
 export { AtomicFileSink, MemorySink, type DataSink } from "./data-sink.js";
 export {
-  DEFAULT_SORT_BUFFER_BYTES, SavepointDataWriter, type SavepointDataResult, type SavepointDataWriterOptions,
+  DEFAULT_SORT_BUFFER_BYTES, MAX_COMPRESSION_WORKERS, SavepointDataWriter, type SavepointDataResult, type SavepointDataWriterOptions,
 } from "./data-writer.js";
 export { listFrames, type FrameInfo } from "./frame-list.js";
 export { readDataFileInfo, readKeyGroupBatches, readKeyGroups, type HandleLocation } from "./data-reader.js";

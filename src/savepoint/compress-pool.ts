@@ -1,0 +1,185 @@
+/**
+ * Compresses a data file's blocks in worker threads while the writer's thread
+ * keeps encoding entries, behind a synchronous API: blocks are copied into a
+ * small ring of SharedArrayBuffer slots per worker, and when the writer needs a
+ * slot back (ring full, end of a key group, end of the file) it blocks in
+ * `Atomics.wait` until the worker is done with it. Frames come out in the order
+ * the blocks went in; memory is bounded by the ring.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { SavepointDataError } from "./data-errors.js";
+import {
+  F_BLOCK, F_FRAME_LENGTH, F_KEY_GROUP, F_LENGTH, F_STATE, SLOT_DONE, SLOT_FAILED, SLOT_FREE, SLOT_STOP, SLOT_SUBMITTED,
+  SlotLayout,
+} from "./compress-layout.js";
+
+/** Slots per worker: one being compressed, one filled meanwhile, one whose frame waits to be written. */
+export const SLOTS_PER_WORKER = 3;
+/** How long the writer waits for one block before it deems the worker dead. */
+export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
+
+/** Workers started and not yet exited, in this thread (tests check that none is left running). */
+let liveWorkers = 0;
+
+/** How many compression workers started by this thread have not exited yet. */
+export function liveCompressionWorkers(): number {
+  return liveWorkers;
+}
+
+/** A block handed to a worker and not yet written, in submission order. */
+interface InFlight {
+  worker: number;
+  slot: number;
+  keyGroup: number;
+  block: number;
+}
+
+/** Options of {@link CompressionPool.start}. */
+export interface CompressionPoolOptions {
+  workers: number;
+  blockBytes: number;
+  /** Names the file in errors. */
+  label: string;
+  /** Receives each frame, in order; the array is the callee's. */
+  write: (frame: Uint8Array) => void;
+  timeoutMs?: number;
+}
+
+/** Worker threads that turn blocks into frames, in order. */
+export class CompressionPool {
+  private readonly layouts: SlotLayout[] = [];
+  /** The threads, for {@link close}; tests terminate one to check that a dead worker does not hang the writer. */
+  readonly threads: Worker[] = [];
+  private readonly inFlight: InFlight[] = [];
+  private submitted = 0;
+  private closed = false;
+  private readonly timeoutMs: number;
+
+  private constructor(private readonly options: CompressionPoolOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
+  }
+
+  /** Starts `options.workers` workers; they load the compressor while the writer begins encoding. */
+  static start(options: CompressionPoolOptions): CompressionPool {
+    const pool = new CompressionPool(options);
+    const file = workerFile();
+    try {
+      for (let i = 0; i < options.workers; i++) pool.spawn(file);
+    } catch (e) {
+      pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Hands block `block` of `keyGroup` to the next worker; first writes the oldest frames if the ring is full. */
+  submit(keyGroup: number, block: number, content: Uint8Array): void {
+    const n = this.layouts.length;
+    if (this.inFlight.length === n * SLOTS_PER_WORKER) this.writeOldest();
+    const worker = this.submitted % n;
+    const slot = Math.floor(this.submitted / n) % SLOTS_PER_WORKER;
+    this.submitted++;
+    const layout = this.layouts[worker]!;
+    layout.bytes.set(content, layout.contentOffset(slot));
+    const c = layout.control;
+    c[layout.field(slot, F_KEY_GROUP)] = keyGroup;
+    c[layout.field(slot, F_BLOCK)] = block;
+    c[layout.field(slot, F_LENGTH)] = content.length;
+    Atomics.store(c, layout.field(slot, F_STATE), SLOT_SUBMITTED);
+    Atomics.notify(c, layout.field(slot, F_STATE));
+    this.inFlight.push({ worker, slot, keyGroup, block });
+    // Frames already made go out now, so the sink is written while workers compress, not in bursts.
+    while (this.inFlight.length > 0 && this.isDone(this.inFlight[0]!)) this.writeOldest();
+  }
+
+  /** Writes every frame still in flight, waiting for the workers. */
+  drain(): void {
+    while (this.inFlight.length > 0) this.writeOldest();
+  }
+
+  /** Stops and terminates the workers. Idempotent; never throws. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const layout of this.layouts) {
+      for (let slot = 0; slot < SLOTS_PER_WORKER; slot++) {
+        Atomics.store(layout.control, layout.field(slot, F_STATE), SLOT_STOP);
+        Atomics.notify(layout.control, layout.field(slot, F_STATE));
+      }
+    }
+    // The stop flag ends a waiting worker; terminate ends one busy or stuck.
+    for (const thread of this.threads) thread.terminate().catch(() => undefined);
+    this.inFlight.length = 0;
+  }
+
+  private spawn(file: URL): void {
+    const layout = SlotLayout.allocate(SLOTS_PER_WORKER, this.options.blockBytes);
+    const thread = new Worker(file, { workerData: layout.shared, stdout: false, stderr: false });
+    liveWorkers++;
+    thread.once("exit", () => liveWorkers--);
+    // Errors arrive through the shared memory (or as a timeout); this listener only keeps an 'error' event from crashing the process.
+    thread.on("error", () => undefined);
+    // A writer never finished nor aborted must not keep the process alive.
+    thread.unref();
+    this.layouts.push(layout);
+    this.threads.push(thread);
+  }
+
+  private isDone(f: InFlight): boolean {
+    const layout = this.layouts[f.worker]!;
+    return Atomics.load(layout.control, layout.field(f.slot, F_STATE)) === SLOT_DONE;
+  }
+
+  /** Waits for the oldest block's frame, writes it and frees its slot. */
+  private writeOldest(): void {
+    const f = this.inFlight[0]!;
+    const layout = this.layouts[f.worker]!;
+    this.await(f, layout);
+    const length = layout.control[layout.field(f.slot, F_FRAME_LENGTH)]!;
+    const start = layout.frameOffset(f.slot);
+    // A copy: the slot is reused, and sinks may keep the arrays they are given.
+    const frame = layout.bytes.slice(start, start + length);
+    Atomics.store(layout.control, layout.field(f.slot, F_STATE), SLOT_FREE);
+    this.inFlight.shift();
+    this.options.write(frame);
+  }
+
+  private await(f: InFlight, layout: SlotLayout): void {
+    const at = layout.field(f.slot, F_STATE);
+    const deadline = performance.now() + this.timeoutMs;
+    for (;;) {
+      const state = Atomics.load(layout.control, at);
+      if (state === SLOT_DONE) return;
+      if (state === SLOT_FAILED) {
+        throw this.error(f, `compression worker ${f.worker} failed: ${layout.error()}`);
+      }
+      const left = deadline - performance.now();
+      if (left <= 0 || state === SLOT_STOP || state === SLOT_FREE) {
+        throw this.error(f, `compression worker ${f.worker} did not compress the block within ${this.timeoutMs} ms ` +
+          "(it died or is starved); retry with compressionWorkers: 0");
+      }
+      Atomics.wait(layout.control, at, state, left);
+    }
+  }
+
+  private error(f: InFlight, detail: string): SavepointDataError {
+    return new SavepointDataError("IO_ERROR", detail, { file: this.options.label, keyGroup: f.keyGroup, block: f.block });
+  }
+}
+
+/**
+ * The worker's module: compress-worker.js beside this one (dist/). Run from
+ * the TypeScript sources under a loader (tests), the .ts file; the worker
+ * inherits the loader through execArgv.
+ */
+function workerFile(): URL {
+  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
+  const file = new URL(`./compress-worker.${ext}`, import.meta.url);
+  if (!existsSync(fileURLToPath(file))) {
+    throw new SavepointDataError("IO_ERROR", `the compression worker ${fileURLToPath(file)} is missing; ` +
+      "rebuild (npx tsc -p .) or use compressionWorkers: 0");
+  }
+  return file;
+}
