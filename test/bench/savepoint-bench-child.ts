@@ -2,7 +2,7 @@
  * Child process of the savepoint bench: writes or reads one savepoint data file
  * in a fresh process, so that its peak RSS is the writer's or the reader's alone.
  *
- *     node dist/test/bench/savepoint-bench-child.js write <file> <keys per key group> <presorted 0|1>
+ *     node dist/test/bench/savepoint-bench-child.js write <file> <keys per key group> <presorted 0|1> [compression workers]
  *     node dist/test/bench/savepoint-bench-child.js read <file>
  *
  * Prints one JSON line: { ms, logicalBytes, fileBytes, rssBeforeKiB, maxRssKiB }.
@@ -11,15 +11,15 @@ import { statSync } from "node:fs";
 import { readDataFileInfo, readKeyGroupBatches } from "../../src/savepoint/index.js";
 import { batchLogicalBytes, writeBenchSavepoint } from "./savepoint-fixture.js";
 
-const [mode, path, keys, presorted] = process.argv.slice(2);
+const [mode, path, keys, presorted, workers] = process.argv.slice(2);
 if ((mode !== "write" && mode !== "read") || path === undefined) {
-  throw new Error("usage: savepoint-bench-child.js write <file> <keys per key group> <presorted 0|1> | read <file>");
+  throw new Error("usage: savepoint-bench-child.js write <file> <keys per key group> <presorted 0|1> [workers] | read <file>");
 }
 const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
 const t0 = performance.now();
 let logical = 0;
 if (mode === "write") {
-  logical = writeBenchSavepoint(path, Number(keys), presorted === "1").logical;
+  logical = writeBenchSavepoint(path, Number(keys), presorted === "1", false, Number(workers ?? 0)).logical;
 } else {
   const info = await readDataFileInfo(path);
   for await (const batch of readKeyGroupBatches(path, { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } })) {

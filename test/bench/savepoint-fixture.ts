@@ -5,7 +5,7 @@
  * Generated key group by key group, in canonical order (so a presorted writer
  * can stream it) or key by key (so the default writer sorts it).
  */
-import { SavepointDataWriter, type EntryBatch, type SavepointDataResult, type StateDescriptor, type StateEntry } from "../../src/savepoint/index.js";
+import { SavepointDataWriter, type DataSink, type EntryBatch, type SavepointDataResult, type StateDescriptor, type StateEntry } from "../../src/savepoint/index.js";
 
 export const BENCH_MAX_PARALLELISM = 128;
 
@@ -108,17 +108,29 @@ export function* groupEntries(kg: number, keys: number, canonical: boolean): Gen
   }
 }
 
+/** Discards the file, counting its bytes: the writer's speed without the storage's (as `lz4 -b1` measures in memory). */
+export class NullSink implements DataSink {
+  bytes = 0;
+  write(bytes: Uint8Array): void {
+    this.bytes += bytes.length;
+  }
+  close(): void {}
+  abort(): void {}
+}
+
 /**
- * Writes the bench state (all 128 key groups) to `path`. With `timed`, each key
- * group's entries are generated first and only the writer's calls are timed;
- * otherwise they are streamed from the generator (memory stays one entry).
+ * Writes the bench state (all 128 key groups) to `target` (a path or a sink).
+ * With `timed`, each key group's entries are generated first and only the
+ * writer's calls are timed; otherwise they are streamed from the generator
+ * (memory stays one entry). `compressionWorkers` is the writer's option.
  */
-export function writeBenchSavepoint(path: string, keysPerGroup: number, presorted: boolean, timed = false):
-{ result: SavepointDataResult; logical: number; ms: number } {
+export function writeBenchSavepoint(target: string | DataSink, keysPerGroup: number, presorted: boolean, timed = false,
+  compressionWorkers = 0): { result: SavepointDataResult; logical: number; ms: number } {
   let ms = 0;
   let t0 = performance.now();
-  const w = SavepointDataWriter.open(path, {
+  const w = SavepointDataWriter.open(target, {
     fileId: "bench", filePath: "bench.ksvd", states: BENCH_STATES, keyGroups: { start: 0, count: BENCH_MAX_PARALLELISM }, presorted,
+    compressionWorkers,
   });
   let logical = 0;
   for (let kg = 0; kg < BENCH_MAX_PARALLELISM; kg++) {
