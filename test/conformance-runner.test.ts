@@ -145,3 +145,11 @@ t.test("CLI: exit status, --tap, --junit and usage errors", async (t) => {
   t.equal(cli("--adapter", FAKE, "--level", "nope").status, 2, "an unknown level is a usage error");
   t.match(cli("--list", "--level", "encode").stdout, /^encode\/v1.0\/valid\/empty-checkpoint$/m);
 });
+
+t.test("a bug in a check errs that unit's tests; the run goes on and reports", async (t) => {
+  const buggy = { tests: [{ id: "decode/bug/a", level: "decode" as const, needs: [] }], run: async () => { throw new TypeError("x is undefined"); } };
+  const r = await runSuite({ adapter: FAKE, units: [buggy, ...UNITS], levels: ["decode"], timeoutMs: 5000, startTimeoutMs: 20_000 });
+  t.equal(r.results[0]!.outcome, "ERROR");
+  t.match(r.results[0]!.reason, /internal error of the runner \(a bug; please report it\): x is undefined/);
+  t.strictSame(r.results.slice(1).map((x) => x.outcome), ids.map(() => "PASS"));
+});

@@ -6,6 +6,10 @@
  */
 import t from "tap";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkRequest } from "../src/conformance/protocol-schema.js";
 import { catalogueTests } from "../src/conformance/catalogue.js";
 import { runSuite } from "../src/conformance/run-suite.js";
 import { packageFile } from "../src/package-root.js";
@@ -13,13 +17,24 @@ import { packageFile } from "../src/package-root.js";
 const REFERENCE = `node ${JSON.stringify(packageFile("dist/conformance/reference-backend/main.js"))}`;
 const PYTHON = `python3 ${JSON.stringify(packageFile("conformance/adapters/python/ksnap_adapter.py"))}`;
 
-t.test("the reference backend passes 100% of the catalogue", async (t) => {
-  const r = await runSuite({ adapter: REFERENCE });
+const PROXY = `node ${JSON.stringify(packageFile("test/fixtures/adapters/recording-proxy.mjs"))}`;
+
+t.test("the reference backend passes 100% of the catalogue, and every request the runner sent matches the schema", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "ksnap-requests-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, "requests.jsonl");
+  const r = await runSuite({ adapter: `${PROXY} --log ${JSON.stringify(log)} -- ${REFERENCE}` });
   const notPassed = r.results.filter((x) => x.outcome !== "PASS").map((x) => `${x.outcome} ${x.id}: ${x.reason}`);
   t.strictSame(notPassed, []);
   t.equal(r.results.length, catalogueTests().length, "every test of the catalogue ran");
   t.equal(r.adapter.starts, 1, "never restarted");
   t.comment(`reference backend: ${r.results.length} tests in ${(r.ms / 1000).toFixed(1)} s`);
+  const requests = readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { op: string });
+  const ops = new Set(requests.map((q) => q.op));
+  t.strictSame([...ops].sort(), ["apply", "checkpoint", "close", "decode", "discard", "dump", "encode", "hello", "open", "read-data", "savepoint", "shutdown"],
+    "every operation was used");
+  const broken = requests.map((q) => [q.op, checkRequest(q)]).filter(([, problem]) => problem !== undefined);
+  t.strictSame(broken.slice(0, 3), [], `all ${requests.length} requests match protocol.schema.json`);
 });
 
 t.test("the Python adapter passes what it declares", async (t) => {

@@ -95,7 +95,8 @@ export class UnitRun {
       if (e instanceof ProtocolBreak) this.finish("ERROR", breakReason(e));
       else if (e instanceof UnitStopped) this.finish(e.outcome, e.message);
       else if (e instanceof AdapterRefused) this.finish("FAIL", `not run: ${e.message}`);
-      else throw e;
+      // A bug in a check must not cost the report: the unit's remaining tests carry it, and the run goes on.
+      else this.finish("ERROR", `internal error of the runner (a bug; please report it): ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
