@@ -28,12 +28,17 @@ export function liveCompressionWorkers(): number {
   return liveWorkers;
 }
 
-/** A block handed to a worker and not yet written, in submission order. */
+/**
+ * What waits to go out, in order: a block handed to a worker (`worker` ≥ 0),
+ * or a frame made in this thread (an end marker) or a step to run once all
+ * before it are written (`worker` -1), so key group ends need not wait.
+ */
 interface InFlight {
   worker: number;
   slot: number;
   keyGroup: number;
   block: number;
+  ready?: Uint8Array | (() => void);
 }
 
 /** Options of {@link CompressionPool.start}. */
@@ -54,8 +59,11 @@ export class CompressionPool {
   readonly threads: Worker[] = [];
   private readonly inFlight: InFlight[] = [];
   private submitted = 0;
+  /** Slots holding a block not yet written. */
+  private busySlots = 0;
   private closed = false;
-  private readonly timeoutMs: number;
+  /** How long {@link drain} and {@link submit} wait for one block (worker startup included). */
+  timeoutMs: number;
 
   private constructor(private readonly options: CompressionPoolOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
@@ -77,7 +85,7 @@ export class CompressionPool {
   /** Hands block `block` of `keyGroup` to the next worker; first writes the oldest frames if the ring is full. */
   submit(keyGroup: number, block: number, content: Uint8Array): void {
     const n = this.layouts.length;
-    if (this.inFlight.length === n * SLOTS_PER_WORKER) this.writeOldest();
+    while (this.busySlots === n * SLOTS_PER_WORKER) this.writeOldest();
     const worker = this.submitted % n;
     const slot = Math.floor(this.submitted / n) % SLOTS_PER_WORKER;
     this.submitted++;
@@ -90,7 +98,24 @@ export class CompressionPool {
     Atomics.store(c, layout.field(slot, F_STATE), SLOT_SUBMITTED);
     Atomics.notify(c, layout.field(slot, F_STATE));
     this.inFlight.push({ worker, slot, keyGroup, block });
-    // Frames already made go out now, so the sink is written while workers compress, not in bursts.
+    this.busySlots++;
+    this.writeDone();
+  }
+
+  /** Queues `frame` (made in this thread) after the blocks submitted so far. */
+  enqueueFrame(frame: Uint8Array): void {
+    this.inFlight.push({ worker: -1, slot: -1, keyGroup: -1, block: -1, ready: frame });
+    this.writeDone();
+  }
+
+  /** Runs `step` once every frame queued so far is written (e.g. to note a key group's offset). */
+  afterQueued(step: () => void): void {
+    this.inFlight.push({ worker: -1, slot: -1, keyGroup: -1, block: -1, ready: step });
+    this.writeDone();
+  }
+
+  /** Writes the frames already made, so the sink is written while workers compress, not in bursts. */
+  private writeDone(): void {
     while (this.inFlight.length > 0 && this.isDone(this.inFlight[0]!)) this.writeOldest();
   }
 
@@ -128,6 +153,7 @@ export class CompressionPool {
   }
 
   private isDone(f: InFlight): boolean {
+    if (f.worker < 0) return true;
     const layout = this.layouts[f.worker]!;
     return Atomics.load(layout.control, layout.field(f.slot, F_STATE)) === SLOT_DONE;
   }
@@ -135,6 +161,12 @@ export class CompressionPool {
   /** Waits for the oldest block's frame, writes it and frees its slot. */
   private writeOldest(): void {
     const f = this.inFlight[0]!;
+    if (f.worker < 0) {
+      this.inFlight.shift();
+      if (typeof f.ready === "function") f.ready();
+      else this.options.write(f.ready!);
+      return;
+    }
     const layout = this.layouts[f.worker]!;
     this.await(f, layout);
     const length = layout.control[layout.field(f.slot, F_FRAME_LENGTH)]!;
@@ -143,6 +175,7 @@ export class CompressionPool {
     const frame = layout.bytes.slice(start, start + length);
     Atomics.store(layout.control, layout.field(f.slot, F_STATE), SLOT_FREE);
     this.inFlight.shift();
+    this.busySlots--;
     this.options.write(frame);
   }
 

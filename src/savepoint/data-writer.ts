@@ -114,8 +114,9 @@ export class SavepointDataWriter {
       this.pool = CompressionPool.start({ workers, blockBytes, label, write: (frame) => this.append(frame) });
     }
     const pool = this.pool;
+    // With workers, end markers queue behind the blocks being compressed: the writer need not wait at a key group's end.
     this.cutter = pool === undefined ? new BlockCutter(blockBytes, (frame) => this.write(frame))
-      : new BlockCutter(blockBytes, (frame) => this.write(frame), (kg, block, content) => pool.submit(kg, block, content));
+      : new BlockCutter(blockBytes, (frame) => pool.enqueueFrame(frame), (kg, block, content) => pool.submit(kg, block, content));
     this.spill = new Uint8Array(CANONICAL_BLOCK_BYTES);
     this.sortBuffer = this.presorted ? undefined : new SortBuffer();
     this.nextKeyGroup = options.keyGroups.start;
@@ -154,7 +155,7 @@ export class SavepointDataWriter {
       while (this.nextKeyGroup < keyGroup) this.writeEmptyKeyGroup();
       this.current = keyGroup;
       this.phase = "inKeyGroup";
-      this.offsets.push(BigInt(this.position));
+      this.pushOffset();
       this.cutter.begin(keyGroup);
       this.previousState = -1;
     });
@@ -189,6 +190,7 @@ export class SavepointDataWriter {
   finish(): SavepointDataResult {
     return this.guard("between", "finish", () => {
       while (this.nextKeyGroup < rangeEnd(this.options.keyGroups)) this.writeEmptyKeyGroup();
+      this.pool?.drain(); // the trailer lists the offsets, noted as the frames before each key group are written
       this.write(encodeTrailer(this.options.keyGroups, this.offsets, BigInt(this.entryCount)));
       this.pool?.close();
       this.sink.close();
@@ -228,8 +230,14 @@ export class SavepointDataWriter {
     this.position += bytes.length;
   }
 
+  /** Notes where the key group begins: at once, or with workers once every frame before it is written. */
+  private pushOffset(): void {
+    if (this.pool === undefined) this.offsets.push(BigInt(this.position));
+    else this.pool.afterQueued(() => this.offsets.push(BigInt(this.position)));
+  }
+
   private writeEmptyKeyGroup(): void {
-    this.offsets.push(BigInt(this.position));
+    this.pushOffset();
     this.cutter.begin(this.nextKeyGroup);
     this.cutter.end();
     this.nextKeyGroup++;
