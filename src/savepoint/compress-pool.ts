@@ -141,7 +141,7 @@ export class CompressionPool {
 
   private spawn(file: URL): void {
     const layout = SlotLayout.allocate(SLOTS_PER_WORKER, this.options.blockBytes);
-    const thread = new Worker(file, { workerData: layout.shared, stdout: false, stderr: false });
+    const thread = startWorker(file, layout.shared);
     liveWorkers++;
     thread.once("exit", () => liveWorkers--);
     // Errors arrive through the shared memory (or as a timeout); this listener only keeps an 'error' event from crashing the process.
@@ -216,3 +216,23 @@ function workerFile(): URL {
   }
   return file;
 }
+
+/**
+ * A worker for `file`. It inherits the parent's Node options (so tap's
+ * TypeScript loader reaches it), except that `--input-type` (set by
+ * `node --input-type=module -e …`) makes a worker die at startup, before it could
+ * report anything through the shared memory: then it gets only the options a
+ * worker accepts.
+ */
+function startWorker(file: URL, workerData: unknown): Worker {
+  const base = { workerData, stdout: false, stderr: false };
+  if (!process.execArgv.some((a) => a.startsWith("--input-type"))) return new Worker(file, base);
+  const kept = process.execArgv.filter((a, i, all) => !a.startsWith("--input-type") && !EVAL_FLAGS.test(a) && !EVAL_FLAGS.test(all[i - 1] ?? ""));
+  try {
+    return new Worker(file, { ...base, execArgv: kept });
+  } catch {
+    return new Worker(file, { ...base, execArgv: [] }); // a process-wide flag such as --expose-gc is refused in a worker's list
+  }
+}
+
+const EVAL_FLAGS = /^(-e|--eval|-p|--print)$/;

@@ -7,7 +7,7 @@
  *
  * Prints one JSON line: { ms, logicalBytes, fileBytes, rssBeforeKiB, maxRssKiB }.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { readDataFileInfo, readKeyGroupBatches } from "../../src/savepoint/index.js";
 import { batchLogicalBytes, writeBenchSavepoint } from "./savepoint-fixture.js";
 
@@ -27,6 +27,20 @@ if (mode === "write") {
   }
 }
 const ms = performance.now() - t0;
-console.log(JSON.stringify({
-  ms, logicalBytes: logical, fileBytes: statSync(path).size, rssBeforeKiB, maxRssKiB: process.resourceUsage().maxRSS,
-}));
+console.log(JSON.stringify({ ms, logicalBytes: logical, fileBytes: statSync(path).size, rssBeforeKiB, maxRssKiB: peakRssKiB() }));
+
+/**
+ * This process's own peak RSS. On Linux it is VmHWM, which starts afresh with
+ * the new address space of exec; getrusage's maxRSS does not: it keeps the
+ * peak of the forked copy of the parent, so every child would report at least
+ * the bench process's RSS at the time it was spawned.
+ */
+function peakRssKiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (m !== null) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
+}
