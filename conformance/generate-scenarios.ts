@@ -11,24 +11,13 @@ import { packageFile } from "../src/package-root.js";
 import type { StateDescriptor } from "../src/savepoint/data-format.js";
 import type { Scenario, Step } from "../src/conformance/scenario.js";
 import type { Change } from "../src/conformance/state-model.js";
-
-/** mulberry32: a tiny seeded generator, so the scenarios do not change between Node versions. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "./cases/mulberry32.js";
 
 /** Draws keys, values and key groups for one scenario. */
 class Draw {
   private readonly rnd: () => number;
   constructor(seed: number, private readonly maxParallelism: number) {
-    this.rnd = random(seed);
+    this.rnd = mulberry32(seed);
   }
 
   int(n: number): number {

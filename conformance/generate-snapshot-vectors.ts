@@ -17,6 +17,7 @@ import type { SavepointEntry, StateDescriptor, StateEntry } from "../src/savepoi
 import { MemorySink } from "../src/savepoint/data-sink.js";
 import { SavepointDataWriter } from "../src/savepoint/data-writer.js";
 import { entryToJsonLine } from "../src/savepoint/dump.js";
+import { mulberry32 } from "./cases/mulberry32.js";
 
 /** One entry and the key group its key belongs to. */
 export interface KeyedEntry { keyGroup: number; entry: StateEntry }
@@ -49,18 +50,6 @@ export interface RestoreSpec {
   parallelism: number;
   states: StateDescriptor[];
   restoreParallelisms: number[];
-}
-
-/** mulberry32: a small seeded generator, so the content is pseudo-random yet fixed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** An integer in 0..n-1. */
@@ -156,7 +145,7 @@ const OP_SECOND = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 /** The reference savepoints, in README order. */
 export const SNAPSHOT_CASES: (() => SnapshotCase)[] = [
   () => {
-    const rng = seeded(0x5eed0001);
+    const rng = mulberry32(0x5eed0001);
     return {
       name: "p4-mp128-three-kinds", snapshotId: 101n, maxParallelism: 128,
       checks: "one operator at parallelism 4 of max parallelism 128: value, list (with window namespaces) and map state, 80 keys, so many key groups are empty",
@@ -166,7 +155,7 @@ export const SNAPSHOT_CASES: (() => SnapshotCase)[] = [
     };
   },
   () => {
-    const rng = seeded(0x5eed0002);
+    const rng = mulberry32(0x5eed0002);
     return {
       name: "p3-mp10-uneven", snapshotId: 102n, maxParallelism: 10,
       checks: "parallelism 3 of max parallelism 10: uneven ranges (4, 3, 3 key groups) written and restored; one value state, 120 keys",
@@ -175,7 +164,7 @@ export const SNAPSHOT_CASES: (() => SnapshotCase)[] = [
     };
   },
   () => {
-    const rng = seeded(0x5eed0003);
+    const rng = mulberry32(0x5eed0003);
     return {
       name: "two-operators", snapshotId: 103n, maxParallelism: 128,
       checks: "two operators with the same states and different content (parallelism 2 and 3); restore.json names the second, so restoring the wrong one is caught",
@@ -187,7 +176,7 @@ export const SNAPSHOT_CASES: (() => SnapshotCase)[] = [
     };
   },
   () => {
-    const rng = seeded(0x5eed0004);
+    const rng = mulberry32(0x5eed0004);
     return {
       name: "p2-mp128-multi-block", snapshotId: 104n, maxParallelism: 128,
       checks: "one key group holding about 300 KiB (three 128 KiB blocks, LZ4 and raw) beside 40 small entries; parallelism 2",

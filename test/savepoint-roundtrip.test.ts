@@ -17,6 +17,7 @@ import {
   CANONICAL_BLOCK_BYTES, listFrames, MemorySink, readDataFileInfo, readKeyGroups, SavepointDataError, SavepointDataWriter,
   type SavepointDataWriterOptions, type SavepointEntry, type StateDescriptor, type StateEntry,
 } from "../src/savepoint/index.js";
+import { mulberry32 } from "../conformance/cases/mulberry32.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ksnap-savepoint-rt-"));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -131,16 +132,6 @@ function keepListOrder(original: StateEntry[], shuffled: StateEntry[], states: S
     const k = listKey(e);
     return k === undefined ? e : queues.get(k)!.shift()!;
   });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---- Writing and reading ------------------------------------------------------------------------------------

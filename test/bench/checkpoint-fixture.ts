@@ -6,6 +6,7 @@
  * checkpoint ids. Deterministic: the same arguments give the same snapshot.
  */
 import type { FileRef, IncrementalHandle, OperatorState, SharedFileRef, Snapshot } from "../../src/model.js";
+import { mulberry32Uint32 } from "../../conformance/cases/mulberry32.js";
 
 /** Shape of the generated checkpoint. */
 export interface CheckpointShape {
@@ -21,18 +22,6 @@ export interface CheckpointShape {
 export const DEFAULT_SHAPE: CheckpointShape = {
   totalRefs: 1_000_000, operators: 4, subtasks: 8, privatePerHandle: 16, seed: 0x6b736e70,
 };
-
-/** mulberry32: a small, fast, deterministic 32-bit PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 const HEX = "0123456789abcdef";
 
@@ -64,7 +53,7 @@ function pad8(n: number): string {
 
 /** Builds the checkpoint; lists are generated in canonical order, as a decoder would return them. */
 export function buildCheckpoint(shape: CheckpointShape = DEFAULT_SHAPE): Snapshot {
-  const rand = prng(shape.seed);
+  const rand = mulberry32Uint32(shape.seed);
   const checkpointId = 4711n;
   const handles = shape.operators * shape.subtasks;
   const maxParallelism = 4096;

@@ -7,6 +7,7 @@
  * order; sizes add up, so a valid history has no findings.
  */
 import type { FileRef, IncrementalHandle, OperatorState, SharedFileRef, Snapshot } from "../../src/model.js";
+import { mulberry32Uint32 } from "../../conformance/cases/mulberry32.js";
 
 export interface HistoryShape {
   operators: number;
@@ -27,17 +28,6 @@ export interface GeneratedCheckpoint {
   snapshot: Snapshot;
   /** New shared files (origin = this checkpoint), private and meta files. */
   uploads: (FileRef | SharedFileRef)[];
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 function mix(x: number): number {
@@ -72,7 +62,7 @@ export class HistoryGenerator {
   private first = true;
 
   constructor(readonly shape: HistoryShape = DEFAULT_HISTORY_SHAPE) {
-    this.rand = prng(shape.seed);
+    this.rand = mulberry32Uint32(shape.seed);
     const handles = shape.operators * shape.subtasksPerOperator;
     this.sharedPerHandle = Math.floor(shape.refsPerCheckpoint / handles) - 2;
     if (this.sharedPerHandle < shape.newPerBackend) throw new Error("too few refs per checkpoint for this shape");
