@@ -17,28 +17,10 @@ import {
 } from "../src/index.js";
 import { ReferenceBackend, type Response } from "../conformance/reference-backend/backend.js";
 import type { Fault } from "../conformance/reference-backend/faults.js";
+import type { Change, DumpEntry } from "../src/conformance/state-model.js";
 
-/** A dump entry as the protocol sends it. */
-interface Entry {
-  keyGroup: number;
-  state: string;
-  kind: string;
-  key: string;
-  namespace: string;
-  userKey?: string;
-  value: string;
-}
-
-/** A change as the protocol sends it. */
-interface Change {
-  op: "put" | "add" | "delete";
-  state: string;
-  keyGroup: number;
-  key: string;
-  namespace: string;
-  userKey?: string;
-  value?: string;
-}
+/** A dump entry and a change as the protocol sends them (the runner's types). */
+type Entry = DumpEntry;
 
 /** The job's states, declared out of name order on purpose: the backend must sort them. */
 const STATES = [

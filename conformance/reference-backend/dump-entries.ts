@@ -6,17 +6,10 @@
 import type { SavepointEntry } from "../../src/index.js";
 import type { ViewEntry } from "./merged-view.js";
 import type { StateContext } from "./state-context.js";
+import type { DumpEntry } from "../../src/conformance/state-model.js";
 
-/** One dump entry. */
-export interface DumpEntry {
-  keyGroup: number;
-  state: string;
-  kind: string;
-  key: string;
-  namespace: string;
-  userKey?: string;
-  value: string;
-}
+/** One dump entry: the runner's own type, so the two cannot drift apart. */
+export type { DumpEntry } from "../../src/conformance/state-model.js";
 
 /** The dump entries of a view, in its (canonical) order. */
 export function dumpEntries(view: readonly ViewEntry[], ctx: StateContext): DumpEntry[] {
