@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { LocatedSnapshot } from "../storage/snapshot-root.js";
 import { AdapterRefused } from "./adapter.js";
 import { discardProblem, incrementalProblem } from "./checkpoint-checks.js";
 import { entriesDifference } from "./compare-entries.js";
@@ -13,8 +14,12 @@ import { closeQuietly, restoreProblem, restoreRoot } from "./restore-check.js";
 import { canonicalProblem, savepointEntries } from "./savepoint-checks.js";
 import { restoreNeeds, scenarioTests, snapshotKey, type Scenario, type Step } from "./scenario.js";
 import { loadOrReason, shapeProblem, validationProblem } from "./snapshot-shape.js";
+import type { Capability } from "./outcomes.js";
 import { StateModel } from "./state-model.js";
 import { UnitStopped, type Unit, type UnitRun } from "./unit.js";
+
+/** What a discard step needs besides a session. */
+const DISCARD_NEEDS: readonly Capability[] = ["checkpoint", "discard"];
 
 /** A snapshot the scenario took. */
 interface Taken {
@@ -118,7 +123,8 @@ class ScenarioRun {
   private async discard(checkpointId: number): Promise<void> {
     const id = `ownership/${this.s.name}/discard-chk-${checkpointId}`;
     if (!this.u.supported(id) || !this.retained.has(checkpointId)) {
-      return this.u.skip(id, "UNSUPPORTED", `the adapter does not declare ${["checkpoint", "discard"].filter((c) => !this.u.ctx.adapter.has(c as "discard")).join(", ")}`);
+      const missing = DISCARD_NEEDS.filter((c) => !this.u.ctx.adapter.has(c));
+      return this.u.skip(id, "UNSUPPORTED", `the adapter does not declare ${missing.join(", ")}`);
     }
     const { deleted } = await this.u.ctx.adapter.call("discard", { session: this.session, checkpointId: String(checkpointId) }) as { deleted: string[] };
     this.retained.delete(checkpointId);
@@ -193,7 +199,7 @@ class ScenarioRun {
     }));
   }
 
-  private async withSnapshot(metadata: string, fn: (l: Exclude<ReturnType<typeof loadOrReason>, string>) => Promise<string | undefined>): Promise<string | undefined> {
+  private async withSnapshot(metadata: string, fn: (l: LocatedSnapshot) => Promise<string | undefined>): Promise<string | undefined> {
     const located = loadOrReason(metadata);
     return typeof located === "string" ? `the snapshot cannot be read: ${located}` : fn(located);
   }
