@@ -301,6 +301,47 @@ t.test("a key group over the sort buffer fails, naming file and key group, and l
   t.strictSame(readdirSync(sub), [], "the temporary file is removed");
 });
 
+t.test("presorted streaming refuses exactly the entries out of order, wherever the block boundaries fall", async (t) => {
+  // The check compares each entry with the previous one's encoding in the block (or the spill it went through):
+  // tiny blocks put the previous entry at a block's end, across a cut, or in a block already handed to a worker.
+  let refused = 0;
+  await fc.assert(fc.asyncProperty(logicalArb, fc.nat(), fc.constantFrom(1, 5, 7, 13, 64),
+    // A few runs with a worker (each starts one, which takes a while under the test loader).
+    fc.oneof({ weight: 24, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
+    async (logical, pick, blockBytes, compressionWorkers) => {
+      const group = logical.groups.find((g) => g.entries.length >= 2);
+      fc.pre(group !== undefined);
+      const sorted = [...group!.entries].sort(canonicalCompare);
+      const i = 1 + (pick % (sorted.length - 1));
+      const swapped = [...sorted];
+      [swapped[i - 1], swapped[i]] = [sorted[i]!, sorted[i - 1]!];
+      const w = SavepointDataWriter.open(new MemorySink(), options(logical, { presorted: true, blockBytes, compressionWorkers }));
+      try {
+        w.beginKeyGroup(group!.keyGroup);
+        for (let j = 0; j < i; j++) w.add(swapped[j]!);
+        let error: KsnapError | undefined;
+        try {
+          w.add(swapped[i]!);
+        } catch (e) {
+          if (!(e instanceof KsnapError)) throw e;
+          error = e;
+        }
+        const equalKeys = canonicalCompare(sorted[i - 1]!, sorted[i]!) === 0;
+        if (equalKeys) {
+          // Two elements of one list: their order is content, either order is accepted.
+          t.equal(error, undefined, "list elements of one key may come in any order");
+        } else {
+          t.equal(error?.code, "INVALID_FIELD", `entry ${i} of ${sorted.length} is refused (block ${blockBytes} bytes, ${compressionWorkers} workers)`);
+          t.match(error?.message ?? "", /out of canonical order/);
+          refused++;
+        }
+      } finally {
+        w.abort();
+      }
+    }), { numRuns: 150 });
+  t.ok(refused > 50, `${refused} swapped pairs refused`);
+});
+
 t.test("presorted mode streams any key-group size in bounded memory and checks the order", async (t) => {
   const path = freshPath();
   const w = SavepointDataWriter.open(path, options({ states: STATES, range: { start: 0, count: 1 }, groups: [] },

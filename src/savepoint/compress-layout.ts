@@ -48,15 +48,14 @@ export class SlotLayout {
     this.control = new Int32Array(shared.control);
     this.bytes = new Uint8Array(shared.bytes);
     this.frameBytes = FRAME_HEADER_BYTES + shared.blockBytes;
-    this.slotBytes = shared.blockBytes + this.frameBytes;
+    this.slotBytes = slotBytes(shared.blockBytes);
   }
 
   /** Allocates the shared memory of `slots` slots for blocks of up to `blockBytes`. */
   static allocate(slots: number, blockBytes: number): SlotLayout {
-    const slotBytes = 2 * blockBytes + FRAME_HEADER_BYTES;
     return new SlotLayout({
       control: new SharedArrayBuffer(4 * (CONTROL_HEADER + SLOT_FIELDS * slots)),
-      bytes: new SharedArrayBuffer(ERROR_BYTES + slotBytes * slots),
+      bytes: new SharedArrayBuffer(ERROR_BYTES + slotBytes(blockBytes) * slots),
       slots,
       blockBytes,
     });
@@ -74,7 +73,7 @@ export class SlotLayout {
 
   /** Byte offset of slot `slot`'s frame. */
   frameOffset(slot: number): number {
-    return this.contentOffset(slot) + this.shared.blockBytes;
+    return this.contentOffset(slot) + align8(this.shared.blockBytes);
   }
 
   /** Stores a worker's error message (cut to {@link ERROR_BYTES}). */
@@ -89,4 +88,13 @@ export class SlotLayout {
     const length = Atomics.load(this.control, ERROR_LENGTH_INDEX);
     return new TextDecoder().decode(this.bytes.slice(0, length));
   }
+}
+
+/** A slot: the content, then the frame, each starting 8-byte aligned so [copyBytes](./shared-copy.ts) can copy them wide. */
+function slotBytes(blockBytes: number): number {
+  return align8(blockBytes) + align8(FRAME_HEADER_BYTES + blockBytes);
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
 }

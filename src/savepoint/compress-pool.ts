@@ -14,6 +14,7 @@ import {
   F_BLOCK, F_FRAME_LENGTH, F_KEY_GROUP, F_LENGTH, F_STATE, SLOT_DONE, SLOT_FAILED, SLOT_FREE, SLOT_STOP, SLOT_SUBMITTED,
   SlotLayout,
 } from "./compress-layout.js";
+import { copyBytes, sliceBytes } from "./shared-copy.js";
 
 /** Slots per worker: one being compressed, one filled meanwhile, one whose frame waits to be written. */
 export const SLOTS_PER_WORKER = 3;
@@ -90,7 +91,7 @@ export class CompressionPool {
     const slot = Math.floor(this.submitted / n) % SLOTS_PER_WORKER;
     this.submitted++;
     const layout = this.layouts[worker]!;
-    layout.bytes.set(content, layout.contentOffset(slot));
+    copyBytes(layout.bytes, layout.contentOffset(slot), content);
     const c = layout.control;
     c[layout.field(slot, F_KEY_GROUP)] = keyGroup;
     c[layout.field(slot, F_BLOCK)] = block;
@@ -172,7 +173,7 @@ export class CompressionPool {
     const length = layout.control[layout.field(f.slot, F_FRAME_LENGTH)]!;
     const start = layout.frameOffset(f.slot);
     // A copy: the slot is reused, and sinks may keep the arrays they are given.
-    const frame = layout.bytes.slice(start, start + length);
+    const frame = sliceBytes(layout.bytes, start, start + length);
     Atomics.store(layout.control, layout.field(f.slot, F_STATE), SLOT_FREE);
     this.inFlight.shift();
     this.busySlots--;

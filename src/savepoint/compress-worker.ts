@@ -10,6 +10,7 @@ import {
   F_BLOCK, F_FRAME_LENGTH, F_KEY_GROUP, F_LENGTH, F_STATE, SLOT_DONE, SLOT_FAILED, SLOT_STOP, SLOT_SUBMITTED, SlotLayout,
   type WorkerShared,
 } from "./compress-layout.js";
+import { copyBytes } from "./shared-copy.js";
 
 const layout = new SlotLayout(workerData as WorkerShared);
 const { control, bytes } = layout;
@@ -43,13 +44,16 @@ async function run(): Promise<void> {
     for (let slot = 0; slot < layout.shared.slots; slot++) publish(slot, SLOT_FAILED);
     return;
   }
+  // The content is copied out of shared memory first: the compressor and the hash copy their input byte by byte from it.
+  const content = new Uint8Array(layout.shared.blockBytes);
   for (let slot = 0; awaitSubmitted(slot); slot = (slot + 1) % layout.shared.slots) {
     try {
       const length = control[layout.field(slot, F_LENGTH)]!;
       const start = layout.contentOffset(slot);
+      copyBytes(content, 0, bytes, start, start + length);
       const frame = encodeFrame(control[layout.field(slot, F_KEY_GROUP)]!, control[layout.field(slot, F_BLOCK)]!,
-        bytes.subarray(start, start + length));
-      bytes.set(frame, layout.frameOffset(slot));
+        content.subarray(0, length));
+      copyBytes(bytes, layout.frameOffset(slot), frame);
       control[layout.field(slot, F_FRAME_LENGTH)] = frame.length;
       publish(slot, SLOT_DONE);
     } catch (e) {

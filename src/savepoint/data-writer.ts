@@ -18,7 +18,7 @@ import {
   type StateEntry, type StateKind,
 } from "./data-format.js";
 import { AtomicFileSink, type DataSink } from "./data-sink.js";
-import { compareRanges, encodedEntryLength, encodeEntryInto, shortHex } from "./entry-codec.js";
+import { compareRanges, encodedEntryLength, encodedFields, encodeEntryInto, shortHex } from "./entry-codec.js";
 import { encodeHeader } from "./header-codec.js";
 import { SORT_INDEX_BYTES_PER_ENTRY, SortBuffer } from "./sort-buffer.js";
 import { canonicalStates } from "./states.js";
@@ -89,12 +89,17 @@ export class SavepointDataWriter {
   private current = -1;
   /** The key group's entries when not presorted. */
   private readonly sortBuffer: SortBuffer | undefined;
-  /** Presorted: the previous entry's state, and its key, namespace and user key copied end to end into `previousFields`. */
+  /**
+   * Presorted: the previous entry's state, and where its encoded sort fields lie (`previousAt`: key start and end,
+   * namespace start and end, user key start and end) in `previousBytes`, the block or the spill it was encoded into.
+   * Neither is written again before the next entry is checked, so nothing is copied to remember it.
+   */
   private previousState = -1;
-  private previousFields = new Uint8Array(256);
-  private previousKeyEnd = 0;
-  private previousNamespaceEnd = 0;
-  private previousUserKeyEnd = 0;
+  private previousBytes: Uint8Array = new Uint8Array(0);
+  private readonly previousAt = new Int32Array(6);
+  /** The state named by the previous entry: entries of one state mostly come in runs, so the map is rarely asked. */
+  private lastStateName = "";
+  private lastState: { index: number; kind: StateKind } | undefined;
   /** Where an entry that does not fit in the rest of the block is encoded before it is cut. */
   private readonly spill: Uint8Array;
   private entryCount = 0;
@@ -244,8 +249,7 @@ export class SavepointDataWriter {
   }
 
   private addEntry(entry: StateEntry): void {
-    const state = this.stateIndex.get(entry.state);
-    if (state === undefined) throw this.argumentError(`state "${entry.state}" is not one of the file's states`, "state");
+    const state = this.lookUpState(entry.state);
     const isMap = state.kind === "map";
     const { key, namespace, userKey, value } = entry;
     if (isMap !== (userKey !== undefined)) {
@@ -263,49 +267,56 @@ export class SavepointDataWriter {
     this.entryCount++;
   }
 
+  private lookUpState(name: string): { index: number; kind: StateKind } {
+    if (name === this.lastStateName && this.lastState !== undefined) return this.lastState;
+    const state = this.stateIndex.get(name);
+    if (state === undefined) throw this.argumentError(`state "${name}" is not one of the file's states`, "state");
+    this.lastStateName = name;
+    this.lastState = state;
+    return state;
+  }
+
   /** Checks the entry against the previous one and encodes it straight into the block (or, across a block's end, via `spill`). */
   private streamPresorted(stateIndex: number, isMap: boolean, entry: StateEntry, length: number): void {
     const { key, namespace, userKey, value } = entry;
     if (this.previousState >= 0) this.checkPresorted(stateIndex, entry);
-    this.remember(stateIndex, entry);
+    this.previousState = stateIndex;
     const c = this.cutter;
     if (length <= c.room) {
       encodeEntryInto(c.buffer, c.used, stateIndex, isMap, key, namespace, userKey, value);
+      this.remember(c.buffer);
       c.advance(length);
       return;
     }
     const out = length <= this.spill.length ? this.spill : new Uint8Array(length);
     encodeEntryInto(out, 0, stateIndex, isMap, key, namespace, userKey, value);
+    this.remember(out);
     c.writeRange(out, 0, length);
   }
 
   /** The presorted `entry` must follow the previous entry in canonical order; equal only as elements of one list. */
   private checkPresorted(stateIndex: number, entry: StateEntry): void {
-    const p = this.previousFields;
+    const p = this.previousBytes;
+    const at = this.previousAt;
     const uk = entry.userKey;
     const c = this.previousState - stateIndex
-      || compareRanges(p, 0, this.previousKeyEnd, entry.key, 0, entry.key.length)
-      || compareRanges(p, this.previousKeyEnd, this.previousNamespaceEnd, entry.namespace, 0, entry.namespace.length)
-      || (uk === undefined ? 0 : compareRanges(p, this.previousNamespaceEnd, this.previousUserKeyEnd, uk, 0, uk.length));
+      || compareRanges(p, at[0]!, at[1]!, entry.key, 0, entry.key.length)
+      || compareRanges(p, at[2]!, at[3]!, entry.namespace, 0, entry.namespace.length)
+      || (uk === undefined ? 0 : compareRanges(p, at[4]!, at[5]!, uk, 0, uk.length));
     if (c < 0 || (c === 0 && this.states[stateIndex]!.kind === "list")) return;
     throw this.orderError(c === 0, stateIndex, entry.key, entry.namespace, uk);
   }
 
-  /** Copies the sort fields of the entry just checked, for the next check: the caller may reuse its arrays. */
-  private remember(stateIndex: number, entry: StateEntry): void {
-    const uk = entry.userKey;
-    const keyEnd = entry.key.length;
-    const namespaceEnd = keyEnd + entry.namespace.length;
-    const userKeyEnd = namespaceEnd + (uk?.length ?? 0);
-    if (userKeyEnd > this.previousFields.length) this.previousFields = new Uint8Array(Math.max(userKeyEnd, this.previousFields.length * 2));
-    const p = this.previousFields;
-    p.set(entry.key, 0);
-    p.set(entry.namespace, keyEnd);
-    if (uk !== undefined) p.set(uk, namespaceEnd);
-    this.previousState = stateIndex;
-    this.previousKeyEnd = keyEnd;
-    this.previousNamespaceEnd = namespaceEnd;
-    this.previousUserKeyEnd = userKeyEnd;
+  /**
+   * Notes where the entry just encoded into `bytes` put its sort fields, for the next check. The block's bytes
+   * stay put until the next entry is encoded: a full block is compressed, or copied to a worker, before the
+   * cutter reuses its buffer.
+   */
+  private remember(bytes: Uint8Array): void {
+    this.previousBytes = bytes;
+    const at = this.previousAt;
+    const f = encodedFields;
+    at[0] = f[0]!; at[1] = f[1]!; at[2] = f[2]!; at[3] = f[3]!; at[4] = f[4]!; at[5] = f[5]!;
   }
 
   /** Encodes the entry into the sort buffer, within `sortBufferBytes` for the encodings and, separately, for the index. */
