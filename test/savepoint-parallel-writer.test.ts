@@ -3,7 +3,8 @@
  * the in-thread writer, whatever the input (multi-block and empty key groups,
  * incompressible blocks stored raw, every state kind, sorted or presorted, one
  * or two workers); errors and abort stop every worker and leave no file; a
- * worker that dies makes a typed error instead of a hang.
+ * worker that dies makes a typed error instead of a hang; while every worker
+ * is busy the writer's thread compresses a bounded number of blocks itself.
  */
 import t from "tap";
 import fc from "fast-check";
@@ -12,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { thrown } from "./helpers.js";
-import { CompressionPool, liveCompressionWorkers } from "../src/savepoint/compress-pool.js";
+import { CompressionPool, liveCompressionWorkers, MAX_STOLEN_FRAMES, SLOTS_PER_WORKER } from "../src/savepoint/compress-pool.js";
+import { encodeFrame } from "../src/savepoint/frame.js";
 import {
   CANONICAL_BLOCK_BYTES, listFrames, MemorySink, readKeyGroups, SavepointDataError, SavepointDataWriter,
   type StateDescriptor, type StateEntry,
@@ -234,6 +236,41 @@ t.test("a dead worker is a typed error naming the block, not a hang", async (t) 
     t.ok(performance.now() - t0 < 5000, "within the bound");
   } finally {
     pool.close();
+  }
+  t.equal(await workersGone(), 0);
+});
+
+t.test("while every worker is busy the writer compresses blocks itself, in order and bounded, then waits", async (t) => {
+  const frames: Uint8Array[] = [];
+  const pool = CompressionPool.start({ workers: 1, blockBytes: 4096, label: "busy.ksvd", write: (f) => frames.push(f) });
+  try {
+    pool.submit(2, 0, bytes(1, 4096, true));
+    pool.drain(); // the worker has started
+    pool.timeoutMs = 500;
+    // A worker that never answers is as busy as a worker can be: its slots fill, then this thread takes over.
+    await pool.threads[0]!.terminate();
+    const blocks = Array.from({ length: SLOTS_PER_WORKER + MAX_STOLEN_FRAMES }, (_, i) => bytes(10 + i, 4096, i % 2 === 0));
+    blocks.forEach((content, i) => pool.submit(2, 1 + i, content));
+    t.equal(frames.length, 1, `${blocks.length} blocks submitted without waiting: ${SLOTS_PER_WORKER} in the worker's slots, ` +
+      `${MAX_STOLEN_FRAMES} compressed here and queued behind them`);
+    const e = thrown(() => pool.submit(2, 1 + blocks.length, bytes(99, 4096, true)));
+    t.ok(e instanceof SavepointDataError && e.block === 1, `one more waits for the oldest block: ${e.message}`);
+  } finally {
+    pool.close();
+  }
+  t.equal(await workersGone(), 0);
+
+  // The frames this thread makes are the ones a worker makes, and go out in submission order.
+  const direct: Uint8Array[] = [];
+  const live = CompressionPool.start({ workers: 1, blockBytes: 4096, label: "order.ksvd", write: (f) => direct.push(f) });
+  try {
+    const blocks = Array.from({ length: 40 }, (_, i) => bytes(50 + i, 4096, i % 3 !== 0));
+    blocks.forEach((content, i) => live.submit(7, i, content));
+    live.drain();
+    t.strictSame(direct.map((f) => Buffer.from(f).toString("hex")), blocks.map((c, i) => Buffer.from(encodeFrame(7, i, c)).toString("hex")),
+      "40 blocks, whoever compressed them: the in-thread frames, in order");
+  } finally {
+    live.close();
   }
   t.equal(await workersGone(), 0);
 });

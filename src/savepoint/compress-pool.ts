@@ -14,10 +14,16 @@ import {
   F_BLOCK, F_FRAME_LENGTH, F_KEY_GROUP, F_LENGTH, F_STATE, SLOT_DONE, SLOT_FAILED, SLOT_FREE, SLOT_STOP, SLOT_SUBMITTED,
   SlotLayout,
 } from "./compress-layout.js";
+import { encodeFrame } from "./frame.js";
 import { copyBytes, sliceBytes } from "./shared-copy.js";
 
 /** Slots per worker: one being compressed, one filled meanwhile, one whose frame waits to be written. */
 export const SLOTS_PER_WORKER = 3;
+/**
+ * Blocks the writer's thread compresses itself while every worker is busy, at most, before it waits: memory stays
+ * bounded (a frame is at most a block and its header) when a worker lags far behind.
+ */
+export const MAX_STOLEN_FRAMES = 4;
 /** How long the writer waits for one block before it deems the worker dead. */
 export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
 
@@ -60,6 +66,8 @@ export class CompressionPool {
   readonly threads: Worker[] = [];
   private readonly inFlight: InFlight[] = [];
   private submitted = 0;
+  /** Frames this thread compressed ({@link submit}) that are not written yet. */
+  private stolen = 0;
   /** Slots holding a block not yet written. */
   private busySlots = 0;
   private closed = false;
@@ -83,9 +91,19 @@ export class CompressionPool {
     return pool;
   }
 
-  /** Hands block `block` of `keyGroup` to the next worker; first writes the oldest frames if the ring is full. */
+  /**
+   * Hands block `block` of `keyGroup` to the next worker. When every slot is busy, this thread compresses the
+   * block itself rather than wait (up to {@link MAX_STOLEN_FRAMES} frames queued so), and waits only beyond that.
+   */
   submit(keyGroup: number, block: number, content: Uint8Array): void {
     const n = this.layouts.length;
+    if (this.busySlots === n * SLOTS_PER_WORKER) this.writeDone();
+    if (this.busySlots === n * SLOTS_PER_WORKER && this.stolen < MAX_STOLEN_FRAMES) {
+      // On a machine with as many cores as threads, waiting here would leave this thread's core idle.
+      this.stolen++;
+      this.inFlight.push({ worker: -1, slot: -1, keyGroup, block, ready: encodeFrame(keyGroup, block, content) });
+      return;
+    }
     while (this.busySlots === n * SLOTS_PER_WORKER) this.writeOldest();
     const worker = this.submitted % n;
     const slot = Math.floor(this.submitted / n) % SLOTS_PER_WORKER;
@@ -165,7 +183,10 @@ export class CompressionPool {
     if (f.worker < 0) {
       this.inFlight.shift();
       if (typeof f.ready === "function") f.ready();
-      else this.options.write(f.ready!);
+      else {
+        if (f.block >= 0) this.stolen--;
+        this.options.write(f.ready!);
+      }
       return;
     }
     const layout = this.layouts[f.worker]!;

@@ -18,7 +18,9 @@ import {
   type StateEntry, type StateKind,
 } from "./data-format.js";
 import { AtomicFileSink, type DataSink } from "./data-sink.js";
-import { compareRanges, encodedEntryLength, encodedFields, encodeEntryInto, shortHex } from "./entry-codec.js";
+import {
+  compareRanges, encodedEntryLength, encodedFields, encodeEntryInto, MAX_ENTRY_OVERHEAD_BYTES, shortHex,
+} from "./entry-codec.js";
 import { encodeHeader } from "./header-codec.js";
 import { SORT_INDEX_BYTES_PER_ENTRY, SortBuffer } from "./sort-buffer.js";
 import { canonicalStates } from "./states.js";
@@ -48,7 +50,8 @@ export interface SavepointDataWriterOptions {
   /**
    * Worker threads that compress (and checksum) blocks while this thread keeps encoding entries. Default 0:
    * everything in this thread. The bytes written are the same either way; each worker holds 3 blocks of
-   * shared memory (~0.8 MiB at 128 KiB blocks). Worth it with a spare core; at most {@link MAX_COMPRESSION_WORKERS}.
+   * shared memory (~0.8 MiB at 128 KiB blocks). When every worker is busy, this thread compresses a few blocks
+   * itself instead of waiting, so one worker already keeps two cores busy. At most {@link MAX_COMPRESSION_WORKERS}.
    */
   compressionWorkers?: number;
 }
@@ -261,9 +264,8 @@ export class SavepointDataWriter {
       throw new SavepointDataError("LIMIT_EXCEEDED", `an entry of state "${entry.state}" with key ${shortHex(key)} ` +
         `is ${size} bytes, over the limit of ${this.maxEntryBytes}`, { file: this.label, keyGroup: this.current });
     }
-    const length = encodedEntryLength(state.index, isMap, key, namespace, userKey, value);
-    if (this.presorted) this.streamPresorted(state.index, isMap, entry, length);
-    else this.buffer(state.index, isMap, entry, length);
+    if (this.presorted) this.streamPresorted(state.index, isMap, entry, size);
+    else this.buffer(state.index, isMap, entry, encodedEntryLength(state.index, isMap, key, namespace, userKey, value));
     this.entryCount++;
   }
 
@@ -276,12 +278,24 @@ export class SavepointDataWriter {
     return state;
   }
 
-  /** Checks the entry against the previous one and encodes it straight into the block (or, across a block's end, via `spill`). */
-  private streamPresorted(stateIndex: number, isMap: boolean, entry: StateEntry, length: number): void {
+  /**
+   * Checks the entry against the previous one and encodes it straight into the block (or, across a block's end,
+   * via `spill`). `size` is its fields' bytes: when the block has room for those and the longest varints, the
+   * entry is encoded without measuring it first.
+   */
+  private streamPresorted(stateIndex: number, isMap: boolean, entry: StateEntry, size: number): void {
     const { key, namespace, userKey, value } = entry;
     if (this.previousState >= 0) this.checkPresorted(stateIndex, entry);
     this.previousState = stateIndex;
     const c = this.cutter;
+    if (size + MAX_ENTRY_OVERHEAD_BYTES <= c.room) {
+      const at = c.used;
+      const end = encodeEntryInto(c.buffer, at, stateIndex, isMap, key, namespace, userKey, value);
+      this.remember(c.buffer);
+      c.advance(end - at);
+      return;
+    }
+    const length = encodedEntryLength(stateIndex, isMap, key, namespace, userKey, value);
     if (length <= c.room) {
       encodeEntryInto(c.buffer, c.used, stateIndex, isMap, key, namespace, userKey, value);
       this.remember(c.buffer);

@@ -5,9 +5,12 @@
  * into the buffer that holds them (a block, a sort arena): no array or object
  * per entry.
  */
-import { varintLength, writeVarint } from "./varint.js";
+import { MAX_VARINT_BYTES, varintLength, writeVarint } from "./varint.js";
 
 const EMPTY = new Uint8Array(0);
+
+/** Most bytes an entry's encoding adds to its fields' bytes: the state varint and four length varints. */
+export const MAX_ENTRY_OVERHEAD_BYTES = 5 * MAX_VARINT_BYTES;
 
 /** Bytes of an entry's encoding: the state varint, then each field with its varint length. */
 export function encodedEntryLength(stateIndex: number, isMap: boolean, key: Uint8Array, namespace: Uint8Array,
