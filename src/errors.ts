@@ -57,14 +57,19 @@ export class KsnapError extends Error {
     this.file = where.file;
   }
 
-  /** One line for a person: code, location, message. */
-  describe(): string {
+  /**
+   * One line for a person: code, location, message. Without the code (`withCode` false) where the code is
+   * reported beside it, as in a conformance adapter's error response.
+   */
+  describe(withCode = true): string {
     const at = [
       this.offset === undefined ? "" : `byte ${this.offset}`,
       this.field ?? "",
     ].filter((s) => s !== "");
     const file = this.file === undefined ? "" : `${this.file}: `;
-    return `${file}${this.code}${at.length ? ` at ${at.join(", ")}` : ""}: ${this.message}`;
+    const where = at.length ? `at ${at.join(", ")}` : "";
+    const head = withCode ? `${this.code}${where ? ` ${where}` : ""}` : where;
+    return `${file}${head}${head ? ": " : ""}${this.message}`;
   }
 }
 

@@ -153,7 +153,8 @@ function absolute(f: Fields, name: string): string {
 }
 
 function errorOf(e: unknown): { code: string; message: string } {
-  if (isKsnapError(e)) return { code: e.code, message: e.describe() };
+  // The code is a field of its own: the message gives where and what, so a report does not say the code twice.
+  if (isKsnapError(e)) return { code: e.code, message: e.describe(false) };
   if (e instanceof AdapterError) return { code: e.code, message: e.message };
   return { code: "INTERNAL", message: e instanceof Error ? e.stack ?? e.message : String(e) };
 }
