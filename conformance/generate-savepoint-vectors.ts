@@ -6,7 +6,7 @@
  * committed files byte for byte. Also exports the file-crafting helpers the
  * tests use to build files no correct writer would produce.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { xxh64 } from "../src/hash/xxh64.js";
 import type { KeyGroupRange, SavepointHandle } from "../src/model.js";
@@ -23,6 +23,7 @@ import { canonicalStates } from "../src/savepoint/states.js";
 import { encodeTrailer } from "../src/savepoint/trailer.js";
 import { writeVarint, varintLength } from "../src/savepoint/varint.js";
 import { caseTables } from "./cases/readme-tables.js";
+import { replaceFolderAsync } from "./cases/replace-folder.js";
 
 /** The folder's name under conformance/vectors. */
 export const SAVEPOINT_VECTORS_DIR = "savepoint-data-v1";
@@ -342,9 +343,12 @@ export const INVALID_CASES: InvalidCase[] = [
     build: () => craftedThreeKinds("entry-over-limit", Uint8Array.of(COUNTS, 0x01, 0x61, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x31), 1n) },
 ];
 
-/** Writes every vector and the folder's README into `outDir` (emptied first). */
+/** Writes every vector and the folder's README into `outDir`, replacing it once all are written. */
 export async function generateSavepointVectors(outDir: string): Promise<void> {
-  rmSync(outDir, { recursive: true, force: true });
+  await replaceFolderAsync(outDir, writeSavepointVectors);
+}
+
+async function writeSavepointVectors(outDir: string): Promise<void> {
   for (const sub of ["valid", "accepted", "invalid"]) mkdirSync(join(outDir, sub), { recursive: true });
   for (const [sub, cases] of [["valid", VALID_CASES], ["accepted", ACCEPTED_CASES]] as const) {
     for (const c of cases) await writeValid(join(outDir, sub), c);

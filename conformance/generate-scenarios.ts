@@ -4,7 +4,7 @@
  * byte (test/conformance-scenarios.test.ts). Each scenario exercises one thing
  * a backend gets wrong in practice; its `description` says what.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keyGroupRangeForOperator } from "../src/key-groups.js";
 import { packageFile } from "../src/package-root.js";
@@ -12,6 +12,7 @@ import type { StateDescriptor } from "../src/savepoint/data-format.js";
 import type { Scenario, Step } from "../src/conformance/scenario.js";
 import type { Change } from "../src/conformance/state-model.js";
 import { mulberry32 } from "./cases/mulberry32.js";
+import { replaceFolder } from "./cases/replace-folder.js";
 
 /** Draws keys, values and key groups for one scenario. */
 class Draw {
@@ -200,13 +201,12 @@ function scenarioText(s: Scenario): string {
   return ["{", ...headLines, '  "steps": [', ...stepLines, "  ]", "}", ""].join("\n");
 }
 
-/** Writes every scenario to `dir` (replacing its `.json` files). */
+/** Writes every scenario to `dir`, replacing it once all are written. */
 export function generateScenarios(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir).filter((f) => f.endsWith(".json"))) rmSync(join(dir, f));
-  for (const s of scenarios()) {
-    writeFileSync(join(dir, `${s.name}.json`), scenarioText(s));
-  }
+  const all = scenarios();
+  replaceFolder(dir, (fresh) => {
+    for (const s of all) writeFileSync(join(fresh, `${s.name}.json`), scenarioText(s));
+  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!)) {

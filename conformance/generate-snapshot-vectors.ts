@@ -7,7 +7,7 @@
  * `node dist/conformance/generate-snapshot-vectors.js [OUT_DIR]`. The content
  * comes from a seeded generator, so regeneration is byte-identical.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeSnapshot } from "../src/codec.js";
 import { keyGroupForKeyHash, keyGroupRangeForOperator } from "../src/key-groups.js";
@@ -18,6 +18,7 @@ import { MemorySink } from "../src/savepoint/data-sink.js";
 import { SavepointDataWriter } from "../src/savepoint/data-writer.js";
 import { entryToJsonLine } from "../src/savepoint/dump.js";
 import { mulberry32 } from "./cases/mulberry32.js";
+import { replaceFolder } from "./cases/replace-folder.js";
 
 /** One entry and the key group its key belongs to. */
 export interface KeyedEntry { keyGroup: number; entry: StateEntry }
@@ -248,12 +249,13 @@ function writeCase(dir: string, c: SnapshotCase): void {
   writeFileSync(join(dir, "expected.jsonl"), canonicalEntries(op).map((e) => entryToJsonLine(e) + "\n").join(""));
 }
 
-/** Writes every reference savepoint and the folder's README into `outDir` (emptied first). */
+/** Writes every reference savepoint and the folder's README into `outDir`, replacing it once all are written. */
 export function generateSnapshotVectors(outDir: string): void {
-  rmSync(outDir, { recursive: true, force: true });
   const cases = SNAPSHOT_CASES.map((build) => build());
-  for (const c of cases) writeCase(join(outDir, c.name), c);
-  writeFileSync(join(outDir, "README.md"), readme(cases));
+  replaceFolder(outDir, (dir) => {
+    for (const c of cases) writeCase(join(dir, c.name), c);
+    writeFileSync(join(dir, "README.md"), readme(cases));
+  });
 }
 
 function readme(cases: readonly SnapshotCase[]): string {

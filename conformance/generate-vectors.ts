@@ -5,7 +5,7 @@
  * Output is deterministic; test/vectors-regenerate.test.ts checks that a fresh
  * run reproduces the committed files byte for byte.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeFile, encodeSnapshot } from "../src/codec.js";
 import type { Snapshot } from "../src/model.js";
@@ -15,11 +15,15 @@ import { ACCEPTED_CASES } from "./cases/v1-0-accepted.js";
 import { INVALID_CASES } from "./cases/v1-0-invalid.js";
 import { VALID_CASES } from "./cases/v1-0-valid.js";
 import { caseTables } from "./cases/readme-tables.js";
+import { replaceFolder } from "./cases/replace-folder.js";
 import { generateSnapshotVectors } from "./generate-snapshot-vectors.js";
 
-/** Writes every v1.0 vector and the folder's README into `outDir` (emptied first). */
+/** Writes every v1.0 vector and the folder's README into `outDir`, replacing it once all are written. */
 export function generateV1Vectors(outDir: string): void {
-  rmSync(outDir, { recursive: true, force: true });
+  replaceFolder(outDir, writeV1Vectors);
+}
+
+function writeV1Vectors(outDir: string): void {
   for (const sub of ["valid", "accepted", "invalid"]) mkdirSync(join(outDir, sub), { recursive: true });
   for (const c of VALID_CASES) {
     const bytes = encodeSnapshot(c.snapshot);
