@@ -1,21 +1,23 @@
 /**
  * Reads savepoint data files ([spec](../../spec/savepoint-data.md#reading-a-file)):
- * the header and trailer, then only the key groups asked for, each from its
- * offset, block by block. Every block is verified before its bytes are
- * interpreted, and memory is one block plus the entry being assembled.
+ * the header and trailer, then only the key groups asked for, from the first
+ * one's offset to the last one's end, in 1 MiB chunks read ahead. Every block
+ * is verified before its bytes are interpreted; memory is two chunks, one
+ * block and the entry being assembled.
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { KsnapError } from "../errors.js";
 import type { KeyGroupRange, SavepointHandle } from "../model.js";
 import { SavepointDataError } from "./data-errors.js";
 import {
-  DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, FOOTER_BYTES, FRAME_HEADER_BYTES, HEADER_FIXED_BYTES, rangeEnd, type DataFileInfo,
+  DEFAULT_DATA_READ_LIMITS, FOOTER_BYTES, FRAME_HEADER_BYTES, HEADER_FIXED_BYTES, rangeEnd, type DataFileInfo,
   type DataReadLimits, type SavepointEntry, type StateDescriptor,
 } from "./data-format.js";
 import type { EntryBatch } from "./entry-batch.js";
 import { EntryParser } from "./entry-parser.js";
 import { decodeFrameHeader, decodePayload, type FrameHeader } from "./frame.js";
 import { decodeFixedHeader, decodeMeta, headerLength, requireBytes, verifyHeaderChecksum } from "./header-codec.js";
+import { SequentialReader } from "./sequential-reader.js";
 import { decodeFooter, decodeIndex, offsetProblem, trailerLength, type Footer } from "./trailer.js";
 
 /** Where a file's parts are, once its header and footer are read. */
@@ -90,9 +92,10 @@ export async function* readKeyGroupBatches(path: string, handle: HandleLocation,
     const wanted = range ?? handle.keyGroups;
     checkWanted(wanted, layout.keyGroups, path);
     const maxEntryBytes = limits.maxEntryBytes ?? DEFAULT_DATA_READ_LIMITS.maxEntryBytes;
+    const reader = file.spanReader(layout, handle.offsets, wanted);
     let entries = 0;
     for (let k = wanted.start; k < rangeEnd(wanted); k++) {
-      for await (const batch of file.keyGroup(layout, handle.offsets, k, maxEntryBytes)) {
+      for await (const batch of file.keyGroup(layout, handle.offsets, k, maxEntryBytes, reader)) {
         entries += batch.length;
         yield batch;
       }
@@ -208,6 +211,17 @@ class DataFile {
     };
   }
 
+  /**
+   * Reads the key groups `wanted` front to back, in chunks read ahead: from the first one's offset to where the
+   * last one ends, nothing else.
+   */
+  spanReader(layout: Layout, offsets: readonly bigint[], wanted: KeyGroupRange): SequentialReader {
+    const i = wanted.start - layout.keyGroups.start;
+    const start = wanted.count === 0 ? layout.areaStart : Number(offsets[i]!);
+    const end = wanted.count === 0 ? start : keyGroupEnd(layout, offsets, rangeEnd(wanted) - 1);
+    return new SequentialReader((position, length) => this.read(position, length), start, end);
+  }
+
   /** The verified index (what a reader without the metadata uses as offsets). */
   async index(layout: Layout): Promise<bigint[]> {
     const trailer = await this.read(layout.indexOffset, this.size - layout.indexOffset);
@@ -218,11 +232,11 @@ class DataFile {
    * Step 10: key group `k`'s entries, frame by frame from its offset to its end
    * marker, one batch per block (one await per block, not per entry).
    */
-  async *keyGroup(layout: Layout, offsets: readonly bigint[], k: number, maxEntryBytes: number): AsyncGenerator<EntryBatch> {
-    const i = k - layout.keyGroups.start;
-    const end = i + 1 < offsets.length ? Number(offsets[i + 1]!) : layout.indexOffset;
+  async *keyGroup(layout: Layout, offsets: readonly bigint[], k: number, maxEntryBytes: number,
+    reader: SequentialReader): AsyncGenerator<EntryBatch> {
+    const end = keyGroupEnd(layout, offsets, k);
     const parser = new EntryParser(k, layout.states, maxEntryBytes);
-    const frames = new FrameWalker(this, k, Number(offsets[i]!), layout.indexOffset);
+    const frames = new FrameWalker(reader, this.path, k, Number(offsets[k - layout.keyGroups.start]!), layout.indexOffset);
     for (let block = 0; ; block++) {
       const frame = await frames.next(block);
       const content = decodePayload(frame.header, frame.payload, k, block, frame.where);
@@ -244,88 +258,48 @@ interface Frame {
   where: { file: string; keyGroup: number; block: number; offset: number };
 }
 
+/** Where key group `k` ends: where the next one begins, or the index after the last. */
+function keyGroupEnd(layout: Layout, offsets: readonly bigint[], k: number): number {
+  const i = k - layout.keyGroups.start;
+  return i + 1 < offsets.length ? Number(offsets[i + 1]!) : layout.indexOffset;
+}
+
 /**
- * Reads one key group's frames in sequence. Each read of a payload also
- * fetches the next frame's header, which always follows a data block, so a
- * block costs one read instead of two. Once that header is known, the next
- * payload's read starts at once (read-ahead), so the file read of block n + 1
- * overlaps the decoding of block n.
+ * Reads one key group's frames in sequence, through the {@link SequentialReader}
+ * of the span being read: the file is read in large chunks ahead of the frames,
+ * so decoding a block overlaps reading the next ones.
  */
 class FrameWalker {
   private position: number;
-  private nextHeader: Uint8Array | undefined;
-  /** The read started ahead for the next payload: where, how long, and its bytes. */
-  private ahead: { start: number; length: number; bytes: Promise<Uint8Array> } | undefined;
 
-  constructor(private readonly file: DataFile, private readonly keyGroup: number, start: number,
-    private readonly areaEnd: number) {
+  constructor(private readonly reader: SequentialReader, private readonly path: string, private readonly keyGroup: number,
+    start: number, private readonly areaEnd: number) {
     this.position = start;
   }
 
   async next(block: number): Promise<Frame> {
-    const where = { file: this.file.path, keyGroup: this.keyGroup, block, offset: this.position };
+    const where = { file: this.path, keyGroup: this.keyGroup, block, offset: this.position };
     if (this.position + FRAME_HEADER_BYTES > this.areaEnd) {
       throw new SavepointDataError("MALFORMED_BODY", `the frame header runs past the end of the key-group area at byte ${this.areaEnd}`, where);
     }
-    const headerBytes = this.nextHeader ?? await this.file.read(this.position, FRAME_HEADER_BYTES);
-    const header = decodeFrameHeader(headerBytes, where);
+    const header = decodeFrameHeader(await this.reader.read(this.position, FRAME_HEADER_BYTES), where);
     const payloadStart = this.position + FRAME_HEADER_BYTES;
     const payloadEnd = payloadStart + header.storedLength;
     if (payloadEnd > this.areaEnd) {
       throw new SavepointDataError("MALFORMED_BODY", `the payload of ${header.storedLength} bytes runs past the end of the ` +
         `key-group area at byte ${this.areaEnd}`, where);
     }
-    const payload = await this.readPayload(header, payloadStart, payloadEnd);
+    const payload = header.storedLength === 0 ? new Uint8Array(0) : await this.reader.read(payloadStart, header.storedLength);
     this.position = payloadEnd;
-    this.readAhead();
     return { header, payload, where };
-  }
-
-  private readAhead(): void {
-    if (this.nextHeader !== undefined) this.ahead = readAheadFor(this.file, this.nextHeader, this.position, this.areaEnd);
   }
 
   /** After the end marker: the key group must end where the next one begins. */
   requireEndAt(end: number, block: number): void {
     if (this.position === end) return;
     throw new SavepointDataError("MALFORMED_BODY", `the key group ends at byte ${this.position}, but the next part of the ` +
-      `file begins at byte ${end}`, { file: this.file.path, keyGroup: this.keyGroup, block, offset: this.position });
+      `file begins at byte ${end}`, { file: this.path, keyGroup: this.keyGroup, block, offset: this.position });
   }
-
-  private async readPayload(header: FrameHeader, start: number, end: number): Promise<Uint8Array> {
-    this.nextHeader = undefined;
-    const ahead = this.ahead;
-    this.ahead = undefined;
-    if (header.uncompressedLength === 0) return new Uint8Array(0);
-    const withNext = end + FRAME_HEADER_BYTES <= this.areaEnd;
-    const length = end - start + (withNext ? FRAME_HEADER_BYTES : 0);
-    const bytes = ahead !== undefined && ahead.start === start && ahead.length === length ? await ahead.bytes
-      : await this.file.read(start, length);
-    if (!withNext) return bytes;
-    this.nextHeader = bytes.subarray(end - start);
-    return bytes.subarray(0, end - start);
-  }
-}
-
-/**
- * The payload read {@link FrameWalker.next} will make for the frame whose header is `nextHeader` (at `position`),
- * started now. Only for a header that will pass its checks, so the read-ahead never reads what the reader would not:
- * anything else is left to `next`, which reports it in the spec's order.
- */
-function readAheadFor(file: DataFile, header: Uint8Array, position: number, areaEnd: number):
-{ start: number; length: number; bytes: Promise<Uint8Array> } | undefined {
-  const view = new DataView(header.buffer, header.byteOffset, 8);
-  const u = view.getUint32(0, true);
-  const stored = view.getUint32(4, true);
-  if (u === 0 || u > DATA_FORMAT_LIMITS.maxBlockBytes || stored === 0 || stored > u) return undefined;
-  const start = position + FRAME_HEADER_BYTES;
-  const end = start + stored;
-  if (end > areaEnd) return undefined;
-  const length = stored + (end + FRAME_HEADER_BYTES <= areaEnd ? FRAME_HEADER_BYTES : 0);
-  const bytes = file.read(start, length);
-  // Awaited by the next call of next(), which reports a failure; if the reader stops first, nobody does.
-  bytes.catch(() => undefined);
-  return { start, length, bytes };
 }
 
 function ioError(e: unknown, file: string): KsnapError {
