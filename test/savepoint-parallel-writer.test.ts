@@ -45,13 +45,17 @@ interface Input {
   blockBytes?: number;
 }
 
-/** The file `input` gives with `workers` compression workers, written into memory. */
-function write(input: Input, workers: number): Uint8Array {
+/**
+ * The file `input` gives with `workers` compression workers, written into memory. The writer starts once its
+ * workers are ready, so that they, not this thread, compress the blocks (but those that find every slot busy).
+ */
+async function write(input: Input, workers: number): Promise<Uint8Array> {
   const sink = new MemorySink();
   const w = SavepointDataWriter.open(sink, {
     fileId: "f", filePath: "f.ksvd", states: input.states, keyGroups: { start: input.start, count: input.count },
     presorted: input.presorted, blockBytes: input.blockBytes, compressionWorkers: workers,
   });
+  await w.whenWorkersReady();
   for (const g of input.groups) {
     w.beginKeyGroup(g.keyGroup);
     for (const e of g.entries) w.add(e);
@@ -109,12 +113,12 @@ const CASES: [string, Input][] = [
 
 t.test("the same bytes as the in-thread writer, with 1 and 2 workers", async (t) => {
   for (const [name, input] of CASES) {
-    const inThread = write(input, 0);
-    for (const workers of [1, 2]) t.ok(Buffer.from(write(input, workers)).equals(inThread), `${name}, ${workers} workers`);
+    const inThread = await write(input, 0);
+    for (const workers of [1, 2]) t.ok(Buffer.from(await write(input, workers)).equals(inThread), `${name}, ${workers} workers`);
   }
-  const raw = listFrames(write(CASES[1]![1], 2)).filter((f) => f.uncompressedLength > 0 && f.storedLength === f.uncompressedLength);
+  const raw = listFrames(await write(CASES[1]![1], 2)).filter((f) => f.uncompressedLength > 0 && f.storedLength === f.uncompressedLength);
   t.ok(raw.length > 0, "the incompressible case does store blocks raw");
-  const many = listFrames(write(CASES[0]![1], 2)).filter((f) => f.keyGroup === 0 && f.uncompressedLength > 0);
+  const many = listFrames(await write(CASES[0]![1], 2)).filter((f) => f.keyGroup === 0 && f.uncompressedLength > 0);
   t.ok(many.length > 2, `key group 0 spans ${many.length} blocks`);
 });
 
@@ -122,6 +126,7 @@ t.test("a file written with workers reads back", async (t) => {
   const path = join(dir, "read-back.ksvd");
   const input = CASES[0]![1];
   const w = SavepointDataWriter.open(path, { fileId: "f", filePath: "f.ksvd", states: STATES, keyGroups: { start: 0, count: 3 }, presorted: true, compressionWorkers: 2 });
+  await w.whenWorkersReady();
   for (const g of input.groups) {
     w.beginKeyGroup(g.keyGroup);
     for (const e of g.entries) w.add(e);
@@ -147,12 +152,12 @@ t.test("property: random inputs give the same bytes with workers", async () => {
     workers: fc.constantFrom(1, 2),
     groups: fc.array(fc.array(entry, { maxLength: 40 }), { maxLength: 4 }),
   });
-  fc.assert(fc.property(input, ({ count, blockBytes, workers, groups }) => {
+  await fc.assert(fc.asyncProperty(input, async ({ count, blockBytes, workers, groups }) => {
     const logical: Input = {
       states: STATES, start: 3, count, presorted: false, blockBytes,
       groups: groups.slice(0, count).map((es, i) => ({ keyGroup: 3 + i, entries: dedupe(es) })),
     };
-    return Buffer.from(write(logical, workers)).equals(write(logical, 0));
+    return Buffer.from(await write(logical, workers)).equals(await write(logical, 0));
   }), { numRuns: 12 });
 });
 
@@ -167,6 +172,12 @@ function dedupe(es: StateEntry[]): StateEntry[] {
     seen.add(id);
     return true;
   });
+}
+
+/** Waits until every worker of `pool` has loaded its compressor. */
+async function workersReady(pool: CompressionPool): Promise<void> {
+  await pool.whenReady();
+  if (pool.readyWorkers() < pool.threads.length) throw new Error("a compression worker exited before it was ready");
 }
 
 /** Waits (up to 5 s) for every worker to exit: their 'exit' events arrive on the event loop. */
@@ -222,6 +233,7 @@ t.test("a dead worker is a typed error naming the block, not a hang", async (t) 
   const frames: Uint8Array[] = [];
   const pool = CompressionPool.start({ workers: 1, blockBytes: 4096, label: "dead.ksvd", write: (f) => frames.push(f) });
   try {
+    await workersReady(pool);
     pool.submit(4, 0, bytes(1, 4096, true));
     pool.drain();
     t.equal(frames.length, 1, "a live worker compresses");
@@ -244,19 +256,34 @@ t.test("while every worker is busy the writer compresses blocks itself, in order
   const frames: Uint8Array[] = [];
   const pool = CompressionPool.start({ workers: 1, blockBytes: 4096, label: "busy.ksvd", write: (f) => frames.push(f) });
   try {
-    pool.submit(2, 0, bytes(1, 4096, true));
-    pool.drain(); // the worker has started
+    await workersReady(pool);
     pool.timeoutMs = 500;
     // A worker that never answers is as busy as a worker can be: its slots fill, then this thread takes over.
     await pool.threads[0]!.terminate();
     const blocks = Array.from({ length: SLOTS_PER_WORKER + MAX_STOLEN_FRAMES }, (_, i) => bytes(10 + i, 4096, i % 2 === 0));
     blocks.forEach((content, i) => pool.submit(2, 1 + i, content));
-    t.equal(frames.length, 1, `${blocks.length} blocks submitted without waiting: ${SLOTS_PER_WORKER} in the worker's slots, ` +
+    t.equal(frames.length, 0, `${blocks.length} blocks submitted without waiting: ${SLOTS_PER_WORKER} in the worker's slots, ` +
       `${MAX_STOLEN_FRAMES} compressed here and queued behind them`);
     const e = thrown(() => pool.submit(2, 1 + blocks.length, bytes(99, 4096, true)));
     t.ok(e instanceof SavepointDataError && e.block === 1, `one more waits for the oldest block: ${e.message}`);
   } finally {
     pool.close();
+  }
+  t.equal(await workersGone(), 0);
+
+  // Before a worker has loaded its compressor, its blocks are compressed here and written at once: nothing waits.
+  const early: Uint8Array[] = [];
+  const starting = CompressionPool.start({ workers: 2, blockBytes: 4096, label: "early.ksvd", write: (f) => early.push(f) });
+  try {
+    const ready = starting.readyWorkers();
+    starting.submit(3, 0, bytes(7, 4096, true));
+    if (ready === 0) t.equal(early.length, 1, "a block submitted while the workers start is written at once, by this thread");
+    await workersReady(starting);
+    for (let i = 1; i <= 6; i++) starting.submit(3, i, bytes(7 + i, 4096, true));
+    starting.drain();
+    t.equal(early.length, 7, "then the workers take over, in order");
+  } finally {
+    starting.close();
   }
   t.equal(await workersGone(), 0);
 

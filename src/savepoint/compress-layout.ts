@@ -24,7 +24,9 @@ export const F_LENGTH = 3;
 export const F_FRAME_LENGTH = 4;
 /** Int32 holding the length of the worker's error message (UTF-8, in the error area). */
 const ERROR_LENGTH_INDEX = 0;
-const CONTROL_HEADER = 1;
+/** Int32 set to 1 by the worker once its compressor is loaded. */
+const READY_INDEX = 1;
+const CONTROL_HEADER = 2;
 /** Room for a worker's error message; longer ones are cut. */
 export const ERROR_BYTES = 1024;
 
@@ -81,6 +83,16 @@ export class SlotLayout {
     const encoded = new TextEncoder().encode(message).subarray(0, ERROR_BYTES);
     this.bytes.set(encoded, 0);
     Atomics.store(this.control, ERROR_LENGTH_INDEX, encoded.length);
+  }
+
+  /** Called by the worker once it can compress. */
+  setReady(): void {
+    Atomics.store(this.control, READY_INDEX, 1);
+  }
+
+  /** True once the worker has loaded its compressor: until then a block given to it would wait. */
+  isReady(): boolean {
+    return Atomics.load(this.control, READY_INDEX) === 1;
   }
 
   /** The worker's error message, empty if none. */

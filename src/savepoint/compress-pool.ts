@@ -65,6 +65,7 @@ export class CompressionPool {
   /** The threads, for {@link close}; tests terminate one to check that a dead worker does not hang the writer. */
   readonly threads: Worker[] = [];
   private readonly inFlight: InFlight[] = [];
+  private readonly started: Promise<void>[] = [];
   private submitted = 0;
   /** Frames this thread compressed ({@link submit}) that are not written yet. */
   private stolen = 0;
@@ -92,16 +93,20 @@ export class CompressionPool {
   }
 
   /**
-   * Hands block `block` of `keyGroup` to the next worker. When every slot is busy, this thread compresses the
-   * block itself rather than wait (up to {@link MAX_STOLEN_FRAMES} frames queued so), and waits only beyond that.
+   * Hands block `block` of `keyGroup` to the next worker. When every slot is busy, or that worker is still
+   * loading its compressor, this thread compresses the block itself rather than wait (up to
+   * {@link MAX_STOLEN_FRAMES} frames queued behind blocks in workers), and waits only beyond that.
    */
   submit(keyGroup: number, block: number, content: Uint8Array): void {
     const n = this.layouts.length;
     if (this.busySlots === n * SLOTS_PER_WORKER) this.writeDone();
-    if (this.busySlots === n * SLOTS_PER_WORKER && this.stolen < MAX_STOLEN_FRAMES) {
-      // On a machine with as many cores as threads, waiting here would leave this thread's core idle.
+    const busy = this.busySlots === n * SLOTS_PER_WORKER || !this.layouts[this.submitted % n]!.isReady();
+    if (busy && this.stolen < MAX_STOLEN_FRAMES) {
+      // On a machine with as many cores as threads, waiting here would leave this thread's core idle; while the
+      // workers start (tens of milliseconds), a small file is written as fast as without them.
       this.stolen++;
       this.inFlight.push({ worker: -1, slot: -1, keyGroup, block, ready: encodeFrame(keyGroup, block, content) });
+      this.writeDone();
       return;
     }
     while (this.busySlots === n * SLOTS_PER_WORKER) this.writeOldest();
@@ -119,6 +124,20 @@ export class CompressionPool {
     this.inFlight.push({ worker, slot, keyGroup, block });
     this.busySlots++;
     this.writeDone();
+  }
+
+  /** Resolves once every worker has loaded its compressor, or is gone. */
+  whenReady(): Promise<void> {
+    // The threads are unref'd so that a forgotten writer cannot keep the process alive; one that is awaited must.
+    for (const thread of this.threads) thread.ref();
+    return Promise.all(this.started).then(() => {
+      for (const thread of this.threads) thread.unref();
+    });
+  }
+
+  /** How many workers have loaded their compressor (blocks go to a worker only once it has). */
+  readyWorkers(): number {
+    return this.layouts.filter((layout) => layout.isReady()).length;
   }
 
   /** Queues `frame` (made in this thread) after the blocks submitted so far. */
@@ -163,6 +182,11 @@ export class CompressionPool {
     const thread = startWorker(file, layout.shared);
     liveWorkers++;
     thread.once("exit", () => liveWorkers--);
+    // Settled when the worker can compress, or when it is gone (its failure surfaces when a block needs it).
+    this.started.push(new Promise<void>((resolve) => {
+      thread.once("message", () => resolve());
+      thread.once("exit", () => resolve());
+    }));
     // Errors arrive through the shared memory (or as a timeout); this listener only keeps an 'error' event from crashing the process.
     thread.on("error", () => undefined);
     // A writer never finished nor aborted must not keep the process alive.

@@ -5,7 +5,7 @@
  * bytes) and hands it back through shared memory. It needs no messages, so the
  * main thread can wait for it synchronously with `Atomics.wait`.
  */
-import { workerData } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import {
   F_BLOCK, F_FRAME_LENGTH, F_KEY_GROUP, F_LENGTH, F_STATE, SLOT_DONE, SLOT_FAILED, SLOT_STOP, SLOT_SUBMITTED, SlotLayout,
   type WorkerShared,
@@ -44,6 +44,8 @@ async function run(): Promise<void> {
     for (let slot = 0; slot < layout.shared.slots; slot++) publish(slot, SLOT_FAILED);
     return;
   }
+  layout.setReady();
+  parentPort?.postMessage("ready");
   // The content is copied out of shared memory first: the compressor and the hash copy their input byte by byte from it.
   const content = new Uint8Array(layout.shared.blockBytes);
   for (let slot = 0; awaitSubmitted(slot); slot = (slot + 1) % layout.shared.slots) {

@@ -152,6 +152,15 @@ export class SavepointDataWriter {
     return writer;
   }
 
+  /**
+   * Resolves once the compression workers (`compressionWorkers`) have loaded their compressor, which takes tens
+   * of milliseconds; at once without workers. Optional: until then this thread compresses the blocks itself,
+   * so the bytes are the same either way. A caller writing a large file, or measuring, may await it first.
+   */
+  whenWorkersReady(): Promise<void> {
+    return this.pool?.whenReady() ?? Promise.resolve();
+  }
+
   /** Starts key group `keyGroup`, after any before it; key groups skipped are written empty. */
   beginKeyGroup(keyGroup: number): void {
     this.guard("between", "beginKeyGroup", () => {
