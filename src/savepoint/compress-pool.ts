@@ -37,8 +37,9 @@ export function liveCompressionWorkers(): number {
 
 /**
  * What waits to go out, in order: a block handed to a worker (`worker` ≥ 0),
- * or a frame made in this thread (an end marker) or a step to run once all
- * before it are written (`worker` -1), so key group ends need not wait.
+ * or a frame made in this thread (an end marker, or a block compressed here
+ * while the workers were busy: `stolen`) or a step to run once all before it
+ * are written (`worker` -1), so key group ends need not wait.
  */
 interface InFlight {
   worker: number;
@@ -46,6 +47,7 @@ interface InFlight {
   keyGroup: number;
   block: number;
   ready?: Uint8Array | (() => void);
+  stolen?: boolean;
 }
 
 /** Options of {@link CompressionPool.start}. */
@@ -105,7 +107,7 @@ export class CompressionPool {
       // On a machine with as many cores as threads, waiting here would leave this thread's core idle; while the
       // workers start (tens of milliseconds), a small file is written as fast as without them.
       this.stolen++;
-      this.inFlight.push({ worker: -1, slot: -1, keyGroup, block, ready: encodeFrame(keyGroup, block, content) });
+      this.inFlight.push({ worker: -1, slot: -1, keyGroup, block, ready: encodeFrame(keyGroup, block, content), stolen: true });
       this.writeDone();
       return;
     }
@@ -208,7 +210,7 @@ export class CompressionPool {
       this.inFlight.shift();
       if (typeof f.ready === "function") f.ready();
       else {
-        if (f.block >= 0) this.stolen--;
+        if (f.stolen === true) this.stolen--;
         this.options.write(f.ready!);
       }
       return;

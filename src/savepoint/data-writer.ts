@@ -297,18 +297,13 @@ export class SavepointDataWriter {
     if (this.previousState >= 0) this.checkPresorted(stateIndex, entry);
     this.previousState = stateIndex;
     const c = this.cutter;
-    if (size + MAX_ENTRY_OVERHEAD_BYTES <= c.room) {
+    const roomy = size + MAX_ENTRY_OVERHEAD_BYTES <= c.room;
+    const length = roomy ? 0 : encodedEntryLength(stateIndex, isMap, key, namespace, userKey, value);
+    if (roomy || length <= c.room) {
       const at = c.used;
       const end = encodeEntryInto(c.buffer, at, stateIndex, isMap, key, namespace, userKey, value);
       this.remember(c.buffer);
       c.advance(end - at);
-      return;
-    }
-    const length = encodedEntryLength(stateIndex, isMap, key, namespace, userKey, value);
-    if (length <= c.room) {
-      encodeEntryInto(c.buffer, c.used, stateIndex, isMap, key, namespace, userKey, value);
-      this.remember(c.buffer);
-      c.advance(length);
       return;
     }
     const out = length <= this.spill.length ? this.spill : new Uint8Array(length);
