@@ -36,3 +36,14 @@ export function thrown(fn: () => unknown): KsnapError {
   }
   throw new Error("expected a KsnapError, but nothing was thrown");
 }
+
+/** {@link thrown} for asynchronous work: awaits `fn` and returns the KsnapError it rejects with. */
+export async function rejection(fn: () => Promise<unknown>): Promise<KsnapError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof KsnapError) return e;
+    throw new Error(`expected a KsnapError, got ${String(e)}`, { cause: e });
+  }
+  throw new Error("expected a KsnapError, but nothing was thrown");
+}

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { craftDataFile, rawEntry, THREE_STATES, threeKindsInput, writeInMemory } from "../conformance/generate-savepoint-vectors.js";
 import { KsnapError } from "../src/errors.js";
+import { rejection } from "./helpers.js";
 import { xxh64 } from "../src/hash/xxh64.js";
 import type { KeyGroupRange, SavepointHandle } from "../src/model.js";
 import { FOOTER_BYTES, HEADER_FIXED_BYTES } from "../src/savepoint/data-format.js";
@@ -293,12 +294,3 @@ t.test("a block checksum binds the block to its key group and position", async (
   t.not(blockChecksum(4, 0, new Uint8Array(0)), blockChecksum(4, 1, new Uint8Array(0)), "end markers too");
 });
 
-async function rejection(fn: () => Promise<unknown>): Promise<KsnapError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof KsnapError) return e;
-    throw e;
-  }
-  throw new Error("expected a KsnapError");
-}

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KsnapError } from "../src/errors.js";
-import { thrown } from "./helpers.js";
+import { rejection, thrown } from "./helpers.js";
 import { xxh64 } from "../src/hash/xxh64.js";
 import type { KeyGroupRange } from "../src/model.js";
 import {
@@ -425,12 +425,3 @@ t.test("readKeyGroups checks the handle and the range asked for", async (t) => {
   t.equal((await rejection(() => readAll(dir, handle))).code, "IO_ERROR", "a folder");
 });
 
-async function rejection(fn: () => Promise<unknown>): Promise<KsnapError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof KsnapError) return e;
-    throw new Error(`expected a KsnapError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error("expected a KsnapError, but nothing was thrown");
-}

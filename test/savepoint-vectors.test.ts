@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { generateSavepointVectors, SAVEPOINT_VECTORS_DIR } from "../conformance/generate-savepoint-vectors.js";
 import { packageFile } from "../src/package-root.js";
-import { KsnapError } from "../src/errors.js";
+import { rejection } from "./helpers.js";
 import {
   dataFileInfoToJson, dumpSavepointData, readDataFileInfo, readKeyGroups, savepointHandleFromJson, SavepointDataError,
 } from "../src/savepoint/index.js";
@@ -80,15 +80,6 @@ function listFiles(dir: string): string[] {
     .sort();
 }
 
-async function rejection(fn: () => Promise<void>): Promise<KsnapError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof KsnapError) return e;
-    throw new Error(`expected a KsnapError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error("expected a KsnapError, but the file was read without error");
-}
 
 t.test("a future-minor file reads as the 1.0 file it extends and reports its own version", async (t) => {
   const info = JSON.parse(text("accepted", "future-minor-1-9.info.json")) as { formatVersion: string };
