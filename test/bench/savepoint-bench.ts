@@ -12,17 +12,22 @@
  * peak RSS (entries of a key group buffered, up to 64 MiB encoded) is measured
  * too with `sortedRss` or KSNAP_BENCH_SAVEPOINT_SORTED=1.
  *
+ * lz4 runs several times between the bench's own runs (test/bench/lz4-baseline.ts),
+ * and both sides count their best run, so a ratio is not skewed by the load
+ * changing between the two; the load average is printed beside the figures.
+ *
  * `lz4 -b1` compresses in memory, so the write goal compares it with the
  * writer's speed into a null sink (the codec alone); the speed to a file on
  * disk (through the file system's synchronous writes) is printed beside it.
  * Both with 0, 1 and 2 compression workers (`compressionWorkers`).
  */
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readDataFileInfo, readKeyGroupBatches } from "../../src/savepoint/index.js";
+import { Lz4Baseline, type Lz4Summary } from "./lz4-baseline.js";
 import {
   batchLogicalBytes, BENCH_MAX_PARALLELISM, groupEntries, keysPerGroupFor, NullSink, writeBenchSavepoint,
 } from "./savepoint-fixture.js";
@@ -44,15 +49,6 @@ export interface SavepointBenchOptions {
   log?: (line: string) => void;
 }
 
-/** lz4 -b1's figures for one file ([lz4 1.9.4 bench.c]: MB = 10^6 bytes). */
-export interface Lz4Bench {
-  bytes: number;
-  compressedBytes: number;
-  ratio: number;
-  compressMBs: number;
-  decompressMBs: number;
-}
-
 export interface ChildResult {
   ms: number;
   logicalBytes: number;
@@ -61,8 +57,10 @@ export interface ChildResult {
   maxRssKiB: number;
 }
 
-/** Seconds lz4 -b1 runs (`-i`, its best speed is reported); the writes are measured over as long. */
-const LZ4_EVALUATION_S = 2;
+/** Seconds over which each write is measured (its best run counts), as `lz4 -b1 -i2` reports its best over 2 s. */
+const WRITE_WINDOW_S = 2;
+/** Seconds of each lz4 -b1 sample (`-i1`: a second compressing, then one decompressing), taken between our runs. */
+const LZ4_SAMPLE_S = 1;
 
 /** The compression worker counts the writes are measured with. */
 export const BENCH_WORKER_COUNTS = [0, 1, 2] as const;
@@ -84,7 +82,8 @@ export interface SavepointBenchResult {
   writePresortedMBs: number;
   writeSortedMBs: number;
   readMBs: number;
-  lz4: Lz4Bench | undefined;
+  /** lz4 -b1 sampled before the read and after each worker count's writes: the best of its runs. */
+  lz4: Lz4Summary | undefined;
   /** Best write into memory (any worker count) / lz4 -b1 compress: the goal's ratio. */
   writeRatio: number | undefined;
   /** Best write to disk (any worker count) / lz4 -b1 compress, for information. */
@@ -97,15 +96,22 @@ export interface SavepointBenchResult {
   rssRead: ChildResult;
   rssWriteSorted: ChildResult | undefined;
   totalMs: number;
+  /** os.loadavg() (1, 5 and 15 minutes) when the bench started: how busy the machine was before it. */
+  loadAverage: number[];
+  /** The share of CPU time the hypervisor gave to other machines during the bench (/proc/stat's steal); undefined off Linux. */
+  stolenShare: number | undefined;
 }
 
 const mbs = (bytes: number, ms: number) => bytes / ms / 1000;
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
+const loads = (l: number[]) => l.map(f2).join("/");
 
 export async function runSavepointBench(options: SavepointBenchOptions = {}): Promise<SavepointBenchResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const start = performance.now();
+  const loadStart = loadavg();
+  const cpuStart = cpuTimes();
   const dir = mkdtempSync(join(tmpdir(), "ksnap-bench-savepoint-"));
   try {
     log("savepoint data files (spec/savepoint-data.md): 128 key groups; value, list and map state; text-like values");
@@ -123,6 +129,8 @@ export async function runSavepointBench(options: SavepointBenchOptions = {}): Pr
     const sortedWallMs = performance.now() - t0;
     const logical = presorted.logical;
     const fileBytes = Number(presorted.result.handle.dataFile.size);
+    const lz4 = new Lz4Baseline(writeLogicalFile(dir, keys), LZ4_SAMPLE_S);
+    lz4.sample();
     const readMs = Math.min(await timeRead(file), await timeRead(file));
     const write = { presorted: mbs(logical, presorted.ms), sorted: mbs(sorted.logical, sorted.ms) };
     const readMBs = mbs(logical, readMs);
@@ -130,19 +138,20 @@ export async function runSavepointBench(options: SavepointBenchOptions = {}): Pr
       `${keys} keys × ${BENCH_MAX_PARALLELISM} key groups`);
     log(`  write: ${f1(write.presorted)} MB/s presorted (streamed), ${f1(write.sorted)} MB/s sorted by the writer (to disk, in-thread)`);
     log(`  read:  ${f1(readMBs)} MB/s (all key groups, every block verified)`);
-    const writes = measureWrites(dir, keys, write, log);
-
-    const lz4 = lz4Bench(dir, keys, log);
+    const writes = measureWrites(dir, keys, write, log, () => lz4.sample());
+    const base = lz4.summary();
+    if (base === undefined) log(`  lz4 -b1 unavailable (${lz4.unavailable}): install the Debian package lz4 for the ratios`);
     const best = (pick: (w: WriteFigures) => number) => Math.max(...writes.map(pick));
     const bestMemory = best((w) => Math.max(w.memoryPresortedMBs, w.memorySortedMBs));
     const bestDisk = best((w) => Math.max(w.diskPresortedMBs, w.diskSortedMBs));
-    const writeRatio = lz4 ? bestMemory / lz4.compressMBs : undefined;
-    const diskWriteRatio = lz4 ? bestDisk / lz4.compressMBs : undefined;
-    const readRatio = lz4 ? readMBs / lz4.decompressMBs : undefined;
-    if (lz4 && writeRatio !== undefined && readRatio !== undefined) {
-      log(`  lz4 -b1 on the same ${f1(lz4.bytes / MiB)} MiB of logical bytes: compress ${f1(lz4.compressMBs)} MB/s, ` +
-        `decompress ${f1(lz4.decompressMBs)} MB/s, ratio ${f2(lz4.ratio)}`);
-      logRatios(writes, lz4, log);
+    const writeRatio = base ? bestMemory / base.compressMBs : undefined;
+    const diskWriteRatio = base ? bestDisk / base.compressMBs : undefined;
+    const readRatio = base ? readMBs / base.decompressMBs : undefined;
+    if (base && writeRatio !== undefined && readRatio !== undefined) {
+      log(`  lz4 -b1 on the same ${f1(base.bytes / MiB)} MiB of logical bytes, best of ${base.runs} runs taken between ours: ` +
+        `compress ${f1(base.compressMBs)} MB/s (slowest run ${f1(base.slowestCompressMBs)}), ` +
+        `decompress ${f1(base.decompressMBs)} MB/s (slowest ${f1(base.slowestDecompressMBs)}), ratio ${f2(base.ratio)}`);
+      logRatios(writes, base, log);
       log(`  write/lz4 compress:   ${f2(writeRatio)}× (best into memory; goal ≥ ${GOAL_WRITE_RATIO}×) ` +
         `${writeRatio >= GOAL_WRITE_RATIO ? "ok" : "BELOW GOAL"}; to disk ${f2(diskWriteRatio!)}× (not a goal: see the note above)`);
       log(`  read/lz4 decompress:  ${f2(readRatio)}× (goal ≥ ${GOAL_READ_RATIO}×) ${readRatio >= GOAL_READ_RATIO ? "ok" : "BELOW GOAL"}`);
@@ -166,11 +175,14 @@ export async function runSavepointBench(options: SavepointBenchOptions = {}): Pr
         `${peak < GOAL_PEAK_RSS_BYTES ? "ok" : "OVER GOAL"}, ${f1(mbs(r.logicalBytes, r.ms))} MB/s`);
     }
     const totalMs = performance.now() - start;
-    log(`  savepoint bench took ${f1(totalMs / 1000)} s`);
+    const stolenShare = stolenSince(cpuStart);
+    log(`  savepoint bench took ${f1(totalMs / 1000)} s; load average before it (1/5/15 min) ${loads(loadStart)}; ` +
+      `CPU time stolen by the hypervisor during it: ${stolenShare === undefined ? "unknown" : `${f1(stolenShare * 100)}%`}`);
     return {
-      logicalBytes: logical, fileBytes, writePresortedMBs: write.presorted, writeSortedMBs: write.sorted, readMBs, lz4,
+      logicalBytes: logical, fileBytes, writePresortedMBs: write.presorted, writeSortedMBs: write.sorted, readMBs, lz4: base,
       writeRatio, diskWriteRatio, readRatio, writes, rssLogicalBytes: rssWrite.logicalBytes, rssWrite, rssWriteWorkers, rssRead,
       rssWriteSorted: runs[3]?.[1], totalMs,
+      loadAverage: loadStart, stolenShare,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -180,16 +192,17 @@ export async function runSavepointBench(options: SavepointBenchOptions = {}): Pr
 /**
  * The write throughput with each worker count, into a null sink and to disk
  * (the best of runs over 2 s, as lz4 -b1 -i2 measures). Without workers, to disk,
- * reuses `disk0` (the figures printed above).
+ * reuses `disk0` (the figures printed above). `between` runs after each worker
+ * count (the lz4 baseline's samples).
  */
 function measureWrites(dir: string, keys: number, disk0: { presorted: number; sorted: number },
-  log: (l: string) => void): WriteFigures[] {
+  log: (l: string) => void, between: () => void): WriteFigures[] {
   const file = join(dir, "workers.ksvd");
-  // The best of runs over at least LZ4_EVALUATION_S seconds (2 at least, 6 at most): lz4 -b1 -i2 reports its best over 2 s.
+  // The best of runs over at least WRITE_WINDOW_S seconds (2 runs at least, 6 at most).
   const rate = (target: () => string | NullSink, presorted: boolean, workers: number) => {
     let best = 0;
     const t0 = performance.now();
-    for (let run = 0; run < 6 && (run < 2 || performance.now() - t0 < LZ4_EVALUATION_S * 1000); run++) {
+    for (let run = 0; run < 6 && (run < 2 || performance.now() - t0 < WRITE_WINDOW_S * 1000); run++) {
       const r = writeBenchSavepoint(target(), keys, presorted, true, workers);
       best = Math.max(best, mbs(r.logical, r.ms));
     }
@@ -197,13 +210,17 @@ function measureWrites(dir: string, keys: number, disk0: { presorted: number; so
   };
   // Worker startup and the workers' code paths warmed up once, as the in-thread path is by the warmup write above.
   writeBenchSavepoint(new NullSink(), Math.max(1, keys >> 4), true, true, 2);
-  const writes = BENCH_WORKER_COUNTS.map((workers): WriteFigures => ({
-    workers,
-    memoryPresortedMBs: rate(() => new NullSink(), true, workers),
-    memorySortedMBs: rate(() => new NullSink(), false, workers),
-    diskPresortedMBs: workers === 0 ? disk0.presorted : rate(() => file, true, workers),
-    diskSortedMBs: workers === 0 ? disk0.sorted : rate(() => file, false, workers),
-  }));
+  const writes = BENCH_WORKER_COUNTS.map((workers): WriteFigures => {
+    const figures = {
+      workers,
+      memoryPresortedMBs: rate(() => new NullSink(), true, workers),
+      memorySortedMBs: rate(() => new NullSink(), false, workers),
+      diskPresortedMBs: workers === 0 ? disk0.presorted : rate(() => file, true, workers),
+      diskSortedMBs: workers === 0 ? disk0.sorted : rate(() => file, false, workers),
+    };
+    between();
+    return figures;
+  });
   const row = (pick: (w: WriteFigures) => string) => writes.map((w) => `${w.workers}: ${pick(w)}`).join(", ");
   log("  write by compression workers (MB/s, presorted / sorted by the writer):");
   log(`    into memory (null sink): ${row((w) => `${f1(w.memoryPresortedMBs)} / ${f1(w.memorySortedMBs)}`)}`);
@@ -214,7 +231,7 @@ function measureWrites(dir: string, keys: number, disk0: { presorted: number; so
 }
 
 /** Each worker count's best write into memory and to disk, as a ratio of lz4 -b1's compression speed. */
-function logRatios(writes: WriteFigures[], lz4: Lz4Bench, log: (l: string) => void): void {
+function logRatios(writes: WriteFigures[], lz4: Lz4Summary, log: (l: string) => void): void {
   const ratio = (x: number) => `${f2(x / lz4.compressMBs)}×`;
   for (const w of writes) {
     log(`  write/lz4 compress, ${w.workers} compression workers: into memory ${ratio(Math.max(w.memoryPresortedMBs, w.memorySortedMBs))}, ` +
@@ -259,8 +276,8 @@ function runChild(args: string[]): ChildResult {
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as ChildResult;
 }
 
-/** Writes the bench's logical bytes (key, namespace, user key, value of each entry, canonical order) and runs `lz4 -b1` on them. */
-function lz4Bench(dir: string, keys: number, log: (l: string) => void): Lz4Bench | undefined {
+/** Writes the bench's logical bytes (key, namespace, user key, value of each entry, canonical order): lz4 -b1's input. */
+function writeLogicalFile(dir: string, keys: number): string {
   const path = join(dir, "logical.bin");
   const fd = openSync(path, "w");
   try {
@@ -280,32 +297,24 @@ function lz4Bench(dir: string, keys: number, log: (l: string) => void): Lz4Bench
   } finally {
     closeSync(fd);
   }
-  const r = spawnSync("lz4", ["-b1", `-i${LZ4_EVALUATION_S}`, path], { encoding: "utf8", maxBuffer: 1 << 20 });
-  if (r.error !== undefined || r.status !== 0) {
-    log(`  lz4 -b1 unavailable (${r.error?.message ?? `exit ${r.status}: ${r.stderr.trim().split("\n").at(-1)}`}): ` +
-      "install the Debian package lz4 for the ratios");
-    return undefined;
-  }
-  const parsed = parseLz4Bench(`${r.stdout}${r.stderr}`);
-  if (parsed === undefined) throw new Error(`cannot parse lz4 -b1 output: ${JSON.stringify(r.stderr.slice(-300))}`);
-  return parsed;
+  return path;
 }
 
-/**
- * The final figures of `lz4 -b1 FILE`. lz4 1.9.4 prints progress lines on stderr
- * separated by `\r`, each `<mark><name> : <bytes> -> <compressed> (<ratio>),<c> MB/s ,<d> MB/s`,
- * the last complete one holding the best (fastest) speeds, then ` 1#` and a
- * newline. Other versions print `1#<name> : … MB/s, … MB/s`; both are accepted.
- */
-export function parseLz4Bench(output: string): Lz4Bench | undefined {
-  const re = /(\d+)\s*->\s*(\d+)\s*\(\s*([\d.]+)\s*\)\s*,\s*([\d.]+)\s*MB\/s\s*,\s*([\d.]+)\s*MB\/s/;
-  let found: Lz4Bench | undefined;
-  for (const segment of output.split(/[\r\n]+/)) {
-    const m = re.exec(segment);
-    if (m === null) continue;
-    found = {
-      bytes: Number(m[1]), compressedBytes: Number(m[2]), ratio: Number(m[3]), compressMBs: Number(m[4]), decompressMBs: Number(m[5]),
-    };
+/** The machine's CPU time counters (/proc/stat's first line, in clock ticks), or undefined where there is none. */
+function cpuTimes(): { steal: number; total: number } | undefined {
+  try {
+    const fields = readFileSync("/proc/stat", "latin1").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    return fields.length >= 8 ? { steal: fields[7]!, total } : undefined;
+  } catch {
+    return undefined;
   }
-  return found;
+}
+
+/** The share of CPU time stolen (given to other virtual machines) since `start`. */
+function stolenSince(start: ReturnType<typeof cpuTimes>): number | undefined {
+  const end = cpuTimes();
+  if (start === undefined || end === undefined || end.total === start.total) return undefined;
+  return (end.steal - start.steal) / (end.total - start.total);
 }
