@@ -14,7 +14,8 @@
  *
  * lz4 runs several times between the bench's own runs (test/bench/lz4-baseline.ts),
  * and both sides count their best run, so a ratio is not skewed by the load
- * changing between the two; the load average is printed beside the figures.
+ * changing between the two. The load average before the bench and the share of
+ * CPU time the hypervisor stole during it are printed with the figures.
  *
  * `lz4 -b1` compresses in memory, so the write goal compares it with the
  * writer's speed into a null sink (the codec alone); the speed to a file on
