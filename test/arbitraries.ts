@@ -12,7 +12,8 @@ const keyGroups = fc.record({ start: fc.integer({ min: 0, max: 32767 }), count: 
 
 const fileRef: fc.Arbitrary<FileRef> = fc.record({ id, path: id, size: u64, xxh64: u64 });
 const sharedRef: fc.Arbitrary<SharedFileRef> = fc.record({ id, path: id, size: u64, xxh64: u64, originCheckpointId: positiveU64 });
-const sorted = <T>(cmp: (a: T, b: T) => number) => (xs: T[]) => [...xs].sort(cmp);
+// Keeps the element type: shared refs sorted by the FileRef order stay shared refs.
+const sorted = <T>(cmp: (a: T, b: T) => number) => <U extends T>(xs: U[]): U[] => [...xs].sort(cmp);
 
 const handle: fc.Arbitrary<KeyedStateHandle> = fc.oneof(
   fc.record({

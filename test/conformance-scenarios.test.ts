@@ -3,7 +3,7 @@
  * generator writes, each loads, the loader refuses a scenario that cannot be
  * run, and the runner's state model orders entries as a dump must.
  */
-import t from "tap";
+import t, { type Test } from "tap";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,7 +36,7 @@ t.test("every scenario loads and defines tests at the levels it feeds", async (t
 });
 
 /** Loads one scenario from a temporary folder and returns the loader's message, or "" when it loads. */
-function loadError(t: Tap.Test, s: unknown, file = "x"): string {
+function loadError(t: Test, s: unknown, file = "x"): string {
   const dir = mkdtempSync(join(tmpdir(), "ksnap-scenario-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, `${file}.json`), JSON.stringify(s));
@@ -55,8 +55,6 @@ const BASE: Scenario = {
   states: [{ name: "v", kind: "value", keySerializer: "", namespaceSerializer: "", valueSerializer: "" }, { name: "l", kind: "list", keySerializer: "", namespaceSerializer: "", valueSerializer: "" }],
   steps: [],
 };
-type Tap = typeof t;
-declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
 
 t.test("the loader refuses scenarios that cannot be run", async (t) => {
   t.equal(loadError(t, BASE), "");

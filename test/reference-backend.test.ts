@@ -18,6 +18,7 @@ import {
 import { ReferenceBackend, type Response } from "../conformance/reference-backend/backend.js";
 import type { Fault } from "../conformance/reference-backend/faults.js";
 import type { Change, DumpEntry } from "../src/conformance/state-model.js";
+import type { StateKind } from "../src/savepoint/data-format.js";
 
 /** A dump entry and a change as the protocol sends them (the runner's types). */
 type Entry = DumpEntry;
@@ -29,7 +30,7 @@ const STATES = [
   { name: "mid", kind: "map", keySerializer: "int", namespaceSerializer: "void", valueSerializer: "str", userKeySerializer: "str" },
 ] as const;
 
-const KIND: Record<string, string> = { zeta: "value", alpha: "list", mid: "map" };
+const KIND: Record<string, StateKind> = { zeta: "value", alpha: "list", mid: "map" };
 
 /** Drives a backend in process, numbering requests as the runner does. */
 class Client {
