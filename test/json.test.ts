@@ -68,6 +68,21 @@ t.test("encode refuses what a reader would reject, naming the field", async (t) 
   t.equal(missing.field, "operators[0].subtasks[1].handles[0].incremental.sharedFiles[1].originCheckpointId");
 });
 
+t.test("an error in lists given out of canonical order names the items' indexes as given", async (t) => {
+  const s = snapshotFromJson(chain());
+  const op = s.operators[0]!;
+  op.subtasks.reverse(); // subtask index 1 is now the first of the list, and is still written second
+  const h = op.subtasks[0]!.handles[0]!;
+  if (h.type !== "incremental" || h.sharedFiles.length < 3 || op.subtasks[0]!.subtaskIndex !== 1) throw new Error("fixture changed");
+  h.sharedFiles.reverse();
+  const at = h.sharedFiles.length - 2; // the second ref in id order
+  h.sharedFiles[at]!.path = "shared/\uD800.sst";
+  const e = thrown(() => encodeSnapshot(s));
+  t.equal(e.code, "INVALID_FIELD");
+  t.equal(e.field, `operators[0].subtasks[0].handles[0].incremental.sharedFiles[${at}].path`, "not the sorted positions [1] and [1]");
+  t.match(e.message, /lone UTF-16 surrogate/);
+});
+
 t.test("JSON pointers become field paths", async (t) => {
   t.equal(jsonPointerToField("/operators/0/subtasks/12/handles"), "operators[0].subtasks[12].handles");
   t.equal(jsonPointerToField(""), "");

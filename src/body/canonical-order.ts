@@ -58,7 +58,11 @@ export function isSorted<T>(list: readonly T[], compare: (a: T, b: T) => number)
   return true;
 }
 
-/** `list` itself when already in order, else a sorted copy (the input is never mutated). */
-export function inOrder<T>(list: readonly T[], compare: (a: T, b: T) => number): readonly T[] {
-  return isSorted(list, compare) ? list : [...list].sort(compare);
+/**
+ * The positions of `list`'s items in `compare` order (stable: ties keep their input order), or undefined when the
+ * list is already in order. Positions, not a sorted copy, so that an error can name the item's index in the input.
+ */
+export function sortedPositions<T>(list: readonly T[], compare: (a: T, b: T) => number): number[] | undefined {
+  if (isSorted(list, compare)) return undefined;
+  return list.map((_, i) => i).sort((a, b) => compare(list[a]!, list[b]!) || a - b);
 }

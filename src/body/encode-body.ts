@@ -9,7 +9,7 @@ import type {
   FileRef, IncrementalHandle, KeyedStateHandle, KeyGroupRange, OperatorState, SavepointHandle,
   SharedFileRef, Snapshot, SnapshotProperties, SubtaskState,
 } from "../model.js";
-import { compareCodePoints, compareFiles, compareHandles, compareOperators, compareSubtasks, inOrder } from "./canonical-order.js";
+import { compareCodePoints, compareFiles, compareHandles, compareOperators, compareSubtasks, sortedPositions } from "./canonical-order.js";
 import { KIND_NUMBERS, OWNERSHIP_NUMBERS, SHARING_NUMBERS } from "./enums.js";
 import { varint32Size, varint64Size, WireWriter as Writer } from "./wire-writer.js";
 
@@ -158,9 +158,12 @@ function message(w: Writer, field: number, write: () => void, reserve = 1): void
   w.end(mark, reserve);
 }
 
-function list<T>(items: readonly T[], name: string, write: (item: T) => void): void {
+/** Writes `items` in `compare` order; an error names the item by its index in `items`, as the caller gave them. */
+function list<T>(items: readonly T[], compare: (a: T, b: T) => number, name: string, write: (item: T) => void): void {
   if (!Array.isArray(items)) throw invalid(name, `${name} is not a list`);
-  for (let i = 0; i < items.length; i++) {
+  const order = sortedPositions(items, compare);
+  for (let k = 0; k < items.length; k++) {
+    const i = order === undefined ? k : order[k]!;
     try {
       write(items[i]!);
     } catch (e) {
@@ -179,7 +182,7 @@ function writeSnapshot(w: Writer, s: Snapshot): void {
   required(s.maxParallelism !== 0, "maxParallelism", "max_parallelism");
   if (s.maxParallelism > maxKeyGroups) throw invalid("maxParallelism", `max_parallelism ${s.maxParallelism} exceeds ${maxKeyGroups}`);
   u32(w, 4, s.maxParallelism, "maxParallelism");
-  list(inOrder(s.operators, compareOperators), "operators", (op) => message(w, 5, () => writeOperator(w, op), reserveFor(operatorSize(op))));
+  list(s.operators, compareOperators, "operators", (op) => message(w, 5, () => writeOperator(w, op), reserveFor(operatorSize(op))));
   str(w, 6, s.snapshotDir, maxStringBytes, "snapshotDir");
   str(w, 7, s.jobId, maxIdBytes, "jobId");
   u64(w, 8, s.timestampMillis, "timestampMillis");
@@ -198,12 +201,12 @@ function writeOperator(w: Writer, op: OperatorState): void {
   str(w, 2, op.name, maxStringBytes, "name");
   required(op.parallelism !== 0, "parallelism", "parallelism");
   u32(w, 3, op.parallelism, "parallelism");
-  list(inOrder(op.subtasks, compareSubtasks), "subtasks", (st) => message(w, 4, () => writeSubtask(w, st), reserveFor(subtaskSize(st))));
+  list(op.subtasks, compareSubtasks, "subtasks", (st) => message(w, 4, () => writeSubtask(w, st), reserveFor(subtaskSize(st))));
 }
 
 function writeSubtask(w: Writer, st: SubtaskState): void {
   u32(w, 1, st.subtaskIndex, "subtaskIndex");
-  list(inOrder(st.handles, compareHandles), "handles", (h) => message(w, 2, () => writeHandle(w, h), reserveFor(handleSize(h) + 8)));
+  list(st.handles, compareHandles, "handles", (h) => message(w, 2, () => writeHandle(w, h), reserveFor(handleSize(h) + 8)));
 }
 
 function writeHandle(w: Writer, h: KeyedStateHandle): void {
@@ -267,7 +270,7 @@ function writeFileList(w: Writer, field: number, files: readonly FileRef[], name
   const start = w.length;
   if (Array.isArray(files) && writeSortedValidFiles(w, (field << 3) | LEN, files, shared)) return;
   w.rewind(start);
-  writeFiles(w, field, inOrder(files, compareFiles), name, shared);
+  writeFiles(w, field, files, name, shared);
 }
 
 /** Writes `files` when they are in canonical order and valid; returns false (with partial output) otherwise. */
@@ -334,18 +337,13 @@ function writeValidFile(w: Writer, tagByte: number, f: FileRef, id: string, shar
   return idBytes;
 }
 
-/** The careful loop: validation errors name the field. */
+/** The careful loop, in canonical order: validation errors name the field and the ref's index in `files`. */
 function writeFiles(w: Writer, field: number, files: readonly FileRef[], name: string, shared: boolean): void {
-  if (!Array.isArray(files)) throw invalid(name, `${name} is not a list`);
-  for (let i = 0; i < files.length; i++) {
-    try {
-      const mark = tag(w, field, LEN).begin();
-      writeFile(w, files[i]!, shared);
-      w.end(mark);
-    } catch (e) {
-      withContext(e, `${name}[${i}]`);
-    }
-  }
+  list(files, compareFiles, name, (f) => {
+    const mark = tag(w, field, LEN).begin();
+    writeFile(w, f, shared);
+    w.end(mark);
+  });
 }
 
 function writeFileIn(w: Writer, f: FileRef, field: string): void {
