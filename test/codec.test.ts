@@ -95,3 +95,13 @@ t.test("the reader's file-size limit is applied before anything else is read", a
   t.equal(e.code, "LIMIT_EXCEEDED");
   t.match(e.message, `file size ${file.length} exceeds the limit of 64 bytes`);
 });
+
+t.test("a string over its limit or not UTF-8 is named in the field path, not only its message", async (t) => {
+  const invalid = (name: string) => thrown(() => decodeFile(bytesOf(join(VECTORS, "v1.0", "invalid", `${name}.ksnap`))));
+  const long = invalid("id-over-256-bytes");
+  t.equal(long.code, "INVALID_FIELD");
+  t.equal(long.field, "operators[0].subtasks[0].handles[0].savepoint.dataFile.id");
+  const utf8 = invalid("invalid-utf8-path");
+  t.equal(utf8.code, "MALFORMED_BODY");
+  t.equal(utf8.field, "operators[0].subtasks[0].handles[0].savepoint.dataFile.path");
+});

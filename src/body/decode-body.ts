@@ -73,8 +73,8 @@ function readSnapshot(r: Reader, end: number): Snapshot {
       case 3: expectWireType(r, tag, WT_LEN, "Snapshot"); once(r, properties, "properties"); properties = readProperties(r, readLengthEnd(r, end)); break;
       case 4: expectWireType(r, tag, WT_VARINT, "Snapshot"); maxParallelism = readUint32(r); break;
       case 5: expectWireType(r, tag, WT_LEN, "Snapshot"); operators.push(readOperatorAt(r, end, operators.length)); break;
-      case 6: expectWireType(r, tag, WT_LEN, "Snapshot"); snapshotDir = readString(r, end, maxStringBytes, "snapshot_dir"); break;
-      case 7: expectWireType(r, tag, WT_LEN, "Snapshot"); jobId = readString(r, end, maxIdBytes, "job_id"); break;
+      case 6: expectWireType(r, tag, WT_LEN, "Snapshot"); snapshotDir = readString(r, end, maxStringBytes, "snapshot_dir", "snapshotDir"); break;
+      case 7: expectWireType(r, tag, WT_LEN, "Snapshot"); jobId = readString(r, end, maxIdBytes, "job_id", "jobId"); break;
       case 8: expectWireType(r, tag, WT_VARINT, "Snapshot"); timestampMillis = readUint64(r); break;
       default: skipField(r, tag & 7);
     }
@@ -124,8 +124,8 @@ function readOperator(r: Reader, end: number): OperatorState {
   while (r.pos < end) {
     const tag = readTag(r);
     switch (fieldNumber(r, tag)) {
-      case 1: expectWireType(r, tag, WT_LEN, "OperatorState"); operatorId = readString(r, end, maxIdBytes, "operator_id"); break;
-      case 2: expectWireType(r, tag, WT_LEN, "OperatorState"); name = readString(r, end, maxStringBytes, "name"); break;
+      case 1: expectWireType(r, tag, WT_LEN, "OperatorState"); operatorId = readString(r, end, maxIdBytes, "operator_id", "operatorId"); break;
+      case 2: expectWireType(r, tag, WT_LEN, "OperatorState"); name = readString(r, end, maxStringBytes, "name", "name"); break;
       case 3: expectWireType(r, tag, WT_VARINT, "OperatorState"); parallelism = readUint32(r); break;
       case 4: expectWireType(r, tag, WT_LEN, "OperatorState"); subtasks.push(readSubtaskAt(r, end, subtasks.length)); break;
       default: skipField(r, tag & 7);
@@ -192,9 +192,9 @@ function readIncremental(r: Reader, end: number): IncrementalHandle {
     while (r.pos < end) {
       const tag = readTag(r);
       switch (fieldNumber(r, tag)) {
-        case 1: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); backendId = readString(r, end, maxIdBytes, "backend_id"); break;
+        case 1: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); backendId = readString(r, end, maxIdBytes, "backend_id", "backendId"); break;
         case 2: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); once(r, keyGroups, "key_groups"); keyGroups = readKeyGroups(r, readLengthEnd(r, end)); break;
-        case 3: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); folder = readString(r, end, maxStringBytes, "folder"); break;
+        case 3: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); folder = readString(r, end, maxStringBytes, "folder", "folder"); break;
         case 4: expectWireType(r, tag, WT_VARINT, "IncrementalHandle"); checkpointId = readUint64(r); break;
         case 5: expectWireType(r, tag, WT_VARINT, "IncrementalHandle"); baseCheckpointId = readUint64(r); break;
         case 6: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); sharedFiles.push(readSharedFileAt(r, end, sharedFiles.length)); break;
@@ -299,8 +299,8 @@ function readFileFields(r: Reader, end: number, shared: boolean): FileRef | Shar
   while (r.pos < end) {
     const tag = readTag(r);
     const n = fieldNumber(r, tag);
-    if (n === 1) { expectWireType(r, tag, WT_LEN, message); id = readString(r, end, maxIdBytes, "file id"); }
-    else if (n === 2) { expectWireType(r, tag, WT_LEN, message); path = readString(r, end, maxStringBytes, "file path"); }
+    if (n === 1) { expectWireType(r, tag, WT_LEN, message); id = readString(r, end, maxIdBytes, "file id", "id"); }
+    else if (n === 2) { expectWireType(r, tag, WT_LEN, message); path = readString(r, end, maxStringBytes, "file path", "path"); }
     else if (n === 3) { expectWireType(r, tag, WT_VARINT, message); size = readUint64(r); }
     else if (n === 4) { expectWireType(r, tag, WT_I64, message); xxh64 = readFixed64(r); }
     else if (n === 5 && shared) { expectWireType(r, tag, WT_VARINT, message); origin = readUint64Repeated(r); }

@@ -202,18 +202,21 @@ export function readFixed64(r: Reader): bigint {
   return r.view.getBigUint64(pos, true);
 }
 
-/** Reads a length-delimited UTF-8 string of at most `maxBytes`; invalid UTF-8 is an error. */
-export function readString(r: Reader, end: number, maxBytes: number, what: string): string {
+/**
+ * Reads a length-delimited UTF-8 string of at most `maxBytes`; invalid UTF-8 is an error. `what` names the string
+ * in messages, `field` is its name in the error's field path (the caller adds the enclosing path).
+ */
+export function readString(r: Reader, end: number, maxBytes: number, what: string, field: string): string {
   const at = r.pos;
   const stop = readLengthEnd(r, end);
   const start = r.pos;
   if (stop - start > maxBytes) {
-    throw new KsnapError("INVALID_FIELD", `${what} is ${stop - start} bytes; at most ${maxBytes} are allowed`, { offset: at });
+    throw new KsnapError("INVALID_FIELD", `${what} is ${stop - start} bytes; at most ${maxBytes} are allowed`, { offset: at, field });
   }
   // utf8Slice is what Buffer#toString("utf8", start, stop) calls after checking its arguments.
   const s = stop === start ? "" : r.buf.utf8Slice(start, stop);
   if (s.includes("\uFFFD") && !isUtf8(r.buf.subarray(start, stop))) {
-    throw new KsnapError("MALFORMED_BODY", `${what} is not valid UTF-8`, { offset: start });
+    throw new KsnapError("MALFORMED_BODY", `${what} is not valid UTF-8`, { offset: start, field });
   }
   r.pos = stop;
   return s;
