@@ -11,7 +11,7 @@ import { takeRequestedStatus } from "../src/cli/exit-status.js";
 import { formatDuration, parseDuration } from "../src/registry/duration.js";
 import { NODE_DELETE_OPS, type DeleteOps } from "../src/registry/gc-apply.js";
 import type { GcReport } from "../src/registry/gc-run.js";
-import { referencedFiles } from "../src/registry/snapshot-files.js";
+import { eachFile } from "../src/snapshot-walk.js";
 import { checkpointSnapshot, savepointSnapshot, sharedFile } from "./registry-fixtures.js";
 import { thrown } from "./helpers.js";
 
@@ -36,7 +36,7 @@ function put(root: string, path: string, bytes: number | Uint8Array, ageMs = 10 
 function write(root: string, s: Snapshot, folder = s.snapshotDir): void {
   const base = folder === "" ? "" : `${folder}/`;
   put(root, `${base}_metadata.ksnap`, encodeSnapshot(s));
-  for (const f of referencedFiles(s)) {
+  for (const f of eachFile(s)) {
     const rel = s.kind === "savepoint" ? `${base}${f.ref.path}` : f.ref.path;
     if (!existsSync(join(root, ...rel.split("/")))) put(root, rel, Number(f.ref.size));
   }

@@ -6,7 +6,7 @@
 import { fakeHash } from "../conformance/cases/fixtures.js";
 import type { FileRef, SharedFileRef, Snapshot } from "../src/model.js";
 import type { SharedStateRegistry } from "../src/registry/shared-state-registry.js";
-import { referencedFiles } from "../src/registry/snapshot-files.js";
+import { eachFile, originOf } from "../src/snapshot-walk.js";
 
 const CHECKPOINT = { incremental: true, keyGroupAware: false, sharing: "forward-backward", ownership: "system" } as const;
 const SAVEPOINT = { incremental: false, keyGroupAware: true, sharing: "none", ownership: "user" } as const;
@@ -63,8 +63,8 @@ export function savepointSnapshot(id: bigint, paths: string[], snapshotDir = "")
 /** The files snapshot `s` uploaded itself: shared files it is the origin of, private, meta and data files. */
 export function ownFiles(s: Snapshot): FileRef[] {
   const seen = new Map<string, FileRef>();
-  for (const f of referencedFiles(s)) {
-    if (f.origin === undefined || f.origin === s.snapshotId) seen.set(f.ref.path, f.ref);
+  for (const f of eachFile(s)) {
+    if (originOf(f) === undefined || originOf(f) === s.snapshotId) seen.set(f.ref.path, f.ref);
   }
   return [...seen.values()];
 }

@@ -14,7 +14,7 @@ import fc from "fast-check";
 import type { FileRef, SharedFileRef, Snapshot, SnapshotKind } from "../src/model.js";
 import { KsnapError } from "../src/errors.js";
 import { SharedStateRegistry } from "../src/registry/shared-state-registry.js";
-import { referencedFiles, referencedPaths } from "../src/registry/snapshot-files.js";
+import { eachFile, originOf, referencedPaths } from "../src/snapshot-walk.js";
 import { fileAt, savepointSnapshot } from "./registry-fixtures.js";
 
 type Op =
@@ -64,7 +64,7 @@ function makeCheckpoint(id: bigint, base: bigint, shared: SharedFileRef[], priva
 
 function shareable(s: Snapshot): SharedFileRef[] {
   const seen = new Map<string, SharedFileRef>();
-  for (const f of referencedFiles(s)) if (f.role === "shared") seen.set(f.ref.path, { ...f.ref, originCheckpointId: f.origin! });
+  for (const f of eachFile(s)) if (f.role === "shared") seen.set(f.ref.path, { ...f.ref, originCheckpointId: originOf(f)! });
   return [...seen.values()];
 }
 

@@ -14,7 +14,7 @@ import type { Finding } from "../src/validate/finding.js";
 import { RULES } from "../src/validate/rules.js";
 import { forEachLimited } from "../src/validate/run-limited.js";
 import { type StorageProgress, validateStorage } from "../src/validate/validate-storage.js";
-import { eachFile } from "../src/validate/walk.js";
+import { eachFile } from "../src/snapshot-walk.js";
 import { checkpointChain, savepoint, tempRoot, TreeSpec, writeMetadata } from "./fixtures/validate/snapshot-tree.js";
 
 /** Writes a valid chain 1, 2, 3 (two subtasks) under a new root; `edit` may change refs first. */

@@ -8,7 +8,7 @@ import type { Snapshot, SnapshotKind } from "../model.js";
 import type { FileTable } from "./file-table.js";
 import { lookUpRef } from "./file-identity.js";
 import { registryError } from "./registry-error.js";
-import { baseReferences, referencedFiles, type ReferencedFile } from "./snapshot-files.js";
+import { baseReferences, eachFile, fileField, originOf, type FileSite } from "../snapshot-walk.js";
 
 /** A checkpoint or savepoint that has been triggered and has neither completed nor aborted. */
 export interface PendingSnapshot {
@@ -43,7 +43,7 @@ export function checkCompletion(
   checkHeader(id, pending.kind, snapshot);
   if (pending.kind === "checkpoint" && ctx.mustBeFull) checkFull(snapshot);
   const paths: SnapshotPaths = { all: new Set(), exclusive: new Set() };
-  for (const f of referencedFiles(snapshot)) {
+  for (const f of eachFile(snapshot)) {
     checkReference(table, id, pending, f, ctx);
     paths.all.add(f.ref.path);
     if (f.role !== "shared") paths.exclusive.add(f.ref.path);
@@ -75,9 +75,9 @@ function checkFull(snapshot: Snapshot): void {
   }
 }
 
-function checkReference(table: FileTable, id: bigint, pending: PendingSnapshot, f: ReferencedFile, ctx: CompletionContext): void {
-  const entry = lookUpRef(table, f.ref, f.origin, f.field);
-  const dangling = (why: string) => registryError("DANGLING_REFERENCE", `file "${f.ref.id}" at "${f.ref.path}" ${why}`, { field: f.field });
+function checkReference(table: FileTable, id: bigint, pending: PendingSnapshot, f: FileSite, ctx: CompletionContext): void {
+  const entry = lookUpRef(table, f.ref, originOf(f), fileField(f));
+  const dangling = (why: string) => registryError("DANGLING_REFERENCE", `file "${f.ref.id}" at "${f.ref.path}" ${why}`, { field: fileField(f) });
   if (entry === undefined) throw dangling(`was neither uploaded for ${pending.kind} ${id} nor registered by a retained checkpoint`);
   if (pending.uploads.has(f.ref.path)) return;
   if (f.role !== "shared" || pending.kind === "savepoint") {

@@ -11,7 +11,7 @@ import { KsnapError } from "../errors.js";
 import { pathProblem, resolveInRoot } from "../storage/paths.js";
 import type { RootCheckpoint } from "./gc-history.js";
 import { registryError } from "./registry-error.js";
-import { referencedFiles } from "./snapshot-files.js";
+import { eachFile as referencedFiles, fileField } from "../snapshot-walk.js";
 
 /** DANGLING_REFERENCE for each file (with a safe path) a checkpoint of `retained` refers to that is not a regular file under `root`. */
 export function missingFileProblems(root: string, retained: readonly RootCheckpoint[]): KsnapError[] {
@@ -22,7 +22,7 @@ export function missingFileProblems(root: string, retained: readonly RootCheckpo
       if (pathProblem(f.ref.path) !== undefined) continue;
       if (!isFile(resolveInRoot(root, f.ref.path))) {
         problems.push(registryError("DANGLING_REFERENCE",
-          `retained checkpoint ${c.snapshot.snapshotId} refers to "${f.ref.path}", which is not a file under the root`, { file: c.file, field: f.field }));
+          `retained checkpoint ${c.snapshot.snapshotId} refers to "${f.ref.path}", which is not a file under the root`, { file: c.file, field: fileField(f) }));
       }
     }
   }
@@ -40,7 +40,7 @@ export function escapingPathProblems(root: string, checkpoints: readonly RootChe
       const folder = dirname(resolveInRoot(root, f.ref.path));
       if (!inside.has(folder)) inside.set(folder, isInside(realRoot, folder));
       if (inside.get(folder) === false) {
-        problems.push(new KsnapError("UNSAFE_PATH", `path "${f.ref.path}" leads out of the root through a symbolic link`, { file: c.file, field: f.field }));
+        problems.push(new KsnapError("UNSAFE_PATH", `path "${f.ref.path}" leads out of the root through a symbolic link`, { file: c.file, field: fileField(f) }));
       }
     }
   }

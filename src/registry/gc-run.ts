@@ -11,7 +11,7 @@ import { readRootHistory, type RootHistory } from "./gc-history.js";
 import { findOrphans, type Orphan } from "./gc-orphans.js";
 import { planGc, type GcPlan } from "./gc-plan.js";
 import { historyProblems } from "./history-checks.js";
-import { referencedPaths } from "./snapshot-files.js";
+import { referencedPaths } from "../snapshot-walk.js";
 
 /** What the user asked for. */
 export interface GcRequest {

@@ -10,7 +10,7 @@ import type { Snapshot } from "../model.js";
 import { pathProblem } from "../storage/paths.js";
 import { identityMismatch, type FileIdentity } from "./file-identity.js";
 import { registryError } from "./registry-error.js";
-import { referencedFiles, referencedPaths, type ReferencedFile } from "./snapshot-files.js";
+import { eachFile as referencedFiles, fileField, originOf, referencedPaths, type FileSite as ReferencedFile } from "../snapshot-walk.js";
 
 /** A checkpoint of the history and the file its metadata came from (for error locations). */
 export interface HistoryEntry {
@@ -33,7 +33,7 @@ export function historyProblems(history: readonly HistoryEntry[], userFolders: r
   for (const h of sorted) {
     const id = h.snapshot.snapshotId;
     for (const f of referencedFiles(h.snapshot)) {
-      const where = { file: h.file, field: f.field };
+      const where = { file: h.file, field: fileField(f) };
       const unsafe = pathProblem(f.ref.path);
       if (unsafe !== undefined) {
         problems.push(new KsnapError("UNSAFE_PATH", `path "${f.ref.path}" ${unsafe}`, where));
@@ -57,12 +57,13 @@ function userFolderProblem(path: string, userFolders: readonly string[]): string
 // oldest checkpoint left cannot be checked (their metadata was subsumed); any
 // other origin must be a checkpoint of the history that refers to the file.
 function originProblem(f: ReferencedFile, id: bigint, oldest: bigint, pathsById: Map<bigint, Set<string>>): string | undefined {
-  if (f.origin === undefined || f.origin === id) return undefined;
-  if (f.origin > id) return `shared file "${f.ref.id}" names checkpoint ${f.origin}, later than checkpoint ${id}, as its origin`;
-  if (f.origin < oldest) return undefined;
-  const originPaths = pathsById.get(f.origin);
-  if (originPaths === undefined) return `shared file "${f.ref.id}" was uploaded by checkpoint ${f.origin}, which is missing from the history`;
-  if (!originPaths.has(f.ref.path)) return `shared file "${f.ref.id}" names checkpoint ${f.origin} as its origin, but that checkpoint does not refer to it`;
+  const origin = originOf(f);
+  if (origin === undefined || origin === id) return undefined;
+  if (origin > id) return `shared file "${f.ref.id}" names checkpoint ${origin}, later than checkpoint ${id}, as its origin`;
+  if (origin < oldest) return undefined;
+  const originPaths = pathsById.get(origin);
+  if (originPaths === undefined) return `shared file "${f.ref.id}" was uploaded by checkpoint ${origin}, which is missing from the history`;
+  if (!originPaths.has(f.ref.path)) return `shared file "${f.ref.id}" names checkpoint ${origin} as its origin, but that checkpoint does not refer to it`;
   return undefined;
 }
 
@@ -79,12 +80,12 @@ class IdentityIndex {
     }
     const seen = this.byPath.get(f.ref.path);
     if (seen === undefined) {
-      this.byPath.set(f.ref.path, { id: f.ref.id, size: f.ref.size, xxh64: f.ref.xxh64, origin: f.origin });
+      this.byPath.set(f.ref.path, { id: f.ref.id, size: f.ref.size, xxh64: f.ref.xxh64, origin: originOf(f) });
       this.pathById.set(f.ref.id, f.ref.path);
       return undefined;
     }
     // A private reference seen first records no origin; the first shared one does.
-    if (seen.origin === undefined && f.origin !== undefined) seen.origin = f.origin;
-    return identityMismatch(seen, f.ref, f.origin);
+    if (seen.origin === undefined && originOf(f) !== undefined) seen.origin = originOf(f);
+    return identityMismatch(seen, f.ref, originOf(f));
   }
 }

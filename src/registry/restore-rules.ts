@@ -9,7 +9,7 @@ import { snapshotToJson } from "../json/to-json.js";
 import type { FileTable } from "./file-table.js";
 import { identityMismatch, lookUpRef } from "./file-identity.js";
 import { registryError } from "./registry-error.js";
-import { referencedFiles, type ReferencedFile } from "./snapshot-files.js";
+import { eachFile, fileField, originOf, type FileSite } from "../snapshot-walk.js";
 
 /** How a restore treats the snapshot's files. */
 export type RestoreMode = "claim" | "no-claim";
@@ -44,11 +44,11 @@ export function checkRestore(table: FileTable, snapshot: Snapshot, mode: Restore
   }
   const files = new Map<string, RestoredFile>();
   const pathById = new Map<string, string>();
-  for (const f of referencedFiles(snapshot)) {
+  for (const f of eachFile(snapshot)) {
     checkAgainstTable(table, f, snapshot.snapshotId, mode, ctx);
     checkWithinSnapshot(files, pathById, f);
     const seen = files.get(f.ref.path);
-    if (seen === undefined) files.set(f.ref.path, { ref: f.ref, origin: f.origin ?? snapshot.snapshotId, exclusive: f.role !== "shared" });
+    if (seen === undefined) files.set(f.ref.path, { ref: f.ref, origin: originOf(f) ?? snapshot.snapshotId, exclusive: f.role !== "shared" });
     else if (f.role !== "shared") seen.exclusive = true;
     pathById.set(f.ref.id, f.ref.path);
   }
@@ -68,10 +68,10 @@ function checkMode(snapshot: Snapshot, mode: RestoreMode, ctx: RestoreContext): 
   }
 }
 
-function checkAgainstTable(table: FileTable, f: ReferencedFile, id: bigint, mode: RestoreMode, ctx: RestoreContext): void {
-  const entry = lookUpRef(table, f.ref, f.origin, f.field);
+function checkAgainstTable(table: FileTable, f: FileSite, id: bigint, mode: RestoreMode, ctx: RestoreContext): void {
+  const entry = lookUpRef(table, f.ref, originOf(f), fileField(f));
   if (entry === undefined) return;
-  const dangling = (why: string) => registryError("DANGLING_REFERENCE", `file "${f.ref.id}" at "${f.ref.path}" ${why}`, { field: f.field });
+  const dangling = (why: string) => registryError("DANGLING_REFERENCE", `file "${f.ref.id}" at "${f.ref.path}" ${why}`, { field: fileField(f) });
   if (table.isCondemned(f.ref.path)) throw dangling("is planned for deletion, so the snapshot cannot be restored");
   if (entry.exclusiveTo !== undefined && entry.exclusiveTo !== id) throw dangling(`is a private, meta or data file of snapshot ${entry.exclusiveTo}`);
   if (f.role !== "shared" && [...entry.holders].some((h) => h !== id)) throw dangling("is shared by other checkpoints, so it cannot be a private, meta or data file");
@@ -84,15 +84,15 @@ function checkAgainstTable(table: FileTable, f: ReferencedFile, id: bigint, mode
   }
 }
 
-function checkWithinSnapshot(files: Map<string, RestoredFile>, pathById: Map<string, string>, f: ReferencedFile): void {
+function checkWithinSnapshot(files: Map<string, RestoredFile>, pathById: Map<string, string>, f: FileSite): void {
   const otherPath = pathById.get(f.ref.id);
   if (otherPath !== undefined && otherPath !== f.ref.path) {
-    throw registryError("FILE_CONFLICT", `file "${f.ref.id}" is referenced at "${otherPath}" and at "${f.ref.path}"`, { field: f.field });
+    throw registryError("FILE_CONFLICT", `file "${f.ref.id}" is referenced at "${otherPath}" and at "${f.ref.path}"`, { field: fileField(f) });
   }
   const seen = files.get(f.ref.path);
   if (seen === undefined) return;
-  const mismatch = identityMismatch({ ...seen.ref, origin: seen.origin }, f.ref, f.origin);
-  if (mismatch !== undefined) throw registryError("FILE_CONFLICT", mismatch, { field: f.field });
+  const mismatch = identityMismatch({ ...seen.ref, origin: seen.origin }, f.ref, originOf(f));
+  if (mismatch !== undefined) throw registryError("FILE_CONFLICT", mismatch, { field: fileField(f) });
 }
 
 /** True when `a` and `b` are the same snapshot, field for field. */

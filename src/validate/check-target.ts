@@ -10,7 +10,7 @@ import { measureFile } from "./hash-file.js";
 import { finding, type RuleId } from "./rules.js";
 import type { Expectation, StorageTarget } from "./storage-targets.js";
 import { plural, quote } from "./text.js";
-import { fileField } from "./walk.js";
+import { fileField } from "../snapshot-walk.js";
 
 /** Findings for `target`; never throws for anything the file system does. */
 export async function checkTarget(target: StorageTarget, realRoot: string, buffer: Uint8Array, onBytes: (n: number) => void): Promise<Finding[]> {

@@ -7,7 +7,7 @@
 import type { Snapshot } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
 import { quote } from "./text.js";
-import { eachHandle, variantField } from "./walk.js";
+import { eachHandle, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-E013, KS-E060 and KS-E061. */
 export function checkCheckpointIds(s: Snapshot, report: Report): void {

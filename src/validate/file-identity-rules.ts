@@ -10,7 +10,7 @@ import type { FileRef, Snapshot } from "../model.js";
 import { identityConflict } from "./file-contents.js";
 import type { Report } from "./snapshot-rule.js";
 import { quote } from "./text.js";
-import { eachFile, eachHandle, fileField, type FileSite, variantField } from "./walk.js";
+import { eachFile, eachHandle, fileField, type FileSite, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-E070, KS-E071 and KS-W072 within `s`. */
 export function checkFileIdentity(s: Snapshot, report: Report): void {

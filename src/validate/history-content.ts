@@ -10,7 +10,7 @@ import type { Finding } from "./finding.js";
 import type { History } from "./history.js";
 import type { LocatedInput } from "./located-input.js";
 import { finding } from "./rules.js";
-import { eachFile, fileField } from "./walk.js";
+import { eachFile, fileField } from "../snapshot-walk.js";
 
 interface FirstRef {
   ref: FileRef;

@@ -9,7 +9,7 @@ import type { History } from "./history.js";
 import { finding } from "./rules.js";
 import { Tally } from "./tally.js";
 import { plural } from "./text.js";
-import { eachHandle, variantField } from "./walk.js";
+import { eachHandle, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-E114 and KS-W115, once per (snapshot, missing base). */
 export function checkHistoryLineage(h: History): Finding[] {

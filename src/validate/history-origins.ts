@@ -13,7 +13,7 @@ import type { LocatedInput } from "./located-input.js";
 import { finding } from "./rules.js";
 import { Tally } from "./tally.js";
 import { plural, quote } from "./text.js";
-import { eachHandle, variantField } from "./walk.js";
+import { eachHandle, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-E111, KS-E112 and KS-W113. */
 export function checkHistoryOrigins(h: History): Finding[] {

@@ -8,7 +8,7 @@
 import type { OperatorState, Snapshot } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
 import { formatRanges, plural } from "./text.js";
-import { eachHandle, type HandleSite } from "./walk.js";
+import { eachHandle, type HandleSite } from "../snapshot-walk.js";
 
 interface Held {
   start: number;

@@ -6,7 +6,7 @@
  */
 import type { Snapshot } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
-import { eachHandle, variantField } from "./walk.js";
+import { eachHandle, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-E040, KS-E041 and KS-E042. */
 export function checkKeyGroupRanges(s: Snapshot, report: Report): void {

@@ -7,7 +7,7 @@
 import type { SavepointHandle, Snapshot } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
 import { plural } from "./text.js";
-import { eachHandle, variantField } from "./walk.js";
+import { eachHandle, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-E050, KS-E051 and KS-E052 on every savepoint handle. */
 export function checkOffsets(s: Snapshot, report: Report): void {

@@ -6,7 +6,7 @@ import { compareHandles } from "../body/canonical-order.js";
 import type { OperatorState, Snapshot, SubtaskState } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
 import { quote } from "./text.js";
-import { subtaskField } from "./walk.js";
+import { subtaskField } from "../snapshot-walk.js";
 
 /** Checks KS-E030 to KS-E034. */
 export function checkOperators(s: Snapshot, report: Report): void {

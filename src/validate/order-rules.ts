@@ -7,7 +7,7 @@
 import { compareFiles, compareHandles, compareOperators, compareSubtasks } from "../body/canonical-order.js";
 import type { Snapshot } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
-import { subtaskField, eachHandle, variantField } from "./walk.js";
+import { subtaskField, eachHandle, variantField } from "../snapshot-walk.js";
 
 /** Index of the first item that sorts before its predecessor, or -1 when `list` is in order (ties allowed). */
 export function firstInversion<T>(list: readonly T[], compare: (a: T, b: T) => number): number {

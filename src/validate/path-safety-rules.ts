@@ -8,7 +8,7 @@ import type { Snapshot } from "../model.js";
 import { pathProblem } from "../storage/paths.js";
 import type { Report } from "./snapshot-rule.js";
 import { quote } from "./text.js";
-import { eachFile, eachHandle, fileField, variantField } from "./walk.js";
+import { eachFile, eachHandle, fileField, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-E090 on snapshot_dir, every handle folder and every file path. */
 export function checkPathSafety(s: Snapshot, report: Report): void {

@@ -10,7 +10,7 @@ import type { Snapshot } from "../model.js";
 import { SHARED_DIR } from "../storage/snapshot-root.js";
 import type { Report } from "./snapshot-rule.js";
 import { quote } from "./text.js";
-import { eachFile, eachHandle, fileField, variantField } from "./walk.js";
+import { eachFile, eachHandle, fileField, variantField } from "../snapshot-walk.js";
 
 /** True when `path` is inside `dir`; everything is inside the root (`""`). */
 export function isUnder(path: string, dir: string): boolean {

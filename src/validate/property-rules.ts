@@ -6,7 +6,7 @@
 import type { Snapshot } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
 import { quote } from "./text.js";
-import { eachHandle, variantField } from "./walk.js";
+import { eachHandle, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-E020 to KS-E024. */
 export function checkProperties(s: Snapshot, report: Report): void {

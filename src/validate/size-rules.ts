@@ -6,7 +6,7 @@
  */
 import type { IncrementalHandle, Snapshot } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
-import { eachHandle, variantField } from "./walk.js";
+import { eachHandle, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-W073 and KS-W074. */
 export function checkSizes(s: Snapshot, report: Report): void {

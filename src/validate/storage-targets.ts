@@ -5,7 +5,7 @@
  */
 import { pathProblem } from "../storage/paths.js";
 import type { LocatedInput } from "./located-input.js";
-import { eachFile, type FileSite } from "./walk.js";
+import { eachFile, type FileSite } from "../snapshot-walk.js";
 
 /**
  * One expectation about a file: the first ref that states it (its field path is

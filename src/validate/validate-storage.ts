@@ -13,7 +13,7 @@ import { finding } from "./rules.js";
 import { forEachLimited } from "./run-limited.js";
 import type { LocatedInput } from "./located-input.js";
 import { collectTargets, type StorageTarget } from "./storage-targets.js";
-import { fileField } from "./walk.js";
+import { fileField } from "../snapshot-walk.js";
 
 /** How far the storage check has come; `onProgress` receives it. */
 export interface StorageProgress {

@@ -1,10 +1,13 @@
 /**
- * Walks a snapshot's handles and file refs with the field paths findings name
- * ([spec](../../spec/format-v1.md#errors): `operators[0].subtasks[1].handles[0].incremental.sharedFiles[3]`).
- * File field paths are built only when a finding needs one: a checkpoint can
- * hold millions of refs, and most of them are fine.
+ * The one walker of a snapshot's handles and file refs, with the field paths
+ * that errors and findings name ([spec](../spec/format-v1.md#errors):
+ * `operators[0].subtasks[1].handles[0].incremental.sharedFiles[3]`). Validation,
+ * the registry, gc, diff, restore planning and rendering all start from it, so
+ * a file role or a new kind of ref is added in one place. Field paths are built
+ * only when asked for: a checkpoint can hold millions of refs, and most of them
+ * need none.
  */
-import type { FileRef, KeyedStateHandle, OperatorState, SharedFileRef, Snapshot, SubtaskState } from "../model.js";
+import type { FileRef, KeyedStateHandle, OperatorState, SharedFileRef, Snapshot, SubtaskState } from "./model.js";
 
 /** One handle and where it sits. */
 export interface HandleSite {
@@ -16,7 +19,7 @@ export interface HandleSite {
   field: string;
 }
 
-/** How a file ref belongs to its handle. */
+/** How a file ref belongs to its handle ([spec](../spec/ownership.md#owners)). */
 export type FileRole = "shared" | "private" | "meta" | "data";
 
 /** One file ref and where it sits. */
@@ -75,4 +78,26 @@ export function* filesOf(site: HandleSite): Generator<FileSite> {
 /** Every file ref of `snapshot`, in file order. */
 export function* eachFile(snapshot: Snapshot): Generator<FileSite> {
   for (const site of eachHandle(snapshot)) yield* filesOf(site);
+}
+
+/** The checkpoint that uploaded the file, for a shared ref; undefined for private, meta and data files. */
+export function originOf(f: FileSite): bigint | undefined {
+  return f.role === "shared" ? (f.ref as SharedFileRef).originCheckpointId : undefined;
+}
+
+/** The distinct paths `snapshot` refers to. */
+export function referencedPaths(snapshot: Snapshot): Set<string> {
+  const paths = new Set<string>();
+  for (const f of eachFile(snapshot)) paths.add(f.ref.path);
+  return paths;
+}
+
+/** The non-zero `base_checkpoint_id` of each incremental handle, with its field path. */
+export function baseReferences(snapshot: Snapshot): { base: bigint; field: string }[] {
+  const out: { base: bigint; field: string }[] = [];
+  for (const site of eachHandle(snapshot)) {
+    const h = site.handle;
+    if (h.type === "incremental" && h.baseCheckpointId !== 0n) out.push({ base: h.baseCheckpointId, field: `${variantField(site)}.baseCheckpointId` });
+  }
+  return out;
 }
