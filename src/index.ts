@@ -26,7 +26,12 @@ export {
   type SnapshotDiff, type SnapshotSummary, type SubtaskDiff,
 } from "./diff.js";
 export { pathProblem, resolveInRoot } from "./storage/paths.js";
-export { findMetadataFiles, loadSnapshot, resolveRoot, METADATA_FILE, SHARED_DIR, type LocatedSnapshot } from "./storage/snapshot-root.js";
+export { findMetadataFiles, loadSnapshot, readSnapshot, resolveRoot, METADATA_FILE, SHARED_DIR, type LocatedSnapshot } from "./storage/snapshot-root.js";
+export {
+  TEMP_SUFFIX, isTempName, tempName, type AtomicWriter, type Entry, type EntryInfo, type EntryKind, type ReadHandle, type ReadOptions,
+  type Resolution, type Storage,
+} from "./storage/storage.js";
+export { LocalStorage, LOCAL_STORAGE } from "./storage/local-storage.js";
 export {
   validatePath, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, RULES,
   type Finding, type FindingLocation, type Severity, type ValidationResult, type ValidationSummary, type RuleId, type RuleInfo,
@@ -34,7 +39,8 @@ export {
   type StorageProgress, type StorageResult, type LocatedInput,
 } from "./validate/index.js";
 export { SharedStateRegistry, type Retention, type RestoreMode } from "./registry/shared-state-registry.js";
-export { runGc, type GcReport, type GcRequest } from "./registry/gc-run.js";
+export { runGc, type GcReport, type GcRequest } from "./gc/gc-run.js";
+export { GC_REFUSAL_RULES } from "./gc/gc-refusals.js";
 export {
   SavepointDataWriter, readKeyGroups, readKeyGroupBatches, EntryBatch, readDataFileInfo, dumpSavepointData, entryToJsonLine,
   dataFileInfoToJson, savepointHandleToJson, savepointHandleFromJson, listFrames, SavepointDataError, AtomicFileSink, MemorySink,

@@ -5,10 +5,11 @@
  * unless --apply; refuses (exit 1, nothing deleted) when the history is invalid.
  */
 import { InvalidArgumentError, type Command } from "commander";
-import { parseDuration } from "../registry/duration.js";
-import { DEFAULT_GRACE_MS } from "../registry/gc-orphans.js";
-import { gcRefusalText, gcReportJson, gcReportText } from "../registry/gc-report.js";
-import { runGc, type GcEnvironment, type GcReport } from "../registry/gc-run.js";
+import { parseDuration } from "../gc/duration.js";
+import { DEFAULT_GRACE_MS } from "../gc/gc-orphans.js";
+import { gcRefusalText, gcReportJson, gcReportText } from "../gc/gc-report.js";
+import { runGc, type GcEnvironment, type GcReport } from "../gc/gc-run.js";
+import { progressBarFor } from "../validate/progress-bar.js";
 import { reportProblems } from "./exit-status.js";
 
 /** The options as commander parses them. */
@@ -29,23 +30,31 @@ export function registerGc(program: Command): void {
     .option("--apply", "delete; without it, only print the plan")
     .option("--grace-period <duration>", "delete orphans only when modified longer ago than this: 3d (default), 12h, 90m, 1d12h, 0", parseGrace)
     .option("--json", "print the report as JSON")
-    .action((root: string, opts: GcOptions) => {
-      gc(root, opts);
+    .action(async (root: string, opts: GcOptions) => {
+      await gc(root, opts);
     });
 }
 
 /**
  * Runs gc on `root` and prints its report. Exit status 1 (through
- * reportProblems) when the history is refused or a delete failed.
+ * reportProblems) when the history is refused, a delete failed or storage
+ * refused a delete.
  * @throws KsnapError IO_ERROR when `root` cannot be read or holds no metadata file.
  */
-export function gc(root: string, opts: GcOptions, env: Partial<GcEnvironment> = {}): GcReport {
-  const report = runGc(root, { retain: opts.retain, apply: opts.apply === true, graceMs: opts.gracePeriod ?? DEFAULT_GRACE_MS }, env);
+export async function gc(root: string, opts: GcOptions, env: Partial<GcEnvironment> = {}): Promise<GcReport> {
+  const bar = progressBarFor(process.stderr);
+  let report: GcReport;
+  try {
+    report = await runGc(root, { retain: opts.retain, apply: opts.apply === true, graceMs: opts.gracePeriod ?? DEFAULT_GRACE_MS },
+      { onProgress: (p) => bar.update(p), ...env });
+  } finally {
+    bar.stop();
+  }
   const refused = report.problems.length > 0;
   if (opts.json) process.stdout.write(gcReportJson(report));
   else if (refused) process.stderr.write(gcRefusalText(report));
   else process.stdout.write(gcReportText(report));
-  if (refused || (report.outcome?.failed.length ?? 0) > 0) reportProblems();
+  if (refused || (report.outcome?.failed.length ?? 0) > 0 || report.outcome?.stopped !== undefined) reportProblems();
   return report;
 }
 

@@ -9,7 +9,9 @@ import { decodeFile, type DecodedFile } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
 import { readFileBounded } from "../io/files.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "../limits.js";
+import { LOCAL_STORAGE } from "./local-storage.js";
 import { pathProblem } from "./paths.js";
+import type { ReadOptions, Storage } from "./storage.js";
 
 /** Name of every metadata file. */
 export const METADATA_FILE = "_metadata.ksnap";
@@ -43,7 +45,20 @@ export function resolveRoot(metadataPath: string, snapshotDir: string): string {
   return dir;
 }
 
-/** Reads, decodes and locates one metadata file. */
+/**
+ * Reads, decodes and locates the metadata file at `location` through `storage`.
+ * A link at `location` is followed only when `options.followLinks` says the user
+ * named it ([spec](../../spec/validation.md#loading)).
+ */
+export async function readSnapshot(
+  location: string, storage: Storage = LOCAL_STORAGE, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, options: ReadOptions = {},
+): Promise<LocatedSnapshot> {
+  const bytes = await storage.read(location, limits.maxFileBytes, options);
+  const decoded = inFile(location, () => decodeFile(bytes));
+  return { ...decoded, metadataPath: location, root: inFile(location, () => resolveRoot(location, decoded.snapshot.snapshotDir)) };
+}
+
+/** Reads, decodes and locates one metadata file (synchronous; to be replaced by {@link readSnapshot}). */
 export function loadSnapshot(metadataPath: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): LocatedSnapshot {
   const decoded = inFile(metadataPath, () => decodeFile(readFileBounded(metadataPath, limits.maxFileBytes)));
   return { ...decoded, metadataPath, root: resolveRoot(metadataPath, decoded.snapshot.snapshotDir) };

@@ -1,41 +1,91 @@
 /**
- * Checks one storage file against every expectation its refs state: it exists
- * inside the root, is a regular file, has the size and the XXH64 its refs say
- * ([spec](../../spec/validation.md#storage), KS-E091 and KS-E100 to KS-W105).
+ * Checks one storage file against every expectation its refs state: it is a
+ * regular file inside the root reached without a symbolic link, with the size
+ * and the XXH64 its refs say ([spec](../../spec/validation.md#storage);
+ * KS-E091, KS-E094 and KS-E100 to KS-W105). A link is never followed: what it
+ * leads to is only looked at, to name it and to find two names of one file.
  */
 import { hashToHex } from "../hash/xxh64.js";
-import { confine, errnoText } from "./confine.js";
+import { describeKind } from "../storage/local-storage.js";
+import type { Resolution, Storage } from "../storage/storage.js";
+import { fileField } from "../snapshot-walk.js";
 import type { Finding } from "./finding.js";
-import { measureFile } from "./hash-file.js";
+import { hashFile } from "./hash-file.js";
 import { finding, type RuleId } from "./rules.js";
 import type { Expectation, StorageTarget } from "./storage-targets.js";
 import { plural, quote } from "./text.js";
-import { fileField } from "../snapshot-walk.js";
 
-/** Findings for `target`; never throws for anything the file system does. */
-export async function checkTarget(target: StorageTarget, realRoot: string, buffer: Uint8Array, onBytes: (n: number) => void): Promise<Finding[]> {
-  const confined = await confine(target.root, realRoot, target.path);
-  if (!confined.ok) return [whole(target, confined.rule, confined.why)];
-  // Hash only when some ref can still match: its size is right and it records a hash.
-  const wantHash = (size: bigint): boolean => target.expectations.some((e) => e.xxh64 !== 0n && e.size === size);
-  let measured;
-  try {
-    measured = await measureFile(confined.realPath, buffer, wantHash, onBytes);
-  } catch (e) {
-    return [whole(target, "KS-E104", `cannot be read: ${errnoText(e)}`)];
-  }
-  if (!measured.regular) return [whole(target, "KS-E101", "is not a regular file")];
-  if (measured.hashed !== undefined && measured.hashed.bytes !== measured.size) {
-    return [whole(target, "KS-E104", `changed while it was read (${measured.size} bytes at open, ${measured.hashed.bytes} read)`)];
-  }
-  return target.expectations.flatMap((e) => compare(target, e, measured.size, measured.hashed?.xxh64));
+/** What checking a target found: findings, and the physical file behind it when known. */
+export interface TargetCheck {
+  findings: Finding[];
+  /** Device and inode of the file the path names, or that a link inside the root leads to. */
+  identity?: string;
 }
 
-/** Findings of one expectation against the measured size and hash. */
-function compare(target: StorageTarget, e: Expectation, size: bigint, actualHash: bigint | undefined): Finding[] {
+/** How a target is checked. */
+export interface TargetContext {
+  storage: Storage;
+  realRoot: string;
+  buffer: Uint8Array;
+  /** Compute XXH64 (KS-E103); sizes are always checked. */
+  hashes: boolean;
+  onBytes: (n: number) => void;
+}
+
+/** Checks `target`; never throws for anything storage does. */
+export async function checkTarget(target: StorageTarget, ctx: TargetContext): Promise<TargetCheck> {
+  const r = await ctx.storage.resolve(ctx.realRoot, target.path);
+  if (r.status !== "file") return unusable(target, r);
+  const identity = r.info.identity;
+  // Hash only when some ref can still match: its size is right and it records a hash.
+  const wantHash = (size: bigint): boolean => ctx.hashes && target.expectations.some((e) => e.xxh64 !== 0n && e.size === size);
+  if (!wantHash(r.info.size)) return { findings: compareAll(target, r.info.size, undefined, ctx.hashes), ...(identity ? { identity } : {}) };
+  let size: bigint;
+  let hashed;
+  try {
+    const file = await ctx.storage.open(r.location);
+    try {
+      size = file.size;
+      hashed = await hashFile(file, ctx.buffer, ctx.onBytes);
+    } finally {
+      await file.close();
+    }
+  } catch (e) {
+    return { findings: [whole(target, "KS-E104", `cannot be read: ${e instanceof Error ? e.message : String(e)}`)] };
+  }
+  if (hashed.bytes !== size) {
+    return { findings: [whole(target, "KS-E104", `changed while it was read (${size} bytes at open, ${hashed.bytes} read)`)] };
+  }
+  return { findings: compareAll(target, size, hashed.xxh64, true), ...(identity ? { identity } : {}) };
+}
+
+function unusable(target: StorageTarget, r: Exclude<Resolution, { status: "file" }>): TargetCheck {
+  switch (r.status) {
+    case "missing": return { findings: [whole(target, "KS-E100", r.why)] };
+    case "not-file": return { findings: [whole(target, "KS-E101", `is ${describeKind(r.info)}, not a regular file`)] };
+    case "error": return { findings: [whole(target, "KS-E104", r.why)] };
+    case "link": {
+      if (r.outside) {
+        return { findings: [whole(target, "KS-E091", `leads through the symbolic link ${quote(r.linkAt)} ${r.target === undefined ? `(${r.why})` : `to ${r.target}`}, outside the snapshot root; it was not read`)] };
+      }
+      const where = r.linkAt === target.path ? "is a symbolic link" : `passes through the symbolic link ${quote(r.linkAt)}`;
+      const check: TargetCheck = { findings: [whole(target, "KS-E094", `${where} (${r.why}); ksnap never follows a link inside a snapshot root, so it was not read`)] };
+      const identity = r.targetInfo?.identity;
+      return identity === undefined ? check : { ...check, identity };
+    }
+  }
+}
+
+/** Findings of every expectation against the measured size and, when read, hash. */
+function compareAll(target: StorageTarget, size: bigint, actualHash: bigint | undefined, hashes: boolean): Finding[] {
+  return target.expectations.flatMap((e) => compare(target, e, size, actualHash, hashes));
+}
+
+function compare(target: StorageTarget, e: Expectation, size: bigint, actualHash: bigint | undefined, hashes: boolean): Finding[] {
   const at = { file: e.file, field: fileField(e.site), path: target.path };
   const name = `file ${quote(target.path)}${refCount(e.refs)}`;
   if (e.size !== size) return [finding("KS-E102", at, `${name} is ${size} bytes; its ref says ${e.size}`)];
+  if (!hashes) return [];
   if (e.xxh64 === 0n) return [finding("KS-W105", at, `${name} has no recorded xxh64 (0), so its content was not verified; its size ${size} matches`)];
   if (actualHash !== undefined && actualHash !== e.xxh64) {
     return [finding("KS-E103", at, `${name} has xxh64 ${hashToHex(actualHash)}; its ref says ${hashToHex(e.xxh64)} (same size, ${size} bytes, different content)`)];
@@ -44,7 +94,7 @@ function compare(target: StorageTarget, e: Expectation, size: bigint, actualHash
 }
 
 /** A finding about the file as a whole, located at its first ref. */
-function whole(target: StorageTarget, rule: RuleId, why: string): Finding {
+export function whole(target: StorageTarget, rule: RuleId, why: string): Finding {
   const first = target.expectations[0]!;
   const refs = target.expectations.reduce((n, e) => n + e.refs, 0);
   return finding(rule, { file: first.file, field: fileField(first.site), path: target.path }, `file ${quote(target.path)}${refCount(refs)} ${why}`);

@@ -1,11 +1,17 @@
 /**
- * `validate` on a path: a metadata file, a snapshot folder, or a checkpoint root
- * with its history. Loads every metadata file, then runs the structural, safety,
- * storage and history checks ([spec](../../spec/validation.md)).
+ * `validate` on a path: a metadata file, or a folder with every metadata file
+ * under it (a snapshot folder, a checkpoint root with its history). Loads every
+ * metadata file, then runs the structural, safety, storage and history checks
+ * ([spec](../../spec/validation.md)). Garbage collection runs exactly this, and
+ * refuses on the rules spec/ownership.md lists.
  */
 import type { DecodeLimits } from "../limits.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { countSeverities, type Finding, type ValidationResult } from "./finding.js";
-import { loadForValidation } from "./load-snapshots.js";
+import { checkFileSharing } from "./file-sharing-rules.js";
+import { checkForeignRefs } from "./foreign-refs.js";
+import { histories } from "./history.js";
+import { loadForValidation, type LoadedTree } from "./load-snapshots.js";
 import type { LocatedInput } from "./located-input.js";
 import { validateHistory } from "./validate-history.js";
 import { validateSnapshot } from "./validate-snapshot.js";
@@ -19,6 +25,12 @@ export interface ValidateOptions extends StorageOptions {
   limits?: DecodeLimits;
 }
 
+/** A validation result with what was found on the way: the snapshots and the walk of the folder. */
+export interface TreeValidation {
+  result: ValidationResult;
+  tree: LoadedTree;
+}
+
 /**
  * Every finding for the snapshots under `path`, listed by metadata file (in
  * path order), and their counts.
@@ -26,24 +38,32 @@ export interface ValidateOptions extends StorageOptions {
  * every problem of the snapshots themselves is a finding.
  */
 export async function validatePath(path: string, options: ValidateOptions = {}): Promise<ValidationResult> {
-  const loaded = loadForValidation(path, options.limits);
-  const findings: Finding[] = [];
+  return (await validateTree(path, options)).result;
+}
+
+/** {@link validatePath}, also returning what was loaded, for garbage collection. */
+export async function validateTree(path: string, options: ValidateOptions = {}): Promise<TreeValidation> {
+  const store = options.store ?? LOCAL_STORAGE;
+  const tree = await loadForValidation(path, store, options.limits);
+  const findings: Finding[] = [...tree.findings];
   const located: LocatedInput[] = [];
-  for (const l of loaded) {
+  for (const l of tree.loaded) {
     findings.push(...l.findings);
     const snapshot = l.located?.snapshot ?? l.snapshot;
     if (snapshot !== undefined) findings.push(...validateSnapshot({ snapshot, metadataPath: l.file }));
     if (l.located !== undefined) located.push(l.located);
   }
+  findings.push(...checkForeignRefs(located, tree.metadataFiles, store));
   let filesChecked = 0;
   if (options.storage ?? true) {
-    const storage = await validateStorage(located, options);
+    const storage = await validateStorage(located, { ...options, store });
     findings.push(...storage.findings);
     filesChecked = storage.filesChecked;
   }
+  findings.push(...histories(located).flatMap(checkFileSharing));
   findings.push(...validateHistory(located));
-  const sorted = byFile(findings, loaded.map((l) => l.file));
-  return { findings: sorted, summary: { snapshots: loaded.length, filesChecked, ...countSeverities(sorted) } };
+  const sorted = byFile(findings, tree.loaded.map((l) => l.file));
+  return { result: { findings: sorted, summary: { snapshots: tree.loaded.length, filesChecked, ...countSeverities(sorted) } }, tree };
 }
 
 /** Findings grouped by metadata file in `order`, keeping their order within a file. */

@@ -5,15 +5,14 @@
  * each distinct file once, so peak memory is `concurrency × chunkBytes` plus the
  * decoded snapshots, whatever the files' sizes.
  */
-import { realpath } from "node:fs/promises";
-import { checkTarget } from "./check-target.js";
-import { errnoText } from "./confine.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
+import type { Storage } from "../storage/storage.js";
+import { checkTarget, whole } from "./check-target.js";
 import type { Finding } from "./finding.js";
-import { finding } from "./rules.js";
 import { forEachLimited } from "./run-limited.js";
 import type { LocatedInput } from "./located-input.js";
 import { collectTargets, type StorageTarget } from "./storage-targets.js";
-import { fileField } from "../snapshot-walk.js";
+import { quote } from "./text.js";
 
 /** How far the storage check has come; `onProgress` receives it. */
 export interface StorageProgress {
@@ -30,6 +29,10 @@ export interface StorageOptions {
   chunkBytes?: number;
   /** Called after each chunk and each file. */
   onProgress?: (progress: StorageProgress) => void;
+  /** Compute each file's XXH64 (KS-E103, KS-W105). Default true; garbage collection checks sizes only. */
+  hashes?: boolean;
+  /** Where the files are: the storage seam. Default: the local file system. */
+  store?: Storage;
 }
 
 /** The findings of a storage check and how many distinct files it looked at. */
@@ -50,6 +53,7 @@ const DEFAULT_CHUNK_BYTES = 1 << 20;
  */
 export async function validateStorage(located: LocatedInput | readonly LocatedInput[], options: StorageOptions = {}): Promise<StorageResult> {
   const inputs: readonly LocatedInput[] = Array.isArray(located) ? located : [located as LocatedInput];
+  const storage = options.store ?? LOCAL_STORAGE;
   const targets = collectTargets(inputs);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
@@ -62,30 +66,50 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
   };
   const realRoots = new Map<string, Promise<string | Error>>();
   const perTarget: Finding[][] = new Array(targets.length);
+  const identities: (string | undefined)[] = new Array(targets.length);
   tell();
   await forEachLimited(targets, concurrency, async (target, index, slot) => {
-    perTarget[index] = await checkOne(target, realRootOf(realRoots, target.root), buffers[slot]!, onBytes);
+    const realRoot = await realRootOf(realRoots, storage, target.root);
+    if (realRoot instanceof Error) {
+      perTarget[index] = [whole(target, "KS-E104", `the snapshot root cannot be resolved: ${realRoot.message}`)];
+    } else {
+      const check = await checkTarget(target, { storage, realRoot, buffer: buffers[slot]!, hashes: options.hashes ?? true, onBytes });
+      perTarget[index] = check.findings;
+      identities[index] = check.identity;
+    }
     progress.filesDone++;
     tell();
   });
   // Workers finish in any order; findings are listed in the order files are first referenced.
-  return { findings: perTarget.flat(), filesChecked: targets.length };
+  const firstOf = new Map<string, number>();
+  identities.forEach((identity, i) => {
+    if (identity !== undefined && !firstOf.has(identity)) firstOf.set(identity, i);
+  });
+  const findings = perTarget.flatMap((f, i) => [...f, ...samePhysicalFile(targets, identities, firstOf, i)]);
+  return { findings, filesChecked: targets.length };
 }
 
-async function checkOne(target: StorageTarget, realRoot: Promise<string | Error>, buffer: Uint8Array, onBytes: (n: number) => void): Promise<Finding[]> {
-  const root = await realRoot;
-  if (root instanceof Error) {
-    const e = target.expectations[0]!;
-    return [finding("KS-E104", { file: e.file, field: fileField(e.site), path: target.path }, `the snapshot root cannot be resolved: ${errnoText(root)}`)];
-  }
-  return checkTarget(target, root, buffer, onBytes);
+/**
+ * KS-E093 for target `i` when an earlier target is the same physical file (one
+ * device and inode): a hard link, or a symbolic link to it. Deleting the file
+ * under one name would delete the other's content.
+ */
+function samePhysicalFile(
+  targets: readonly StorageTarget[], identities: readonly (string | undefined)[], firstOf: ReadonlyMap<string, number>, i: number,
+): Finding[] {
+  const identity = identities[i];
+  if (identity === undefined) return [];
+  const first = firstOf.get(identity)!;
+  if (first === i) return [];
+  const other = targets[first]!;
+  return [whole(targets[i]!, "KS-E093", `is the same physical file as ${quote(other.path)}${other.root === targets[i]!.root ? "" : ` under ${other.root}`} (device and inode ${identity}): one file, two names`)];
 }
 
 /** The real path of each root, resolved once. */
-function realRootOf(cache: Map<string, Promise<string | Error>>, root: string): Promise<string | Error> {
+function realRootOf(cache: Map<string, Promise<string | Error>>, storage: Storage, root: string): Promise<string | Error> {
   let real = cache.get(root);
   if (real === undefined) {
-    real = realpath(root).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    real = storage.realRoot(root).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
     cache.set(root, real);
   }
   return real;

@@ -7,8 +7,8 @@
  */
 import type { FileRef } from "../model.js";
 import type { RootCheckpoint } from "./gc-history.js";
-import { SharedStateRegistry } from "./shared-state-registry.js";
-import type { Retention } from "./retention.js";
+import { SharedStateRegistry } from "../registry/shared-state-registry.js";
+import type { Retention } from "../registry/retention.js";
 
 /** A checkpoint that the retention subsumes. */
 export interface SubsumedCheckpoint {

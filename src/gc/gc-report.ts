@@ -2,7 +2,7 @@
  * How `ksnap gc` prints its report: readable text, or JSON with 64-bit values
  * as decimal strings, as in the format's JSON form.
  */
-import type { KsnapError } from "../errors.js";
+import type { Finding } from "../validate/finding.js";
 import { formatDuration } from "./duration.js";
 import type { GcReport } from "./gc-run.js";
 
@@ -29,12 +29,13 @@ export function gcReportText(r: GcReport): string {
   lines.push(`deleted ${out.deleted.length} file(s), removed ${out.removedFolders.length} empty folder(s)`);
   if (out.kept.length > 0) lines.push(`kept subsumed checkpoint(s) ${ids(out.kept)}: a metadata file could not be deleted`);
   if (out.failed.length > 0) section(lines, "failed to delete (a later run retries)", out.failed.map((f) => `${f.path}: ${f.reason}`));
+  if (out.stopped !== undefined) lines.push(`stopped: storage refused to delete ${out.stopped.path}: ${out.stopped.reason}; nothing after it was deleted`);
   return lines.join("\n") + "\n";
 }
 
 /** The refusal, for stderr: one line per problem and a last line saying nothing was deleted. */
 export function gcRefusalText(r: GcReport): string {
-  const lines = r.problems.map((p) => `ksnap: ${p.describe()}`);
+  const lines = r.problems.map((p) => `ksnap: ${describeProblem(p)}`);
   lines.push(`ksnap: gc refused: ${r.problems.length} problem(s) in the history under ${r.root}; nothing deleted`);
   return lines.join("\n") + "\n";
 }
@@ -59,6 +60,7 @@ export function gcReportJson(r: GcReport): string {
     removedFolders: out?.removedFolders ?? [],
     failed: out?.failed ?? [],
     kept: (out?.kept ?? []).map(String),
+    stopped: out?.stopped ?? null,
   };
   return JSON.stringify(doc, null, 2) + "\n";
 }
@@ -68,6 +70,13 @@ function section(lines: string[], title: string, items: readonly string[]): void
   for (const item of items) lines.push(`  ${item}`);
 }
 
-function problemJson(e: KsnapError): { code: string; file?: string; field?: string; offset?: number; message: string } {
-  return { code: e.code, file: e.file, field: e.field, offset: e.offset, message: e.message };
+/** `chk-3/_metadata.ksnap: KS-E100 at operators[0]…: file "shared/x" does not exist` */
+function describeProblem(p: Finding): string {
+  const file = p.location.file === undefined ? "" : `${p.location.file}: `;
+  const at = p.location.field ?? p.location.path;
+  return `${file}${p.rule}${at === undefined ? "" : ` at ${at}`}: ${p.message}`;
+}
+
+function problemJson(p: Finding): { rule: string; file?: string; field?: string; path?: string; message: string } {
+  return { rule: p.rule, ...p.location, message: p.message };
 }

@@ -1,0 +1,91 @@
+/**
+ * Garbage collection of a checkpoint root, end to end
+ * ([spec](../../spec/ownership.md#garbage-collection-of-a-root)): validate the
+ * whole root with validation's own rules (sizes, not hashes), refuse when a
+ * listed rule fires, plan from the whole history, list orphans, and delete only
+ * when asked, through the storage seam.
+ */
+import { KsnapError } from "../errors.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
+import { METADATA_FILE } from "../storage/snapshot-root.js";
+import type { Storage } from "../storage/storage.js";
+import type { Finding } from "../validate/finding.js";
+import type { StorageProgress } from "../validate/validate-storage.js";
+import { validateTree } from "../validate/validate-path.js";
+import { applyGc, type GcOutcome } from "./gc-apply.js";
+import { rootHistory } from "./gc-history.js";
+import { findOrphans, type Orphan } from "./gc-orphans.js";
+import { planGc, type GcPlan } from "./gc-plan.js";
+import { refusesGc } from "./gc-refusals.js";
+
+/** What the user asked for. */
+export interface GcRequest {
+  /** Number of latest checkpoints to keep, at least 1. */
+  retain: number;
+  /** Delete; otherwise only plan. */
+  apply: boolean;
+  /** Orphans modified less than this many milliseconds ago are kept. */
+  graceMs: number;
+}
+
+/** The clock, the storage seam and progress, replaceable in tests and by the CLI. */
+export interface GcEnvironment {
+  now: number;
+  store: Storage;
+  onProgress: (progress: StorageProgress) => void;
+}
+
+/** Everything a run found and did. `plan` is undefined when the run was refused. */
+export interface GcReport {
+  root: string;
+  request: GcRequest;
+  /**
+   * Why the history is refused: validation's findings of a refusing rule
+   * (spec/ownership.md lists them), or, should the rebuilt registry still refuse,
+   * its error as a finding named by its code. Nothing is deleted when this is not empty.
+   */
+  problems: Finding[];
+  plan: GcPlan | undefined;
+  orphans: Orphan[];
+  /** What was deleted; undefined on a dry run or a refusal. */
+  outcome: GcOutcome | undefined;
+}
+
+/**
+ * Runs garbage collection of `root`.
+ * @throws KsnapError IO_ERROR when `root` cannot be read or holds no checkpoint;
+ *   LAYOUT_MISMATCH when it is a snapshot's folder rather than a checkpoint root.
+ */
+export async function runGc(root: string, request: GcRequest, env: Partial<GcEnvironment> = {}): Promise<GcReport> {
+  const store = env.store ?? LOCAL_STORAGE;
+  const report: GcReport = { root, request, problems: [], plan: undefined, orphans: [], outcome: undefined };
+  await checkRoot(store, root);
+  const { result, tree } = await validateTree(root, { store, hashes: false, ...(env.onProgress ? { onProgress: env.onProgress } : {}) });
+  report.problems = result.findings.filter((f) => refusesGc(f.rule));
+  if (report.problems.length > 0) return report;
+  const history = rootHistory(root, tree, store);
+  if (history.checkpoints.length === 0) {
+    throw new KsnapError("IO_ERROR", "no checkpoint of this root under this folder: it is not a checkpoint root", { file: root });
+  }
+  try {
+    report.plan = planGc(history.checkpoints, { keepLatest: request.retain });
+  } catch (e) {
+    if (!(e instanceof KsnapError)) throw e;
+    // Validation's rules are meant to catch all the registry refuses; the property tests check it.
+    report.problems = [{ rule: e.code, severity: "error", location: { ...(e.file ? { file: e.file } : {}), ...(e.field ? { field: e.field } : {}) }, message: e.message }];
+    return report;
+  }
+  report.orphans = await findOrphans(store, root, tree.folder!.scan, history, env.now ?? Date.now(), request.graceMs);
+  if (request.apply) report.outcome = await applyGc(store, tree.folder!.real, history.checkpoints, report.plan, report.orphans);
+  return report;
+}
+
+async function checkRoot(store: Storage, root: string): Promise<void> {
+  const info = await store.infoFollowing(root);
+  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: root });
+  if (info.kind !== "folder") throw new KsnapError("IO_ERROR", "is not a folder: gc takes a checkpoint root", { file: root });
+  if (await store.info(store.child(root, METADATA_FILE)) !== undefined) {
+    throw new KsnapError("LAYOUT_MISMATCH",
+      `the folder holds ${METADATA_FILE} itself, so it is a snapshot's folder, not a checkpoint root`, { file: store.child(root, METADATA_FILE) });
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * The local file system behind the storage seam ([spec](../../spec/ownership.md#the-storage-seam)).
+ * Every `node:fs` call of the library and the CLI is in this folder. Files are
+ * opened with `O_NOFOLLOW` (unless the user named the path) and `O_NONBLOCK`
+ * (a FIFO never hangs an open), and checked to be regular files before a byte
+ * is read; paths under a root are walked one segment at a time with `lstat`,
+ * so a symbolic link is seen, never followed.
+ */
+import { constants, type BigIntStats } from "node:fs";
+import { lstat, mkdir, open, readdir, realpath, rmdir, stat, unlink } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { compareCodePoints } from "../body/canonical-order.js";
+import { KsnapError } from "../errors.js";
+import { errnoText, ioError } from "./errno.js";
+import { LocalAtomicWriter, writeAtomically } from "./local-atomic-write.js";
+import { pathProblem } from "./paths.js";
+import type { AtomicWriter, Entry, EntryInfo, EntryKind, ReadHandle, ReadOptions, Resolution, Storage } from "./storage.js";
+
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** The local file system. Stateless: one instance serves every root. */
+export class LocalStorage implements Storage {
+  locate(root: string, rel: string): string {
+    const problem = pathProblem(rel);
+    if (problem !== undefined) throw new KsnapError("UNSAFE_PATH", `path "${rel}" ${problem}`);
+    return join(root, ...rel.split("/"));
+  }
+
+  child(folder: string, name: string): string {
+    return join(folder, name);
+  }
+
+  parent(location: string): string {
+    return dirname(location);
+  }
+
+  baseName(location: string): string {
+    return basename(location);
+  }
+
+  relativeTo(root: string, location: string): string | undefined {
+    const rel = relative(root, location);
+    if (rel === "") return "";
+    if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+    return rel.split(sep).join("/");
+  }
+
+  async realRoot(root: string): Promise<string> {
+    try {
+      return await realpath(root);
+    } catch (e) {
+      throw ioError(e, "cannot read", root);
+    }
+  }
+
+  async info(location: string): Promise<EntryInfo | undefined> {
+    return infoOf(location, lstat);
+  }
+
+  async infoFollowing(location: string): Promise<EntryInfo | undefined> {
+    return infoOf(location, stat);
+  }
+
+  async list(folder: string): Promise<Entry[]> {
+    let dirents;
+    try {
+      dirents = await readdir(folder, { withFileTypes: true });
+    } catch (e) {
+      throw ioError(e, "cannot list", folder);
+    }
+    return dirents
+      .map((d) => ({ name: d.name, kind: d.isSymbolicLink() ? "link" : d.isDirectory() ? "folder" : d.isFile() ? "file" : "other" } as Entry))
+      .sort((a, b) => compareCodePoints(a.name, b.name));
+  }
+
+  async resolve(realRoot: string, rel: string): Promise<Resolution> {
+    const location = this.locate(realRoot, rel);
+    const segments = rel.split("/");
+    let current = realRoot;
+    for (const [i, segment] of segments.entries()) {
+      current = join(current, segment);
+      let st: BigIntStats;
+      try {
+        st = await lstat(current, { bigint: true });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") return { status: "missing", location, why: "does not exist" };
+        if (code === "ENOTDIR") return { status: "missing", location, why: "does not exist (a folder on its path is a file)" };
+        return { status: "error", location, why: `cannot be resolved: ${errnoText(e)}` };
+      }
+      if (st.isSymbolicLink()) return linkResolution(realRoot, location, segments.slice(0, i + 1).join("/"), current);
+      const last = i === segments.length - 1;
+      if (last) return st.isFile() ? { status: "file", location, info: toInfo(st) } : { status: "not-file", location, info: toInfo(st) };
+      if (!st.isDirectory()) return { status: "missing", location, why: "does not exist (a folder on its path is a file)" };
+    }
+    throw new Error("internal: a path has at least one segment");
+  }
+
+  async read(location: string, maxBytes: number, options: ReadOptions = {}): Promise<Uint8Array> {
+    const handle = await this.open(location, options);
+    try {
+      if (handle.size > BigInt(maxBytes)) {
+        throw new KsnapError("LIMIT_EXCEEDED", `file is ${handle.size} bytes, over the limit of ${maxBytes}`, { file: location });
+      }
+      const out = new Uint8Array(Number(handle.size));
+      let done = 0;
+      while (done < out.length) {
+        const n = await handle.read(out, done, out.length - done, done);
+        if (n === 0) throw new KsnapError("IO_ERROR", `the file shrank while it was read (${done} of ${out.length} bytes)`, { file: location });
+        done += n;
+      }
+      return out;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async open(location: string, options: ReadOptions = {}): Promise<ReadHandle> {
+    let fh;
+    try {
+      fh = await open(location, READ_FLAGS | (options.followLinks ? 0 : NO_FOLLOW));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ELOOP" && !options.followLinks) {
+        throw new KsnapError("UNSAFE_PATH", "cannot read: it is a symbolic link, which ksnap does not follow here", { file: location });
+      }
+      throw ioError(e, "cannot read", location);
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      if (!st.isFile()) throw new KsnapError("IO_ERROR", `cannot read: ${describeKind(toInfo(st))}, not a regular file`, { file: location });
+      const info = toInfo(st);
+      const file = fh;
+      return {
+        size: st.size,
+        info,
+        async read(into, offset, length, position) {
+          try {
+            return (await file.read(into, offset, length, position)).bytesRead;
+          } catch (e) {
+            throw ioError(e, "cannot read", location);
+          }
+        },
+        close: () => file.close(),
+      };
+    } catch (e) {
+      await fh.close();
+      throw ioError(e, "cannot read", location);
+    }
+  }
+
+  async write(location: string, bytes: Uint8Array): Promise<void> {
+    await writeAtomically(location, bytes);
+  }
+
+  writer(location: string): AtomicWriter {
+    return new LocalAtomicWriter(location);
+  }
+
+  async makeFolder(location: string): Promise<void> {
+    try {
+      await mkdir(location, { recursive: true });
+    } catch (e) {
+      throw ioError(e, "cannot create the folder", location);
+    }
+  }
+
+  async deleteFile(realRoot: string, rel: string): Promise<boolean> {
+    const r = await this.resolve(realRoot, rel);
+    if (r.status === "missing") return false;
+    if (r.status !== "file") {
+      const why = r.status === "link" ? `"${r.linkAt}" is a symbolic link` : r.status === "not-file" ? `it is ${describeKind(r.info)}` : r.why;
+      throw new KsnapError("UNSAFE_PATH", `refused to delete "${rel}": ${why}; only a regular file inside the root reached without links is deleted`, { file: r.location });
+    }
+    try {
+      await unlink(r.location);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw ioError(e, "cannot delete", r.location);
+    }
+  }
+
+  async removeEmptyFolder(realRoot: string, rel: string): Promise<boolean> {
+    const location = this.locate(realRoot, rel);
+    const st = await lstat(location).catch(() => undefined);
+    if (st === undefined || !st.isDirectory()) return false;
+    try {
+      await rmdir(location);
+      return true;
+    } catch {
+      // Not empty (a kept file, an orphan within its grace period) or already gone.
+      return false;
+    }
+  }
+}
+
+/** The file system as ksnap uses it by default. */
+export const LOCAL_STORAGE: Storage = new LocalStorage();
+
+/** `a folder`, `a FIFO`, `a symbolic link`, … for messages. */
+export function describeKind(info: EntryInfo): string {
+  if (info.kind === "folder") return "a folder";
+  if (info.kind === "link") return "a symbolic link";
+  if (info.kind === "file") return "a regular file";
+  return info.what ?? "a special file";
+}
+
+async function infoOf(location: string, how: typeof lstat): Promise<EntryInfo | undefined> {
+  try {
+    return toInfo(await how(location, { bigint: true }));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw ioError(e, "cannot read", location);
+  }
+}
+
+function toInfo(st: BigIntStats): EntryInfo {
+  const kind: EntryKind = st.isSymbolicLink() ? "link" : st.isDirectory() ? "folder" : st.isFile() ? "file" : "other";
+  const info: EntryInfo = { kind, size: st.size, modifiedMs: Number(st.mtimeMs), identity: `${st.dev}:${st.ino}` };
+  if (kind === "other") info.what = st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : st.isCharacterDevice() ? "a character device" : "a device";
+  return info;
+}
+
+async function linkResolution(realRoot: string, location: string, linkAt: string, linkLocation: string): Promise<Resolution> {
+  let target: string;
+  try {
+    target = await realpath(location);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ELOOP" ? "a loop of symbolic links" : code === "ENOENT" || code === "ENOTDIR" ? "a symbolic link to nothing (dangling)" : errnoText(e);
+    const partial = await realpath(linkLocation).catch(() => undefined);
+    const outside = partial !== undefined && !isInside(realRoot, partial);
+    return { status: "link", location, linkAt, outside, why };
+  }
+  const targetInfo = await infoOf(target, stat).catch(() => undefined);
+  const outside = !isInside(realRoot, target);
+  return { status: "link", location, linkAt, target, outside, ...(targetInfo ? { targetInfo } : {}), why: `leads to ${target}` };
+}
+
+/** True when `real` is strictly inside `realRoot` (both real, absolute paths). */
+export function isInside(realRoot: string, real: string): boolean {
+  const rel = relative(realRoot, real);
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}

@@ -1,0 +1,155 @@
+/**
+ * The storage seam: every read, listing, write and delete of the library and
+ * the CLI goes through this one asynchronous interface
+ * ([spec](../../spec/ownership.md#the-storage-seam)). The local file system is
+ * its first implementation ({@link LocalStorage}); object storage is meant to be
+ * the second, so nothing here assumes that a stat is cheap or that a rename is
+ * atomic, and the path and link rules are enforced here, once.
+ *
+ * A *location* is what the implementation calls a file or folder (a local path).
+ * Paths inside a snapshot are '/'-separated and relative to a root; they are
+ * turned into locations only by {@link Storage.locate} and {@link Storage.resolve},
+ * which check the [path rules](../../spec/format-v1.md#paths) first.
+ */
+
+/** What an entry is, seen without following a symbolic link. */
+export type EntryKind = "file" | "folder" | "link" | "other";
+
+/** One entry of a folder listing. */
+export interface Entry {
+  name: string;
+  kind: EntryKind;
+}
+
+/** What storage says of one entry, without following a link. */
+export interface EntryInfo {
+  kind: EntryKind;
+  /** Bytes; 0 for folders and links where storage says nothing else. */
+  size: bigint;
+  /** Last modification, milliseconds since the Unix epoch. */
+  modifiedMs: number;
+  /**
+   * The physical file behind the name: `device:inode` on a local file system.
+   * Two names with one identity are one file (a hard link). Undefined where
+   * storage has no such notion.
+   */
+  identity?: string;
+  /** For kind `other`: `a FIFO`, `a socket`, `a device`. */
+  what?: string;
+}
+
+/**
+ * Where a relative path under a root leads, found one segment at a time and
+ * never through a symbolic link ([spec](../../spec/validation.md#path-safety)).
+ */
+export type Resolution =
+  /** A regular file reached without any link. */
+  | { status: "file"; location: string; info: EntryInfo }
+  /** A segment is absent, or a folder on the path is a file. */
+  | { status: "missing"; location: string; why: string }
+  /** A segment is something other than a folder or a regular file (a folder at the end, a FIFO, a device). */
+  | { status: "not-file"; location: string; info: EntryInfo }
+  /**
+   * A segment is a symbolic link. `linkAt` is the path up to and including it.
+   * `target` is where the link leads once every link is followed (undefined when
+   * it leads nowhere: `why` then says dangling or a loop); `outside` is true when
+   * that is outside the real root; `targetInfo` describes the final target when
+   * it exists. Nothing behind a link is ever opened.
+   */
+  | { status: "link"; location: string; linkAt: string; target?: string; outside: boolean; targetInfo?: EntryInfo; why: string }
+  /** Storage failed (permission denied, I/O error). */
+  | { status: "error"; location: string; why: string };
+
+/** A file opened for positioned reads. */
+export interface ReadHandle {
+  /** The size when it was opened. */
+  readonly size: bigint;
+  readonly info: EntryInfo;
+  /** Reads up to `length` bytes at `position` into `into[offset…]`; returns the number read (0 at the end). */
+  read(into: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** How a read treats a symbolic link at the location itself. */
+export interface ReadOptions {
+  /**
+   * Follow a link at the location: only for a path the user named on the command
+   * line. Files found under a root or named by a snapshot are never read through
+   * a link. Default false.
+   */
+  followLinks?: boolean;
+}
+
+/**
+ * A synchronous, atomic writer of one file: bytes go to a temporary file named
+ * by {@link tempName}, made durable and renamed into place on `close`
+ * ([spec](../../spec/ownership.md#temporary-files)).
+ */
+export interface AtomicWriter {
+  write(bytes: Uint8Array): void;
+  close(): void;
+  /** Discards what was written. Never throws. */
+  abort(): void;
+}
+
+/** The one interface through which ksnap touches storage. */
+export interface Storage {
+  /** The location of `relative` under `root`; UNSAFE_PATH when `relative` breaks the path rules. */
+  locate(root: string, relative: string): string;
+  /** The location of `name` in `folder` (a name taken from a listing). */
+  child(folder: string, name: string): string;
+  /** The folder holding `location`. */
+  parent(location: string): string;
+  /** The last segment of `location`. */
+  baseName(location: string): string;
+  /** `location` relative to `root`, '/'-separated; undefined when it is not inside `root`. */
+  relativeTo(root: string, location: string): string | undefined;
+  /** The canonical form of a root the user named (every link in it resolved). IO_ERROR when it does not exist. */
+  realRoot(root: string): Promise<string>;
+  /** What is at `location`, without following a link; undefined when nothing is. */
+  info(location: string): Promise<EntryInfo | undefined>;
+  /** What is at `location`, following links (for paths the user named); undefined when nothing is. */
+  infoFollowing(location: string): Promise<EntryInfo | undefined>;
+  /** The entries of a folder, sorted by name in code-point order. IO_ERROR when it cannot be listed. */
+  list(folder: string): Promise<Entry[]>;
+  /** Where `relative` under `realRoot` (from {@link realRoot}) leads, never following a link. Never throws. */
+  resolve(realRoot: string, relative: string): Promise<Resolution>;
+  /** A whole regular file, refused (LIMIT_EXCEEDED) before reading when over `maxBytes`. IO_ERROR otherwise. */
+  read(location: string, maxBytes: number, options?: ReadOptions): Promise<Uint8Array>;
+  /** Opens a regular file for positioned reads; never blocks on a FIFO. IO_ERROR otherwise. */
+  open(location: string, options?: ReadOptions): Promise<ReadHandle>;
+  /**
+   * Writes `bytes` atomically: temporary file, fsync of the file, rename, fsync of
+   * the folder. Replaces only a regular file; writes through to a character
+   * device (`/dev/null`); refuses a link or anything else (IO_ERROR).
+   */
+  write(location: string, bytes: Uint8Array): Promise<void>;
+  /** The synchronous form of {@link write}, for writers whose API is synchronous by design. */
+  writer(location: string): AtomicWriter;
+  /** Creates a folder and its parents. */
+  makeFolder(location: string): Promise<void>;
+  /**
+   * Deletes the file at `relative` under `realRoot`. The path is resolved again
+   * just before the delete: it must be a regular file inside the root reached
+   * without any link, otherwise UNSAFE_PATH and nothing is deleted. Returns false
+   * when it was already gone.
+   */
+  deleteFile(realRoot: string, relative: string): Promise<boolean>;
+  /** Removes the folder at `relative` under `realRoot` if it is empty and not a link; true when removed. */
+  removeEmptyFolder(realRoot: string, relative: string): Promise<boolean>;
+}
+
+/** Suffix of every temporary file ksnap writes ([spec](../../spec/ownership.md#temporary-files)). */
+export const TEMP_SUFFIX = ".ksnap-tmp";
+
+/** The temporary name for a write to `name`: `.<name>.<12 hex digits>.ksnap-tmp`, in the same folder. */
+export function tempName(name: string, random: string): string {
+  return `.${name}.${random}${TEMP_SUFFIX}`;
+}
+
+/** True when `name` is a temporary file name of {@link tempName}'s form. */
+export function isTempName(name: string): boolean {
+  return TEMP_PATTERN.test(name);
+}
+
+const TEMP_PATTERN = /^\..+\.[0-9a-f]{12}\.ksnap-tmp$/;
