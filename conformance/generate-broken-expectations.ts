@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { isFailure } from "../src/conformance/outcomes.js";
 import { runSuite } from "../src/conformance/run-suite.js";
 import { FAULTS, type Fault } from "./reference-backend/faults.js";

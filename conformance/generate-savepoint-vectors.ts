@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { xxh64 } from "../src/hash/xxh64.js";
 import type { KeyGroupRange, SavepointHandle } from "../src/model.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { BlockCutter } from "../src/savepoint/block-cutter.js";
 import type { StateDescriptor, StateEntry } from "../src/savepoint/data-format.js";
 import { MemorySink } from "../src/savepoint/data-sink.js";

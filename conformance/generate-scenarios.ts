@@ -7,7 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keyGroupRangeForOperator } from "../src/key-groups.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import type { StateDescriptor } from "../src/savepoint/data-format.js";
 import type { Scenario, Step } from "../src/conformance/scenario.js";
 import type { Change } from "../src/conformance/state-model.js";

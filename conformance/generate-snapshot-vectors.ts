@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { encodeSnapshot } from "../src/codec.js";
 import { keyGroupForKeyHash, keyGroupRangeForOperator } from "../src/key-groups.js";
 import type { OperatorState, SavepointHandle, Snapshot } from "../src/model.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import type { SavepointEntry, StateDescriptor, StateEntry } from "../src/savepoint/data-format.js";
 import { MemorySink } from "../src/savepoint/data-sink.js";
 import { SavepointDataWriter } from "../src/savepoint/data-writer.js";

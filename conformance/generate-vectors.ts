@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { decodeFile, encodeSnapshot } from "../src/codec.js";
 import type { Snapshot } from "../src/model.js";
 import { snapshotToJsonText } from "../src/json/to-json.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { ACCEPTED_CASES } from "./cases/v1-0-accepted.js";
 import { INVALID_CASES } from "./cases/v1-0-invalid.js";
 import { VALID_CASES } from "./cases/v1-0-valid.js";

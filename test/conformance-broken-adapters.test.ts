@@ -13,7 +13,7 @@ import { catalogueTests } from "../src/conformance/catalogue.js";
 import { readExpectedFailures } from "../src/conformance/expected-failures.js";
 import { isFailure } from "../src/conformance/outcomes.js";
 import { runSuite } from "../src/conformance/run-suite.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 
 /** Scenarios that restore mid-run: a restore bug changes every later snapshot of theirs. */
 const RESTORING = /^[a-z]+\/rescale-and-continue\//;

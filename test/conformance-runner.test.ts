@@ -15,7 +15,7 @@ import { renderTap } from "../src/conformance/report-tap.js";
 import { renderTextReport } from "../src/conformance/report-text.js";
 import { runSuite, type SuiteResult } from "../src/conformance/run-suite.js";
 import { decodeUnits } from "../src/conformance/vector-units.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { VECTORS } from "./helpers.js";
 
 const FAKE = `node ${JSON.stringify(packageFile("test/fixtures/adapters/misbehaving-adapter.mjs"))}`;

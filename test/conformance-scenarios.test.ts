@@ -11,7 +11,7 @@ import { generateScenarios, scenarios } from "../conformance/generate-scenarios.
 import { loadScenarios, scenarioTests, type Scenario } from "../src/conformance/scenario.js";
 import { StateModel } from "../src/conformance/state-model.js";
 import { isKsnapError } from "../src/errors.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 
 const COMMITTED = packageFile("conformance/scenarios");
 

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { checkRequest } from "../src/conformance/protocol-schema.js";
 import { catalogueTests } from "../src/conformance/catalogue.js";
 import { runSuite } from "../src/conformance/run-suite.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 
 const REFERENCE = `node ${JSON.stringify(packageFile("dist/conformance/reference-backend/main.js"))}`;
 const PYTHON = `python3 ${JSON.stringify(packageFile("conformance/adapters/python/ksnap_adapter.py"))}`;

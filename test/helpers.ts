@@ -1,7 +1,7 @@
 /** Shared test helpers: the vector folders and reading them. */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { KsnapError } from "../src/errors.js";
 
 /** conformance/vectors, absolute. */

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import {
   defaultMaxParallelism, keyGroupForKeyHash, keyGroupRangeForOperator, murmurHash32, operatorIndexForKeyGroup,
 } from "../src/key-groups.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { thrown } from "./helpers.js";
 
 interface Fixture {

@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import protobuf from "protobufjs";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { bytesOf, caseNames, VECTORS, versionDirs } from "./helpers.js";
 
 const PROTO_DIR = packageFile("schemas");

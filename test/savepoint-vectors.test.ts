@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { generateSavepointVectors, SAVEPOINT_VECTORS_DIR } from "../conformance/generate-savepoint-vectors.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { rejection } from "./helpers.js";
 import {
   dataFileInfoToJson, dumpSavepointData, readDataFileInfo, readKeyGroups, savepointHandleFromJson, SavepointDataError,

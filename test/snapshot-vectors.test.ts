@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { SNAPSHOT_CASES, type RestoreSpec } from "../conformance/generate-snapshot-vectors.js";
 import { keyGroupRangeForOperator } from "../src/key-groups.js";
 import type { SavepointHandle } from "../src/model.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { dataFileInfoToJson, dumpSavepointData, entryToJsonLine, readDataFileInfo } from "../src/savepoint/index.js";
 import { listFrames } from "../src/savepoint/frame-list.js";
 import { restoreSubtask } from "../src/savepoint/rescaled-restore.js";

@@ -10,7 +10,7 @@ import { decodeFile, encodeSnapshot } from "../src/codec.js";
 import { snapshotFromJsonText } from "../src/json/from-json.js";
 import { snapshotToJsonText } from "../src/json/to-json.js";
 import { ACCEPTED_CASES } from "../conformance/cases/v1-0-accepted.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { bytesOf, caseNames, thrown, VECTORS, versionDirs } from "./helpers.js";
 
 t.ok(versionDirs().includes("v1.0"), "the v1.0 vectors are present");

@@ -3,7 +3,7 @@
  * from the package's files: the golden vectors of every version, the reference
  * savepoints and the scenarios. The order is the run order.
  */
-import { packageFile } from "../package-root.js";
+import { packageFile } from "../storage/package-files.js";
 import type { TestInfo } from "./outcomes.js";
 import { restoreVectorUnits } from "./restore-units.js";
 import { loadScenarios } from "./scenario.js";

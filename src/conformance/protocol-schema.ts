@@ -4,9 +4,8 @@
  * every scenario against the scenario schema
  * ([spec](../../spec/conformance.md#requests-and-responses)).
  */
-import { readFileSync } from "node:fs";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import { packageFile } from "../package-root.js";
+import { Ajv2020, type ErrorObject, type SchemaObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { readPackageJson } from "../storage/package-files.js";
 
 const PROTOCOL_ID = "https://ksnap.dev/schemas/conformance/v1/protocol.schema.json";
 
@@ -17,8 +16,8 @@ function compiler(): Ajv2020 {
   if (ajv === undefined) {
     // strictRequired is off: `if`/`then` requires members declared in the enclosing schema.
     ajv = new Ajv2020({ strict: true, strictRequired: false, discriminator: true, allErrors: false });
-    ajv.addSchema(JSON.parse(readFileSync(packageFile("schemas/conformance/v1/protocol.schema.json"), "utf8")));
-    scenarioValidator = ajv.compile(JSON.parse(readFileSync(packageFile("schemas/conformance/v1/scenario.schema.json"), "utf8")));
+    ajv.addSchema(readPackageJson("schemas/conformance/v1/protocol.schema.json") as SchemaObject);
+    scenarioValidator = ajv.compile(readPackageJson("schemas/conformance/v1/scenario.schema.json") as SchemaObject);
   }
   return ajv;
 }

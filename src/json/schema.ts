@@ -2,10 +2,9 @@
  * The JSON Schema of the JSON form (schemas/ksnap-v1.schema.json), compiled once
  * with Ajv for JSON Schema 2020-12.
  */
-import { readFileSync } from "node:fs";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { Ajv2020, type ErrorObject, type SchemaObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { KsnapError } from "../errors.js";
-import { packageFile } from "../package-root.js";
+import { readPackageJson } from "../storage/package-files.js";
 
 /** Path of the schema, relative to the package root. */
 export const SNAPSHOT_SCHEMA_PATH = "schemas/ksnap-v1.schema.json";
@@ -15,7 +14,7 @@ let validator: ValidateFunction | undefined;
 function compiled(): ValidateFunction {
   if (validator === undefined) {
     const ajv = new Ajv2020({ allErrors: false, strict: true, discriminator: true });
-    validator = ajv.compile(JSON.parse(readFileSync(packageFile(SNAPSHOT_SCHEMA_PATH), "utf8")));
+    validator = ajv.compile(readPackageJson(SNAPSHOT_SCHEMA_PATH) as SchemaObject);
   }
   return validator;
 }

@@ -6,9 +6,9 @@
  * `Atomics.wait` until the worker is done with it. Frames come out in the order
  * the blocks went in; memory is bounded by the ring.
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { moduleFileExists } from "../storage/package-files.js";
 import { SavepointDataError } from "./data-errors.js";
 import {
   F_BLOCK, F_FRAME_LENGTH, F_KEY_GROUP, F_LENGTH, F_STATE, SLOT_DONE, SLOT_FAILED, SLOT_FREE, SLOT_STOP, SLOT_SUBMITTED,
@@ -258,7 +258,7 @@ export class CompressionPool {
 function workerFile(): URL {
   const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
   const file = new URL(`./compress-worker.${ext}`, import.meta.url);
-  if (!existsSync(fileURLToPath(file))) {
+  if (!moduleFileExists(file)) {
     throw new SavepointDataError("IO_ERROR", `the compression worker ${fileURLToPath(file)} is missing; ` +
       "rebuild (npx tsc -p .) or use compressionWorkers: 0");
   }

@@ -8,7 +8,7 @@
 import protobuf from "protobufjs";
 import { decodeSnapshot, encodeSnapshot } from "../../src/codec.js";
 import { HEADER_SIZE, TRAILER_SIZE } from "../../src/container/layout.js";
-import { packageFile } from "../../src/package-root.js";
+import { packageFile } from "../../src/storage/package-files.js";
 import { buildCheckpoint, countFileRefs, DEFAULT_SHAPE, type CheckpointShape } from "./checkpoint-fixture.js";
 
 export interface CodecBenchOptions {
