@@ -9,7 +9,7 @@ import { diffCommand, registerDiff } from "../src/cli/diff-command.js";
 import { takeRequestedStatus } from "../src/cli/exit-status.js";
 import { diffSnapshots, diffToJson } from "../src/diff.js";
 import type { IncrementalHandle, SharedFileRef, Snapshot } from "../src/model.js";
-import { thrown, VECTORS } from "./helpers.js";
+import { rejection, VECTORS } from "./helpers.js";
 
 const CHECKPOINT = { incremental: true, keyGroupAware: false, sharing: "forward-backward", ownership: "system" } as const;
 const OP = "a0b1c2d3e4f5061728394a5b6c7d8e9f";
@@ -141,21 +141,21 @@ t.test("diff command: readable output, changed content first and flagged", async
   const work = mkdtempSync(join(tmpdir(), "ksnap-diff-"));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
   const valid = (name: string) => join(VECTORS, "v1.0", "valid", `${name}.ksnap`);
-  const same = diffCommand(valid("incremental-chain-head"), valid("incremental-chain-head"), {});
+  const same = await diffCommand(valid("incremental-chain-head"), valid("incremental-chain-head"), {});
   t.equal(same.changedContent, false);
   t.match(same.text, /^A: .*incremental-chain-head\.ksnap: checkpoint 3, 14 file\(s\), /);
   t.match(same.text, /added in B: 0 file\(s\), 0 B; B uploaded 0 B of its .* \(0\.0%\)/);
   t.match(same.text, /subtask 1: added 0 file\(s\), 0 B, reused 7 file\(s\), .*, dropped 0 file\(s\), 0 B/);
   t.notMatch(same.text, /ERROR/);
-  const other = diffCommand(valid("incremental-chain-head"), valid("savepoint-two-operators"), {});
+  const other = await diffCommand(valid("incremental-chain-head"), valid("savepoint-two-operators"), {});
   t.match(other.text, /operator a0b1c2d3e4f5061728394a5b6c7d8e9f "Map"\n/);
   t.match(other.text, /operator f0e1d2c3b4a5968778695a4b3c2d1e0f "KeyedProcess" \(only in B\)/);
   t.match(other.text, /subtask 2 \(only in B\)/);
   t.match(other.text, /B uploaded .* \(100\.0%\)/);
-  const json = JSON.parse(diffCommand(valid("incremental-chain-head"), valid("savepoint-two-operators"), { json: true }).text);
+  const json = JSON.parse((await diffCommand(valid("incremental-chain-head"), valid("savepoint-two-operators"), { json: true })).text);
   t.equal(json.added.length, 5);
   t.equal(json.dropped.length, 14);
-  t.equal(thrown(() => diffCommand(valid("empty-checkpoint"), join(work, "nope"), {})).code, "IO_ERROR");
+  t.equal((await rejection(() => diffCommand(valid("empty-checkpoint"), join(work, "nope"), {}))).code, "IO_ERROR");
 });
 
 t.test("diff command: snapshot folders, and a root with several snapshots is refused", async (t) => {
@@ -165,8 +165,8 @@ t.test("diff command: snapshot folders, and a root with several snapshots is ref
     mkdirSync(join(root, name));
     copyFileSync(join(VECTORS, "v1.0", "valid", "incremental-chain-head.ksnap"), join(root, name, "_metadata.ksnap"));
   }
-  t.equal(diffCommand(join(root, "chk-1"), join(root, "chk-2"), {}).changedContent, false);
-  const several = thrown(() => diffCommand(root, join(root, "chk-2"), {}));
+  t.equal((await diffCommand(join(root, "chk-1"), join(root, "chk-2"), {})).changedContent, false);
+  const several = await rejection(() => diffCommand(root, join(root, "chk-2"), {}));
   t.equal(several.code, "IO_ERROR");
   t.match(several.describe(), /: IO_ERROR: holds 2 snapshots \(.*chk-1.*, .*chk-2.*\): name one metadata file or snapshot folder/);
 });

@@ -216,8 +216,8 @@ t.test("dumps equal the model; checkpoints validate and are incremental", async 
   t.same(await problems(root), [], "the root's history validates with storage checks");
   t.equal(chk1, join(root, "chk-1", "_metadata.ksnap"));
 
-  const one = loadSnapshot(chk1).snapshot;
-  const two = loadSnapshot(chk2).snapshot;
+  const one = (await loadSnapshot(chk1)).snapshot;
+  const two = (await loadSnapshot(chk2)).snapshot;
   t.same(incrementalHandles(two).map((h) => h.keyGroups), [0, 1, 2].map((i) => keyGroupRangeForOperator(MAXP, 3, i)), "Flink's ranges");
   const [h0, h1, h2] = incrementalHandles(two);
   t.ok(h0!.sharedFiles.some((f) => f.originCheckpointId === 2n), "subtask 0 uploaded its new run");
@@ -247,7 +247,7 @@ t.test("compaction merges runs under a new id; the history stays valid", async (
     const changes = randomChanges(rnd, 120, MAXP);
     await c.ok("apply", { session: "s", changes });
     model.apply(changes);
-    const snapshot = loadSnapshot((await c.ok<{ metadata: string }>("checkpoint", { session: "s", checkpointId: String(id) })).metadata).snapshot;
+    const snapshot = (await loadSnapshot((await c.ok<{ metadata: string }>("checkpoint", { session: "s", checkpointId: String(id) })).metadata)).snapshot;
     for (const h of incrementalHandles(snapshot)) {
       t.ok(h.sharedFiles.length <= 4, `chk-${id}: at most 4 runs after compaction`);
       for (const f of h.sharedFiles) if (f.originCheckpointId === BigInt(id)) {
@@ -269,7 +269,7 @@ t.test("a savepoint validates and its data files read back the model", async (t)
   const metadata = (await c.ok<{ metadata: string }>("savepoint", { session: "s", savepointId: "3", dir: sp })).metadata;
   t.equal(metadata, join(sp, "_metadata.ksnap"));
   t.same(await problems(sp), [], "validates with storage checks");
-  const { snapshot } = loadSnapshot(metadata);
+  const { snapshot } = await loadSnapshot(metadata);
   t.match(snapshot, { kind: "savepoint", snapshotDir: "", properties: { keyGroupAware: true, sharing: "none", ownership: "user" } });
   const read: Entry[] = [];
   for (const s of snapshot.operators[0]!.subtasks) {
@@ -322,8 +322,8 @@ t.test("a restore of its own checkpoint at the same parallelism continues increm
   const changes = randomChanges(new Random(5), 30, MAXP, (kg) => kg >= range2.start);
   await c.ok("apply", { session: "again", changes });
   model.apply(changes);
-  const three = loadSnapshot((await c.ok<{ metadata: string }>("checkpoint", { session: "again", checkpointId: "3" })).metadata).snapshot;
-  const before = incrementalHandles(loadSnapshot(chk2).snapshot);
+  const three = (await loadSnapshot((await c.ok<{ metadata: string }>("checkpoint", { session: "again", checkpointId: "3" })).metadata)).snapshot;
+  const before = incrementalHandles((await loadSnapshot(chk2)).snapshot);
   incrementalHandles(three).forEach((h, i) => {
     t.equal(h.backendId, before[i]!.backendId, `subtask ${i} keeps the restored backend id`);
     t.equal(h.baseCheckpointId, 2n, `subtask ${i} builds on checkpoint 2`);
@@ -350,7 +350,7 @@ t.test("discard never deletes a file a retained checkpoint uses", async (t) => {
     const discarded = id - 2;
     const { deleted } = await c.ok<{ deleted: string[] }>("discard", { session: "s", checkpointId: String(discarded) });
     t.ok(deleted.includes(`chk-${discarded}/_metadata.ksnap`), `chk-${discarded}: its metadata file is deleted`);
-    const retained = [id - 1, id].map((r) => loadSnapshot(join(root, `chk-${r}`, "_metadata.ksnap")).snapshot);
+    const retained = await Promise.all([id - 1, id].map(async (r) => (await loadSnapshot(join(root, `chk-${r}`, "_metadata.ksnap"))).snapshot));
     const used = new Set(retained.flatMap(referenced));
     t.same(deleted.filter((p) => used.has(p)), [], `chk-${discarded}: nothing deleted is used by a retained checkpoint`);
     t.notOk(existsSync(join(root, `chk-${discarded}`)), "its folder is gone");
@@ -358,7 +358,7 @@ t.test("discard never deletes a file a retained checkpoint uses", async (t) => {
     t.same(await problems(root), [], `after discarding chk-${discarded}, the retained checkpoints validate`);
   }
   // Only the retained checkpoints' files are left: discards deleted every shared file they no longer use.
-  const retained = [7, 8].map((r) => loadSnapshot(join(root, `chk-${r}`, "_metadata.ksnap")).snapshot);
+  const retained = await Promise.all([7, 8].map(async (r) => (await loadSnapshot(join(root, `chk-${r}`, "_metadata.ksnap"))).snapshot));
   const shared = new Set(retained.flatMap(referenced).filter((p) => p.startsWith("shared/")));
   t.same(filesIn(join(root, "shared")).map((f) => `shared/${f}`), [...shared].sort());
   t.match(await c.fails("discard", { session: "s", checkpointId: "1" }), { code: "INVALID_FIELD" }, "an unknown checkpoint is refused");
@@ -456,7 +456,7 @@ t.test("fault wrong-offset records a wrong key-group offset in savepoints", asyn
   await twoCheckpoints(c, fresh("root"), model);
   const sp = fresh("sp");
   await c.ok("savepoint", { session: "s", savepointId: "3", dir: sp });
-  const h = loadSnapshot(join(sp, "_metadata.ksnap")).snapshot.operators[0]!.subtasks[0]!.handles[0] as SavepointHandle;
+  const h = (await loadSnapshot(join(sp, "_metadata.ksnap"))).snapshot.operators[0]!.subtasks[0]!.handles[0] as SavepointHandle;
   t.equal(h.offsets[1], h.offsets[0], "offsets[1] is offsets[0]");
   const error = await c.fails("read-data", {
     path: join(sp, h.dataFile.path), handle: { keyGroups: h.keyGroups, offsets: h.offsets.map(String) },

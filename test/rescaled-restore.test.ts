@@ -46,7 +46,7 @@ function entriesOf(keyHash: number, listLength: number, mapKeys: number): StateE
 }
 
 /** Writes a savepoint of `keys` at parallelism `p1` under a fresh root; returns it located and the expected dump lines. */
-function writeSavepoint(keys: Keyed[], maxP: number, p1: number): { located: LocatedSnapshot; expected: string[] } {
+async function writeSavepoint(keys: Keyed[], maxP: number, p1: number): Promise<{ located: LocatedSnapshot; expected: string[] }> {
   const root = join(dir, `root-${rootNumber++}`);
   mkdirSync(join(root, "data"), { recursive: true });
   const byGroup = new Map<number, StateEntry[]>();
@@ -76,7 +76,7 @@ function writeSavepoint(keys: Keyed[], maxP: number, p1: number): { located: Loc
     maxParallelism: maxP, operators: [{ operatorId: OP, name: "keyed", parallelism: p1, subtasks }],
   };
   writeFileSync(join(root, METADATA_FILE), encodeSnapshot(snapshot));
-  return { located: loadSnapshot(join(root, METADATA_FILE)), expected: expected.sort() };
+  return { located: await loadSnapshot(join(root, METADATA_FILE)), expected: expected.sort() };
 }
 
 function show(e: SavepointEntry): string {
@@ -119,7 +119,7 @@ t.test("scale up, scale down and same parallelism keep every entry exactly once"
   const keys = Array.from({ length: 400 }, (_, i) => ({ keyHash: Math.imul(i + 1, 0x9e3779b1), entries: entriesOf(Math.imul(i + 1, 0x9e3779b1), i % 4, i % 3) }));
   const maxP = 128;
   for (const [p1, p2] of [[4, 7], [7, 3], [4, 4], [1, 128], [128, 1], [3, 5]] as const) {
-    const { located, expected } = writeSavepoint(keys, maxP, p1);
+    const { located, expected } = await writeSavepoint(keys, maxP, p1);
     const { lines, problems } = await restoreAll(located, maxP, p2);
     t.strictSame(problems, [], `${p1} → ${p2}: each new subtask only gets its own key groups`);
     t.strictSame(lines, expected, `${p1} → ${p2}: the union is the savepoint's entries, none lost or duplicated`);
@@ -132,7 +132,7 @@ t.test("property: any (maxP, p1, p2) restores the same entries", async (t) => {
       fc.constant(maxP), fc.integer({ min: 1, max: maxP }), fc.integer({ min: 1, max: maxP }), keysArb(40),
     )),
     async ([maxP, p1, p2, keys]) => {
-      const { located, expected } = writeSavepoint(keys, maxP, p1);
+      const { located, expected } = await writeSavepoint(keys, maxP, p1);
       const { lines, problems } = await restoreAll(located, maxP, p2);
       return problems.length === 0 && JSON.stringify(lines) === JSON.stringify(expected);
     },
@@ -143,7 +143,7 @@ t.test("property: any (maxP, p1, p2) restores the same entries", async (t) => {
 t.test("a subtask reads only its kept key groups: damage elsewhere does not reach it", async (t) => {
   const keys = Array.from({ length: 64 }, (_, i) => ({ keyHash: i * 7919, entries: entriesOf(i * 7919, 2, 1) }));
   const maxP = 16;
-  const { located } = writeSavepoint(keys, maxP, 2);
+  const { located } = await writeSavepoint(keys, maxP, 2);
   // Damage the first data block of the first non-empty key group of old subtask 0's file.
   const handle = located.snapshot.operators[0]!.subtasks[0]!.handles[0] as SavepointHandle;
   const i = handle.offsets.findIndex((o, n) => (handle.offsets[n + 1] ?? handle.dataFile.size) - o > 16n + 48n);
@@ -165,7 +165,7 @@ t.test("a subtask reads only its kept key groups: damage elsewhere does not reac
 });
 
 t.test("the plan: reads resolved under the root, empty key groups read nothing", async (t) => {
-  const { located } = writeSavepoint([], 8, 2);
+  const { located } = await writeSavepoint([], 8, 2);
   const r = planSubtaskRestore(located, OP, 4, 1);
   t.strictSame(r.plan.keyGroups, { start: 2, count: 2 });
   t.equal(r.sources.length, 1);
@@ -174,7 +174,7 @@ t.test("the plan: reads resolved under the root, empty key groups read nothing",
 });
 
 t.test("bad arguments and incremental handles are KsnapErrors naming the metadata file", async (t) => {
-  const { located } = writeSavepoint([], 8, 2);
+  const { located } = await writeSavepoint([], 8, 2);
   const cases: [string, () => unknown, string][] = [
     ["unknown operator", () => planSubtaskRestore(located, "nope", 2, 0), "INVALID_FIELD"],
     ["parallelism over max", () => planSubtaskRestore(located, OP, 9, 0), "INVALID_FIELD"],

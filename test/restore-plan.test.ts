@@ -9,7 +9,7 @@ import { planRestoreCommand, registerPlanRestore, renderPlan } from "../src/cli/
 import { keyGroupRangeForOperator, operatorIndexForKeyGroup } from "../src/key-groups.js";
 import type { KeyedStateHandle, SavepointHandle, Snapshot } from "../src/model.js";
 import { planRestore, restorePlanToJson, type SavepointRead } from "../src/restore-plan.js";
-import { thrown, VECTORS } from "./helpers.js";
+import { rejection, thrown, VECTORS } from "./helpers.js";
 
 const SAVEPOINT = { incremental: false, keyGroupAware: true, sharing: "none", ownership: "user" } as const;
 const valid = (name: string): Snapshot => VALID_CASES.find((c) => c.name === name)!.snapshot;
@@ -200,23 +200,23 @@ t.test("property: every key group goes to exactly one new subtask, and byte rang
 });
 
 t.test("plan-restore command: readable and JSON output, errors name the file", async (t) => {
-  const text = planRestoreCommand(vectorFile("savepoint-two-operators"), { parallelism: 3 });
+  const text = await planRestoreCommand(vectorFile("savepoint-two-operators"), { parallelism: 3 });
   t.match(text, /savepoint-two-operators\.ksnap: restore plan for savepoint 12 \(max parallelism 128\)/);
   t.match(text, /operator f0e1d2c3b4a5968778695a4b3c2d1e0f "KeyedProcess": parallelism 4 → 3/);
   t.match(text, /subtask 1: key groups 43-85 \(43\), 2 read\(s\)/);
   t.match(text, /savepoint handle 0 of old subtask 1 \(key groups 32-63 \(32\)\): keep 43-63 \(21\); op-b-1\.kgdata bytes 11027\.\.32048, 20\.5 KiB \(21021 bytes\)/);
-  const inc = planRestoreCommand(vectorFile("incremental-chain-head"), { parallelism: 3 });
+  const inc = await planRestoreCommand(vectorFile("incremental-chain-head"), { parallelism: 3 });
   t.match(inc, /download the whole handle, then delete the key groups outside the kept range: folder chk-3\//);
-  const json = JSON.parse(planRestoreCommand(vectorFile("savepoint-two-operators"), { parallelism: 3, json: true }));
+  const json = JSON.parse(await planRestoreCommand(vectorFile("savepoint-two-operators"), { parallelism: 3, json: true }));
   const keyed = json.operators.find((op: { name: string }) => op.name === "KeyedProcess");
   t.strictSame(keyed.subtasks[1].reads[0].byteRanges, [{ start: "11027", end: "32048" }]);
-  const tooMany = thrown(() => planRestoreCommand(vectorFile("savepoint-two-operators"), { parallelism: 500 }));
+  const tooMany = await rejection(() => planRestoreCommand(vectorFile("savepoint-two-operators"), { parallelism: 500 }));
   t.equal(tooMany.code, "INVALID_FIELD");
   t.match(tooMany.describe(), /savepoint-two-operators\.ksnap: INVALID_FIELD at newParallelism: newParallelism 500 is out of range/);
   t.match(tooMany.describe(false), /^[^:]*savepoint-two-operators\.ksnap: at newParallelism: newParallelism 500 is out of range/,
     "without the code, for reports that give it beside the message");
-  t.equal(thrown(() => planRestoreCommand(join(VECTORS, "nope.ksnap"), { parallelism: 1 })).code, "IO_ERROR");
-  t.equal(thrown(() => planRestoreCommand(join(VECTORS, "v1.0", "invalid", "bad-checksum.ksnap"), { parallelism: 1 })).code, "CHECKSUM_MISMATCH");
+  t.equal((await rejection(() => planRestoreCommand(join(VECTORS, "nope.ksnap"), { parallelism: 1 }))).code, "IO_ERROR");
+  t.equal((await rejection(() => planRestoreCommand(join(VECTORS, "v1.0", "invalid", "bad-checksum.ksnap"), { parallelism: 1 }))).code, "CHECKSUM_MISMATCH");
 });
 
 t.test("plan-restore command line: options parsed, bad values are usage errors", async (t) => {

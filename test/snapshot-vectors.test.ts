@@ -24,7 +24,7 @@ const DIR = join(VECTORS, "v1.0", "snapshots");
 const folders = readdirSync(DIR).filter((d) => statSync(join(DIR, d)).isDirectory()).sort();
 const restoreOf = (name: string) => JSON.parse(readFileSync(join(DIR, name, "restore.json"), "utf8")) as RestoreSpec;
 const expectedOf = (name: string) => readFileSync(join(DIR, name, "expected.jsonl"), "utf8");
-const located = (name: string): LocatedSnapshot => loadSnapshot(join(DIR, name, "_metadata.ksnap"));
+const located = (name: string): Promise<LocatedSnapshot> => loadSnapshot(join(DIR, name, "_metadata.ksnap"));
 
 /** The operator's savepoint handles, by subtask index. */
 function handlesOf(snapshot: LocatedSnapshot["snapshot"], operatorId: string): SavepointHandle[] {
@@ -35,7 +35,7 @@ function handlesOf(snapshot: LocatedSnapshot["snapshot"], operatorId: string): S
 /** The dump of the operator's data files, subtask after subtask, each read through its handle. */
 async function dumpOperator(name: string, operatorId: string): Promise<string> {
   let out = "";
-  for (const handle of handlesOf(located(name).snapshot, operatorId)) {
+  for (const handle of handlesOf((await located(name)).snapshot, operatorId)) {
     for await (const line of dumpSavepointData(join(DIR, name, handle.dataFile.path), { handle })) out += line;
   }
   return out;
@@ -60,7 +60,7 @@ for (const name of folders) {
     });
 
     t.test("restore.json describes the savepoint", async (t) => {
-      const { snapshot } = located(name);
+      const { snapshot } = await located(name);
       t.equal(snapshot.kind, "savepoint");
       t.strictSame(snapshot.properties, { incremental: false, keyGroupAware: true, sharing: "none", ownership: "user" });
       t.equal(snapshot.snapshotDir, "");
@@ -93,7 +93,7 @@ for (const name of folders) {
     });
 
     t.test("restoring at each parallelism yields exactly expected.jsonl", async (t) => {
-      const snapshot = located(name);
+      const snapshot = await located(name);
       for (const q of restore.restoreParallelisms) {
         let out = "";
         for (let j = 0; j < q; j++) {
@@ -118,13 +118,13 @@ t.test("what the individual cases are for", async (t) => {
   t.strictSame([0, 1, 2].map((i) => keyGroupRangeForOperator(10, 3, i).count), [4, 3, 3], "p3-mp10-uneven: uneven ranges");
 
   const two = restoreOf("two-operators");
-  const ids = located("two-operators").snapshot.operators.map((o) => o.operatorId);
+  const ids = (await located("two-operators")).snapshot.operators.map((o) => o.operatorId);
   t.equal(ids.length, 2);
   t.equal(two.operatorId, ids[1], "two-operators: restore.json names the second operator");
   const other = await dumpOperator("two-operators", ids[0]!);
   t.ok(other.length > 0 && other !== expectedOf("two-operators"), "the other operator's state differs");
 
-  const multi = located("p2-mp128-multi-block");
+  const multi = await located("p2-mp128-multi-block");
   const blocks = handlesOf(multi.snapshot, restoreOf("p2-mp128-multi-block").operatorId).flatMap((h) => {
     const frames = listFrames(new Uint8Array(readFileSync(join(DIR, "p2-mp128-multi-block", h.dataFile.path))));
     const perGroup = new Map<number, number>();

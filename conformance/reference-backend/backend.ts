@@ -86,7 +86,7 @@ export class ReferenceBackend {
       case "savepoint":
         return { metadata: takeSavepoint(this.session(req), u64(req, "savepointId"), absolute(req, "dir"), this.fault) };
       case "discard":
-        return { deleted: discardCheckpoint(this.session(req), u64(req, "checkpointId")) };
+        return { deleted: await discardCheckpoint(this.session(req), u64(req, "checkpointId")) };
       case "close":
         this.close(str(req, "session"));
         return {};

@@ -17,15 +17,15 @@ import { checkpointDir } from "./layout-names.js";
 import type { Session } from "./session.js";
 
 /** Discards checkpoint `id` of the session's root; returns the deleted paths, relative to the root. */
-export function discardCheckpoint(session: Session, id: bigint): string[] {
+export async function discardCheckpoint(session: Session, id: bigint): Promise<string[]> {
   const root = session.spec.checkpointRoot;
   const dir = checkpointDir(id);
   const metadataRel = `${dir}/${METADATA_FILE}`;
   if (!existsSync(resolveInRoot(root, metadataRel))) {
     throw new KsnapError("INVALID_FIELD", `checkpoint ${id} is not retained in ${root}`, { field: "checkpointId" });
   }
-  const discarded = loadSnapshot(resolveInRoot(root, metadataRel)).snapshot;
-  const inUse = pathsOfRetained(root, dir);
+  const discarded = (await loadSnapshot(resolveInRoot(root, metadataRel))).snapshot;
+  const inUse = await pathsOfRetained(root, dir);
   const deleted: string[] = [];
   const remove = (rel: string): void => {
     if (inUse !== undefined && inUse.has(rel)) return;
@@ -46,7 +46,7 @@ export function discardCheckpoint(session: Session, id: bigint): string[] {
  * The paths every other retained checkpoint of `root` refers to (and their
  * metadata files), or undefined when one of them cannot be read.
  */
-function pathsOfRetained(root: string, discardedDir: string): Set<string> | undefined {
+async function pathsOfRetained(root: string, discardedDir: string): Promise<Set<string> | undefined> {
   const paths = new Set<string>();
   for (const name of readdirSync(root)) {
     if (!/^chk-\d+$/.test(name) || name === discardedDir) continue;
@@ -54,7 +54,7 @@ function pathsOfRetained(root: string, discardedDir: string): Set<string> | unde
     if (!existsSync(metadataPath)) continue;
     let snapshot: Snapshot;
     try {
-      snapshot = loadSnapshot(metadataPath).snapshot;
+      snapshot = (await loadSnapshot(metadataPath)).snapshot;
     } catch {
       return undefined;
     }

@@ -28,7 +28,7 @@ import type { SubtaskStore } from "./subtask-store.js";
 
 /** Fills `session`'s stores with the state of its operator in the snapshot at `metadataPath`. */
 export async function restoreSession(session: Session, metadataPath: string, fault: Fault | undefined): Promise<void> {
-  const located = loadSnapshot(metadataPath);
+  const located = await loadSnapshot(metadataPath);
   const { snapshot } = located;
   if (snapshot.maxParallelism !== session.spec.maxParallelism) {
     throw new KsnapError("INVALID_FIELD", `the snapshot has max parallelism ${snapshot.maxParallelism}, the session ` +

@@ -19,8 +19,8 @@ export function registerDiff(program: Command): void {
     .argument("<a>", "the earlier snapshot: a KSNAP metadata file, or the snapshot folder holding it")
     .argument("<b>", "the later snapshot")
     .option("--json", "print the diff as JSON (spec/diff-and-restore.md)")
-    .action((a: string, b: string, opts: { json?: boolean }) => {
-      const out = diffCommand(a, b, opts);
+    .action(async (a: string, b: string, opts: { json?: boolean }) => {
+      const out = await diffCommand(a, b, opts);
       process.stdout.write(out.text);
       // Changed content means an id names two different files: restoring from B may read wrong state.
       if (out.changedContent) reportProblems();
@@ -28,9 +28,9 @@ export function registerDiff(program: Command): void {
 }
 
 /** The command's output for snapshots `a` and `b`: the readable diff, or its JSON form ([spec](../../spec/diff-and-restore.md#diff-json)). Errors name the file. */
-export function diffCommand(a: string, b: string, opts: { json?: boolean }): DiffOutput {
-  const left = readSnapshotArgument(a);
-  const right = readSnapshotArgument(b);
+export async function diffCommand(a: string, b: string, opts: { json?: boolean }): Promise<DiffOutput> {
+  const left = await readSnapshotArgument(a);
+  const right = await readSnapshotArgument(b);
   const diff = diffSnapshots(left.snapshot, right.snapshot);
   const text = opts.json ? JSON.stringify(diffToJson(diff), null, 2) + "\n" : renderDiff(diff, left.metadataPath, right.metadataPath) + "\n";
   return { text, changedContent: diff.changed.length > 0 };

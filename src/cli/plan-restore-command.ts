@@ -21,12 +21,12 @@ export function registerPlanRestore(program: Command): void {
     .requiredOption("-p, --parallelism <n>", "the new parallelism of every operator", parseCount)
     .option("--operator <id=n>", "a different parallelism for one operator (repeatable)", parseOperator)
     .option("--json", "print the plan as JSON (spec/diff-and-restore.md)")
-    .action((file: string, opts: PlanRestoreOptions) => { process.stdout.write(planRestoreCommand(file, opts)); });
+    .action(async (file: string, opts: PlanRestoreOptions) => { process.stdout.write(await planRestoreCommand(file, opts)); });
 }
 
 /** The command's output for `file`: the readable plan, or its JSON form ([spec](../../spec/diff-and-restore.md#restore-plan-json)). Errors name the file. */
-export function planRestoreCommand(file: string, opts: PlanRestoreOptions): string {
-  const { snapshot, metadataPath } = readSnapshotArgument(file);
+export async function planRestoreCommand(file: string, opts: PlanRestoreOptions): Promise<string> {
+  const { snapshot, metadataPath } = await readSnapshotArgument(file);
   const plan = inFile(metadataPath, () => planRestore(snapshot, opts.parallelism, { operatorParallelism: opts.operator ?? {} }));
   return opts.json ? JSON.stringify(restorePlanToJson(plan), null, 2) + "\n" : renderPlan(plan, metadataPath) + "\n";
 }

@@ -48,7 +48,7 @@ export function registerSavepoint(program: Command): void {
 export async function savepointDump(path: string, opts: SavepointDumpOptions, write: DumpWriter): Promise<void> {
   const out = new Batcher(write);
   const render = opts.json ? (e: SavepointEntry) => entryToJsonLine(e) + "\n" : (e: SavepointEntry) => readableLine(e) + "\n";
-  for (const source of isDataFile(path) ? [await dataFileSource(path)] : snapshotSources(path)) {
+  for (const source of isDataFile(path) ? [await dataFileSource(path)] : await snapshotSources(path)) {
     const keyGroups = intersect(source.handle.keyGroups, opts.keyGroups);
     if (keyGroups.count === 0) continue;
     if (!opts.json) await out.add(`# ${source.label}: key groups ${rangeText(keyGroups)}\n`);
@@ -95,8 +95,8 @@ async function dataFileSource(path: string): Promise<Source> {
 }
 
 /** Every savepoint handle of the snapshot `path` names, its data file resolved under the snapshot root. */
-function snapshotSources(path: string): Source[] {
-  const { snapshot, metadataPath } = readSnapshotArgument(path);
+async function snapshotSources(path: string): Promise<Source[]> {
+  const { snapshot, metadataPath } = await readSnapshotArgument(path);
   return inFile(metadataPath, () => {
     const root = resolveRoot(metadataPath, snapshot.snapshotDir);
     const sources: Source[] = [];

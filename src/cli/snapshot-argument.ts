@@ -5,8 +5,8 @@
  */
 import { decodeFile, type DecodedFile } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
-import { readFileBounded } from "../io/files.js";
 import { DEFAULT_DECODE_LIMITS } from "../limits.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { findMetadataFiles } from "../storage/snapshot-root.js";
 
 /** A decoded snapshot and the metadata file it came from ([spec](../../spec/format-v1.md#storage-layout)). */
@@ -16,16 +16,16 @@ export interface SnapshotArgument extends DecodedFile {
 
 /**
  * Decodes the one snapshot `path` names ([spec](../../spec/format-v1.md#storage-layout)). IO_ERROR when it names none, or a root
- * holding several (the user must pick one).
+ * holding several (the user must pick one). The user named the path, so a link there is followed.
  */
-export function readSnapshotArgument(path: string): SnapshotArgument {
-  const found = findMetadataFiles(path);
+export async function readSnapshotArgument(path: string): Promise<SnapshotArgument> {
+  const found = await findMetadataFiles(path, LOCAL_STORAGE);
   if (found.length > 1) {
     throw new KsnapError("IO_ERROR",
       `holds ${found.length} snapshots (${found.slice(0, 3).join(", ")}${found.length > 3 ? ", …" : ""}): name one metadata file or snapshot folder`,
       { file: path });
   }
   const metadataPath = found[0]!;
-  const bytes = readFileBounded(metadataPath, DEFAULT_DECODE_LIMITS.maxFileBytes);
+  const bytes = await LOCAL_STORAGE.read(metadataPath, DEFAULT_DECODE_LIMITS.maxFileBytes, { followLinks: true });
   return { ...inFile(metadataPath, () => decodeFile(bytes)), metadataPath };
 }

@@ -74,7 +74,7 @@ export async function discardProblem(root: string, deleted: readonly string[], r
   }
   const gone = new Set(deleted);
   for (const metadataPath of retained) {
-    const located = loadOrReason(metadataPath);
+    const located = await loadOrReason(metadataPath);
     if (typeof located === "string") return `retained checkpoint ${metadataPath} cannot be read after the discard: ${located}`;
     const metadataRel = relativeTo(root, metadataPath);
     if (gone.has(metadataRel)) return `the discard deleted ${metadataRel}, the metadata of a retained checkpoint`;

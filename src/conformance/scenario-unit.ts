@@ -200,7 +200,7 @@ class ScenarioRun {
   }
 
   private async withSnapshot(metadata: string, fn: (l: LocatedSnapshot) => Promise<string | undefined>): Promise<string | undefined> {
-    const located = loadOrReason(metadata);
+    const located = await loadOrReason(metadata);
     return typeof located === "string" ? `the snapshot cannot be read: ${located}` : fn(located);
   }
 }

@@ -34,9 +34,9 @@ export async function validationProblem(path: string, storage: boolean): Promise
 }
 
 /** The snapshot at `metadataPath`, or the reason it cannot be loaded. */
-export function loadOrReason(metadataPath: string): LocatedSnapshot | string {
+export async function loadOrReason(metadataPath: string): Promise<LocatedSnapshot | string> {
   try {
-    return loadSnapshot(metadataPath);
+    return await loadSnapshot(metadataPath);
   } catch (e) {
     return isKsnapError(e) ? `${e.code}: ${e.message}` : String(e);
   }

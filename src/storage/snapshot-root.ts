@@ -3,11 +3,8 @@
  * a metadata file `_metadata.ksnap` lives at `<root>/<snapshot_dir>/`, and the
  * root is found from the file's location, never guessed (FLINK-39964).
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { decodeFile, type DecodedFile } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
-import { readFileBounded } from "../io/files.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "../limits.js";
 import { LOCAL_STORAGE } from "./local-storage.js";
 import { pathProblem } from "./paths.js";
@@ -27,20 +24,21 @@ export interface LocatedSnapshot extends DecodedFile {
 /**
  * The snapshot root of the metadata file at `metadataPath`: its folder minus the
  * trailing folders `snapshotDir` names. LAYOUT_MISMATCH when those folder names
- * differ (the file was moved without its tree).
+ * differ (the file was moved without its tree). Pure path arithmetic on
+ * `storage`'s locations; nothing is read.
  */
-export function resolveRoot(metadataPath: string, snapshotDir: string): string {
-  let dir = dirname(metadataPath);
+export function resolveRoot(metadataPath: string, snapshotDir: string, storage: Storage = LOCAL_STORAGE): string {
+  let dir = storage.parent(metadataPath);
   if (snapshotDir === "") return dir;
   const problem = pathProblem(snapshotDir);
   if (problem !== undefined) throw new KsnapError("UNSAFE_PATH", `snapshot_dir "${snapshotDir}" ${problem}`, { file: metadataPath, field: "snapshotDir" });
   for (const segment of snapshotDir.split("/").reverse()) {
-    if (basename(dir) !== segment) {
+    if (storage.baseName(dir) !== segment) {
       throw new KsnapError("LAYOUT_MISMATCH",
-        `snapshot_dir "${snapshotDir}" says the metadata file sits in ".../${snapshotDir}/", but it is in ${dirname(metadataPath)}: ` +
+        `snapshot_dir "${snapshotDir}" says the metadata file sits in ".../${snapshotDir}/", but it is in ${storage.parent(metadataPath)}: ` +
         "it was moved without its snapshot tree, so its paths cannot be resolved", { file: metadataPath, field: "snapshotDir" });
     }
-    dir = dirname(dir);
+    dir = storage.parent(dir);
   }
   return dir;
 }
@@ -55,33 +53,39 @@ export async function readSnapshot(
 ): Promise<LocatedSnapshot> {
   const bytes = await storage.read(location, limits.maxFileBytes, options);
   const decoded = inFile(location, () => decodeFile(bytes));
-  return { ...decoded, metadataPath: location, root: inFile(location, () => resolveRoot(location, decoded.snapshot.snapshotDir)) };
-}
-
-/** Reads, decodes and locates one metadata file (synchronous; to be replaced by {@link readSnapshot}). */
-export function loadSnapshot(metadataPath: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): LocatedSnapshot {
-  const decoded = inFile(metadataPath, () => decodeFile(readFileBounded(metadataPath, limits.maxFileBytes)));
-  return { ...decoded, metadataPath, root: resolveRoot(metadataPath, decoded.snapshot.snapshotDir) };
+  return { ...decoded, metadataPath: location, root: inFile(location, () => resolveRoot(location, decoded.snapshot.snapshotDir, storage)) };
 }
 
 /**
- * What a user may point a command at: a metadata file, a snapshot folder (holding
- * `_metadata.ksnap`), or a root holding several snapshot folders. Returns the
- * metadata files found, sorted by path; IO_ERROR when there are none.
+ * Reads, decodes and locates the metadata file at `metadataPath`, a path the
+ * user named: a link there is followed ([spec](../../spec/validation.md#loading)).
+ * {@link readSnapshot} with the local file system.
  */
-export function findMetadataFiles(path: string): string[] {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+export async function loadSnapshot(metadataPath: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<LocatedSnapshot> {
+  return readSnapshot(metadataPath, LOCAL_STORAGE, limits, { followLinks: true });
+}
+
+/**
+ * What a user may point a command at ([spec](../../spec/format-v1.md#storage-layout)):
+ * a metadata file, a snapshot folder (holding `_metadata.ksnap`), or a root
+ * whose direct subfolders hold one each. Returns the metadata files found,
+ * sorted by path; IO_ERROR when there are none. `path` itself may be a link
+ * (the user named it); a subfolder that is a link is not looked into, and a
+ * `_metadata.ksnap` that is not a regular file is returned for its reader to
+ * refuse, rather than hidden.
+ */
+export async function findMetadataFiles(path: string, storage: Storage = LOCAL_STORAGE): Promise<string[]> {
+  const info = await storage.infoFollowing(path);
+  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info.kind !== "folder") return [path];
+  const own = storage.child(path, METADATA_FILE);
+  if (await storage.info(own) !== undefined) return [own];
+  const found: string[] = [];
+  for (const entry of await storage.list(path)) {
+    if (entry.kind !== "folder") continue;
+    const candidate = storage.child(storage.child(path, entry.name), METADATA_FILE);
+    if (await storage.info(candidate) !== undefined) found.push(candidate);
   }
-  if (st.isFile()) return [path];
-  if (existsSync(join(path, METADATA_FILE))) return [join(path, METADATA_FILE)];
-  const found = readdirSync(path, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(path, d.name, METADATA_FILE)))
-    .map((d) => join(path, d.name, METADATA_FILE))
-    .sort();
   if (found.length === 0) throw new KsnapError("IO_ERROR", `no ${METADATA_FILE} in this folder or its subfolders`, { file: path });
   return found;
 }

@@ -12,7 +12,7 @@ import { loadSnapshot } from "../../src/storage/snapshot-root.js";
 
 const [metadataPath, concurrency, chunkBytes] = process.argv.slice(2);
 if (metadataPath === undefined) throw new Error("usage: semantics-storage-child.js <metadata file> [concurrency] [chunkBytes]");
-const located = loadSnapshot(metadataPath);
+const located = await loadSnapshot(metadataPath);
 const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
 const c0 = process.cpuUsage();
 const t0 = performance.now();
