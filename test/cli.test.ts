@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageFile } from "../src/storage/package-files.js";
+import { TEMP_SUFFIX } from "../src/storage/storage.js";
 import { VECTORS } from "./helpers.js";
 
 const BIN = packageFile("dist/src/cli/main.js");
@@ -48,7 +49,7 @@ t.test("encode writes the canonical bytes, atomically", async (t) => {
   const r = ksnap("encode", v("valid", "unicode-paths.json"), "-o", out);
   t.equal(r.status, 0, r.stderr);
   t.ok(readFileSync(out).equals(readFileSync(v("valid", "unicode-paths.ksnap"))));
-  t.strictSame(readdirSync(work).filter((f) => f.endsWith(".tmp")), [], "no temporary file left behind");
+  t.strictSame(readdirSync(work).filter((f) => f.endsWith(TEMP_SUFFIX)), [], "no temporary file left behind");
 });
 
 t.test("every invalid vector: exit 1, one line naming file, code and offset", async (t) => {
@@ -77,7 +78,7 @@ t.test("missing file, folder instead of file: exit 1, IO_ERROR", async (t) => {
   oneCleanLine(t, missing.stderr, /nope\.ksnap: IO_ERROR: cannot read: no such file or folder/);
   const folder = ksnap("inspect", work);
   t.equal(folder.status, 1);
-  oneCleanLine(t, folder.stderr, /IO_ERROR: not a regular file/);
+  oneCleanLine(t, folder.stderr, /IO_ERROR: cannot read: a folder, not a regular file/);
 });
 
 t.test("usage errors: exit 2", async (t) => {

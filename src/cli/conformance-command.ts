@@ -15,7 +15,7 @@ import { renderJunit } from "../conformance/report-junit.js";
 import { renderTap } from "../conformance/report-tap.js";
 import { renderTextReport } from "../conformance/report-text.js";
 import { DEFAULT_TIMEOUT_MS, runSuite } from "../conformance/run-suite.js";
-import { writeFileAtomic } from "../io/files.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { EXIT, reportProblems } from "./exit-status.js";
 
 /** Options of the command, as commander parses them. */
@@ -69,7 +69,7 @@ async function conformance(opts: ConformanceOptions): Promise<void> {
   });
   progress.stop();
   process.stdout.write(opts.tap ? renderTap(result) : renderTextReport(result));
-  if (opts.junit !== undefined) writeFileAtomic(opts.junit, new TextEncoder().encode(renderJunit(result)));
+  if (opts.junit !== undefined) await LOCAL_STORAGE.write(opts.junit, new TextEncoder().encode(renderJunit(result)));
   if (result.results.some((r) => isFailure(r.outcome))) reportProblems();
 }
 

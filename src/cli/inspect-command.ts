@@ -2,10 +2,10 @@
 import type { Command } from "commander";
 import { decodeFile } from "../codec.js";
 import { inFile } from "../errors.js";
-import { readFileBounded } from "../io/files.js";
 import { snapshotToJsonText } from "../json/to-json.js";
 import { DEFAULT_DECODE_LIMITS } from "../limits.js";
 import { renderTree } from "../render-tree.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
 
 /** Adds `inspect` to `program`. */
 export function registerInspect(program: Command): void {
@@ -17,8 +17,8 @@ export function registerInspect(program: Command): void {
 }
 
 /** Prints `file` as a tree, or as its JSON form. Errors name the file. */
-export function inspect(file: string, opts: { json?: boolean }): void {
-  const bytes = readFileBounded(file, DEFAULT_DECODE_LIMITS.maxFileBytes);
+export async function inspect(file: string, opts: { json?: boolean }): Promise<void> {
+  const bytes = await LOCAL_STORAGE.read(file, DEFAULT_DECODE_LIMITS.maxFileBytes, { followLinks: true });
   const decoded = inFile(file, () => decodeFile(bytes));
   process.stdout.write(opts.json
     ? snapshotToJsonText(decoded.snapshot, decoded.version)
