@@ -13,6 +13,7 @@ import { KsnapError } from "../src/errors.js";
 import { rejection, thrown } from "./helpers.js";
 import { xxh64 } from "../src/hash/xxh64.js";
 import type { KeyGroupRange } from "../src/model.js";
+import { isTempName } from "../src/storage/storage.js";
 import {
   CANONICAL_BLOCK_BYTES, listFrames, MemorySink, readDataFileInfo, readKeyGroups, SavepointDataError, SavepointDataWriter,
   type SavepointDataWriterOptions, type SavepointEntry, type StateDescriptor, type StateEntry,
@@ -274,7 +275,7 @@ t.test("the writer writes a temporary file and renames it into place on finish",
   w.add({ state: "v", key: b("k"), namespace: E, value: b("v") });
   w.endKeyGroup();
   t.notOk(existsSync(path), "nothing under the final name before finish");
-  t.equal(readdirSync(sub).filter((f) => f.endsWith(".tmp")).length, 1, "a temporary file beside it");
+  t.equal(readdirSync(sub).filter((f) => isTempName(f)).length, 1, "a temporary file beside it");
   w.finish();
   t.strictSame(readdirSync(sub), ["data.ksvd"], "after finish: only the final file");
 

@@ -5,9 +5,9 @@
  * is verified before its bytes are interpreted; memory is two chunks, one
  * block and the entry being assembled.
  */
-import { open, type FileHandle } from "node:fs/promises";
-import { KsnapError } from "../errors.js";
 import type { KeyGroupRange, SavepointHandle } from "../model.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
+import type { ReadHandle, ReadOptions, Storage } from "../storage/storage.js";
 import { SavepointDataError } from "./data-errors.js";
 import {
   DEFAULT_DATA_READ_LIMITS, FOOTER_BYTES, FRAME_HEADER_BYTES, HEADER_FIXED_BYTES, rangeEnd, type DataFileInfo,
@@ -33,6 +33,16 @@ interface Layout {
   footer: Footer;
 }
 
+/**
+ * Where a reader finds its file: through `storage` (default the local file
+ * system), which opens it without blocking on a FIFO and refuses anything but a
+ * regular file; a link at the path is followed only with `followLinks`, for a
+ * path the user named ([spec](../../spec/ownership.md#the-storage-seam)).
+ */
+export interface DataFileAccess extends ReadOptions {
+  storage?: Storage;
+}
+
 /** The part of a handle a reader needs: the range, the offsets and (when recorded, not 0) the file size. */
 export type HandleLocation = Pick<SavepointHandle, "keyGroups" | "offsets"> & { dataFile?: { size: bigint } };
 
@@ -41,8 +51,8 @@ export type HandleLocation = Pick<SavepointHandle, "keyGroups" | "offsets"> & { 
  * index ([spec](../../spec/savepoint-data.md#trailer)): what the file holds
  * without its metadata.
  */
-export async function readDataFileInfo(path: string): Promise<DataFileInfo> {
-  const file = await DataFile.open(path);
+export async function readDataFileInfo(path: string, access: DataFileAccess = {}): Promise<DataFileInfo> {
+  const file = await DataFile.open(path, access);
   try {
     const layout = await file.layout();
     return {
@@ -70,8 +80,8 @@ export async function readDataFileInfo(path: string): Promise<DataFileInfo> {
  * {@link readKeyGroupBatches} reads the same entries without that cost.
  */
 export async function* readKeyGroups(path: string, handle: HandleLocation, range?: KeyGroupRange,
-  limits: Partial<DataReadLimits> = {}): AsyncGenerator<SavepointEntry> {
-  for await (const batch of readKeyGroupBatches(path, handle, range, limits)) {
+  limits: Partial<DataReadLimits> = {}, access: DataFileAccess = {}): AsyncGenerator<SavepointEntry> {
+  for await (const batch of readKeyGroupBatches(path, handle, range, limits, access)) {
     for (let i = 0; i < batch.length; i++) yield batch.entry(i);
   }
 }
@@ -83,8 +93,8 @@ export async function* readKeyGroups(path: string, handle: HandleLocation, range
  * only; a key group with no entries yields no batch.
  */
 export async function* readKeyGroupBatches(path: string, handle: HandleLocation, range?: KeyGroupRange,
-  limits: Partial<DataReadLimits> = {}): AsyncGenerator<EntryBatch> {
-  const file = await DataFile.open(path);
+  limits: Partial<DataReadLimits> = {}, access: DataFileAccess = {}): AsyncGenerator<EntryBatch> {
+  const file = await DataFile.open(path, access);
   try {
     checkRecordedSize(handle, file.size, path);
     const layout = await file.layout();
@@ -155,23 +165,15 @@ function checkEntryCount(read: bigint, layout: Layout, file: string): void {
 
 /** An open data file and positioned, exact reads. */
 class DataFile {
-  private constructor(private readonly fh: FileHandle, readonly path: string, readonly size: number) {}
+  private constructor(private readonly handle: ReadHandle, readonly path: string, readonly size: number) {}
 
-  static async open(path: string): Promise<DataFile> {
-    let fh: FileHandle | undefined;
-    try {
-      fh = await open(path, "r");
-      const st = await fh.stat();
-      if (!st.isFile()) throw new KsnapError("IO_ERROR", `${path} is not a regular file`, { file: path });
-      return new DataFile(fh, path, st.size);
-    } catch (e) {
-      await fh?.close();
-      throw ioError(e, path);
-    }
+  static async open(path: string, { storage = LOCAL_STORAGE, ...options }: DataFileAccess): Promise<DataFile> {
+    const handle = await storage.open(path, options);
+    return new DataFile(handle, path, Number(handle.size));
   }
 
   async close(): Promise<void> {
-    await this.fh.close();
+    await this.handle.close();
   }
 
   /** `length` bytes at `position`, which the caller has checked lie within the file. */
@@ -179,12 +181,7 @@ class DataFile {
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      let n: number;
-      try {
-        ({ bytesRead: n } = await this.fh.read(out, done, length - done, position + done));
-      } catch (e) {
-        throw ioError(e, this.path);
-      }
+      const n = await this.handle.read(out, done, length - done, position + done);
       if (n === 0) {
         throw new SavepointDataError("TRUNCATED", `the file ended at byte ${position + done} while being read ` +
           "(it changed after it was opened)", { file: this.path, offset: position + done });
@@ -300,12 +297,4 @@ class FrameWalker {
     throw new SavepointDataError("MALFORMED_BODY", `the key group ends at byte ${this.position}, but the next part of the ` +
       `file begins at byte ${end}`, { file: this.path, keyGroup: this.keyGroup, block, offset: this.position });
   }
-}
-
-function ioError(e: unknown, file: string): KsnapError {
-  if (e instanceof KsnapError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  const why = code === "ENOENT" ? "no such file or folder" : code === "EACCES" ? "permission denied"
-    : code === "EISDIR" ? "is a folder" : e instanceof Error ? e.message : String(e);
-  return new KsnapError("IO_ERROR", `cannot read ${file}: ${why}`, { file });
 }

@@ -3,10 +3,8 @@
  * the writer's memory never holds more than the block it is writing: there is
  * no queue to grow when the destination is slow.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import { basename, dirname, join } from "node:path";
-import { KsnapError } from "../errors.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
+import type { AtomicWriter, Storage } from "../storage/storage.js";
 
 /** A synchronous destination for a data file. */
 export interface DataSink {
@@ -19,60 +17,29 @@ export interface DataSink {
 }
 
 /**
- * Writes to a temporary file beside `path` and renames it into place on
- * {@link DataSink.close}, so an interrupted write never leaves a partial data
- * file under the name a handle refers to ([spec](../../spec/savepoint-data.md#storage)).
+ * Writes through the storage seam's atomic writer ({@link Storage.writer}): a
+ * temporary file beside `path`, renamed into place on {@link DataSink.close},
+ * so an interrupted write never leaves a partial data file under the name a
+ * handle refers to ([spec](../../spec/savepoint-data.md#storage),
+ * [temporary files](../../spec/ownership.md#temporary-files)).
  */
 export class AtomicFileSink implements DataSink {
-  private readonly tmp: string;
-  private fd: number | undefined;
+  private readonly writer: AtomicWriter;
 
-  constructor(readonly path: string) {
-    this.tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-    try {
-      this.fd = openSync(this.tmp, "wx", 0o644);
-    } catch (e) {
-      throw ioError(e, "cannot create", path);
-    }
+  constructor(readonly path: string, storage: Storage = LOCAL_STORAGE) {
+    this.writer = storage.writer(path);
   }
 
   write(bytes: Uint8Array): void {
-    try {
-      let done = 0;
-      while (done < bytes.length) done += writeSync(this.openFd(), bytes, done, bytes.length - done);
-    } catch (e) {
-      throw ioError(e, "cannot write", this.path);
-    }
+    this.writer.write(bytes);
   }
 
   close(): void {
-    try {
-      const fd = this.openFd();
-      fsyncSync(fd);
-      this.fd = undefined;
-      closeSync(fd);
-      renameSync(this.tmp, this.path);
-    } catch (e) {
-      this.abort();
-      throw ioError(e, "cannot write", this.path);
-    }
+    this.writer.close();
   }
 
   abort(): void {
-    if (this.fd !== undefined) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // Already failing: the temporary file is removed below either way.
-      }
-      this.fd = undefined;
-    }
-    rmSync(this.tmp, { force: true });
-  }
-
-  private openFd(): number {
-    if (this.fd === undefined) throw new KsnapError("IO_ERROR", "the file is already closed", { file: this.path });
-    return this.fd;
+    this.writer.abort();
   }
 }
 
@@ -94,12 +61,4 @@ export class MemorySink implements DataSink {
   abort(): void {
     this.chunks.length = 0;
   }
-}
-
-function ioError(e: unknown, what: string, file: string): KsnapError {
-  if (e instanceof KsnapError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  const why = code === "ENOENT" ? "no such folder" : code === "EACCES" ? "permission denied"
-    : code === "ENOSPC" ? "no space left on the device" : e instanceof Error ? e.message : String(e);
-  return new KsnapError("IO_ERROR", `${what} ${file}: ${why}`, { file });
 }
