@@ -4,7 +4,8 @@
  * the readable form, and bad input as KsnapErrors.
  */
 import t from "tap";
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, copyFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, copyFileSync, statSync, symlinkSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
@@ -14,6 +15,7 @@ import { KsnapError } from "../src/errors.js";
 import { keyGroupRangeForOperator } from "../src/key-groups.js";
 import type { Snapshot } from "../src/model.js";
 import { dumpSavepointData, SavepointDataWriter, type StateDescriptor } from "../src/savepoint/index.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { METADATA_FILE } from "../src/storage/snapshot-root.js";
 import { VECTORS } from "./helpers.js";
 
@@ -133,4 +135,107 @@ t.test("bad input: KsnapErrors naming the file", async (t) => {
   const lost = await thrown(dump(moved, { json: true }));
   t.equal(lost.code, "IO_ERROR", "a data file missing under the root");
   t.match(lost.describe(), /s0\.ksvd/);
+});
+
+/** A copy of the savepoint under `work/<name>`, with data/s0.ksvd removed for the test to put something else there. */
+function savepointWithout(name: string): { copy: string; s0: string } {
+  const copy = join(work, name);
+  mkdirSync(join(copy, "data"), { recursive: true });
+  copyFileSync(join(root, METADATA_FILE), join(copy, METADATA_FILE));
+  copyFileSync(dataPath(1), join(copy, "data", "s1.ksvd"));
+  return { copy, s0: join(copy, "data", "s0.ksvd") };
+}
+
+/** `ksnap savepoint dump --json PATH` through the bin, killed after 20 s: a read blocked on a FIFO fails the test instead of hanging it. */
+function dumpBin(path: string): { status: number | null; stdout: string; stderr: string; signal: string | null } {
+  const r = spawnSync(process.execPath, [packageFile("dist/src/cli/main.js"), "savepoint", "dump", "--json", path], { encoding: "utf8", timeout: 20_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}
+
+function mkfifo(path: string): boolean {
+  return spawnSync("mkfifo", [path]).status === 0;
+}
+
+t.test("a data file that is a link out of the root: UNSAFE_PATH, nothing of the outside file read", async (t) => {
+  const outside = mkdtempSync(join(tmpdir(), "ksnap-sp-outside-"));
+  t.teardown(() => rmSync(outside, { recursive: true, force: true }));
+  // A valid data file outside: followed, it would dump.
+  const { copy, s0 } = savepointWithout("link-out");
+  copyFileSync(dataPath(0), join(outside, "s0.ksvd"));
+  symlinkSync(join(outside, "s0.ksvd"), s0);
+  const r = dumpBin(copy);
+  t.equal(r.status, 1, r.stderr);
+  t.equal(r.stdout, "", "nothing printed");
+  t.match(r.stderr, /^ksnap: .*s0\.ksvd: UNSAFE_PATH: the data file "data\/s0\.ksvd" is reached through the symbolic link "data\/s0\.ksvd", which leads outside the snapshot root/);
+  t.equal(r.stderr.trimEnd().split("\n").length, 1, "one line");
+  const e = await thrown(dump(copy, { json: true }));
+  t.equal(e.code, "UNSAFE_PATH");
+
+  // A secret outside: not a byte of it in the message.
+  const secret = join(outside, "secret.txt");
+  writeFileSync(secret, "TOP-SECRET-CONTENT of a file outside the root");
+  unlinkSync(s0);
+  symlinkSync(secret, s0);
+  const leak = dumpBin(copy);
+  t.equal(leak.status, 1, leak.stderr);
+  t.match(leak.stderr, /UNSAFE_PATH/);
+  t.notMatch(leak.stdout + leak.stderr, /TOP|SECRET|544f50/, "nothing of the outside file, in text or in hex");
+});
+
+t.test("a data file that is a link inside the root, or behind a linked folder: UNSAFE_PATH", async (t) => {
+  const { copy, s0 } = savepointWithout("link-in");
+  copyFileSync(dataPath(0), join(copy, "data", "real.ksvd"));
+  symlinkSync("real.ksvd", s0);
+  const r = dumpBin(copy);
+  t.equal(r.status, 1, r.stderr);
+  t.equal(r.stdout, "");
+  t.match(r.stderr, /UNSAFE_PATH: the data file "data\/s0\.ksvd" is reached through the symbolic link "data\/s0\.ksvd"; ksnap does not follow/);
+
+  const linked = join(work, "linked-folder");
+  mkdirSync(linked);
+  copyFileSync(join(root, METADATA_FILE), join(linked, METADATA_FILE));
+  symlinkSync(join(root, "data"), join(linked, "data"));
+  const through = await thrown(dump(linked, { json: true }));
+  t.equal(through.code, "UNSAFE_PATH");
+  t.match(through.message, /through the symbolic link "data"/);
+});
+
+t.test("a data file that is a FIFO or a folder: IO_ERROR at once, no hang", { timeout: 60_000 }, async (t) => {
+  const { copy, s0 } = savepointWithout("fifo");
+  if (!mkfifo(s0)) {
+    t.comment("mkfifo is not available");
+    return;
+  }
+  const r = dumpBin(copy);
+  t.equal(r.signal, null, "it ended by itself, not killed after the timeout");
+  t.equal(r.status, 1, r.stderr);
+  t.equal(r.stdout, "");
+  t.match(r.stderr, /s0\.ksvd: IO_ERROR: the data file "data\/s0\.ksvd" is a FIFO, not a regular file/);
+
+  const dir = savepointWithout("folder");
+  mkdirSync(dir.s0);
+  const e = await thrown(dump(dir.copy, { json: true }));
+  t.equal(e.code, "IO_ERROR");
+  t.match(e.message, /is a folder, not a regular file/);
+});
+
+t.test("a FIFO named on the command line: IO_ERROR at once, no hang", { timeout: 60_000 }, async (t) => {
+  const fifo = join(work, "named.fifo");
+  if (!mkfifo(fifo)) {
+    t.comment("mkfifo is not available");
+    return;
+  }
+  const r = dumpBin(fifo);
+  t.equal(r.signal, null, "it ended by itself, not killed after the timeout");
+  t.equal(r.status, 1, r.stderr);
+  t.match(r.stderr, /named\.fifo: IO_ERROR: cannot read: a FIFO, not a regular file/);
+});
+
+t.test("a data file or snapshot named through a link on the command line is followed (the user named it)", async (t) => {
+  const named = join(work, "named-link.ksvd");
+  symlinkSync(dataPath(1), named);
+  t.equal(await dump(named, { json: true }), await reference(dataPath(1)));
+  const folder = join(work, "named-link-folder");
+  symlinkSync(root, folder);
+  t.equal(await dump(folder, { json: true }), await reference(dataPath(0)) + await reference(dataPath(1)));
 });

@@ -3,18 +3,20 @@
  * ([spec](../../spec/savepoint-data.md#logical-dump)): the entries of a savepoint
  * data file (read standalone, through its own verified index), or of every
  * savepoint handle of a snapshot (its data files resolved under the snapshot
- * root and read through the handles' offsets).
+ * root and read through the handles' offsets). Files go through the storage
+ * seam: a data file named by the snapshot is read only when it is a regular file
+ * reached without a link ([spec](../../spec/ownership.md#the-storage-seam)).
  */
 import { type Command, InvalidArgumentError } from "commander";
-import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { inFile, KsnapError } from "../errors.js";
 import type { KeyGroupRange, SavepointHandle } from "../model.js";
 import { DATA_MAGIC, DATA_FORMAT_LIMITS } from "../savepoint/data-format.js";
-import { readDataFileInfo, readKeyGroups, type HandleLocation } from "../savepoint/data-reader.js";
+import { readDataFileInfo, readKeyGroups, type DataFileAccess, type HandleLocation } from "../savepoint/data-reader.js";
 import { entryToJsonLine } from "../savepoint/dump.js";
 import type { SavepointEntry } from "../savepoint/data-format.js";
-import { resolveInRoot } from "../storage/paths.js";
+import { describeKind, LOCAL_STORAGE } from "../storage/local-storage.js";
 import { resolveRoot } from "../storage/snapshot-root.js";
+import type { Storage } from "../storage/storage.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
 
 /** Options of {@link savepointDump}, as commander parses them. */
@@ -48,11 +50,12 @@ export function registerSavepoint(program: Command): void {
 export async function savepointDump(path: string, opts: SavepointDumpOptions, write: DumpWriter): Promise<void> {
   const out = new Batcher(write);
   const render = opts.json ? (e: SavepointEntry) => entryToJsonLine(e) + "\n" : (e: SavepointEntry) => readableLine(e) + "\n";
-  for (const source of isDataFile(path) ? [await dataFileSource(path)] : await snapshotSources(path)) {
+  const storage = LOCAL_STORAGE;
+  for (const source of await isDataFile(storage, path) ? [await dataFileSource(storage, path)] : await snapshotSources(storage, path)) {
     const keyGroups = intersect(source.handle.keyGroups, opts.keyGroups);
     if (keyGroups.count === 0) continue;
     if (!opts.json) await out.add(`# ${source.label}: key groups ${rangeText(keyGroups)}\n`);
-    for await (const entry of readKeyGroups(source.path, source.handle, keyGroups)) await out.add(render(entry));
+    for await (const entry of readKeyGroups(source.path, source.handle, keyGroups, {}, source.access)) await out.add(render(entry));
   }
   await out.flush();
 }
@@ -62,63 +65,85 @@ interface Source {
   path: string;
   handle: HandleLocation;
   label: string;
+  access: DataFileAccess;
 }
 
-/** True when `path` is a regular file starting with the data file magic. */
-function isDataFile(path: string): boolean {
-  let st;
+/**
+ * True when `path` is a regular file starting with the data file magic. The user
+ * named it, so a link is followed; a FIFO or a folder is not a data file, and is
+ * never opened for a blocking read.
+ */
+async function isDataFile(storage: Storage, path: string): Promise<boolean> {
+  const info = await storage.infoFollowing(path);
+  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info.kind !== "file") return false;
+  const file = await storage.open(path, { followLinks: true });
   try {
-    st = statSync(path);
-  } catch {
-    throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+    const head = new Uint8Array(DATA_MAGIC.length);
+    const n = await file.read(head, 0, head.length, 0);
+    return n === head.length && Buffer.from(head).equals(DATA_MAGIC);
+  } finally {
+    await file.close();
   }
-  if (!st.isFile()) return false;
-  const head = Buffer.alloc(DATA_MAGIC.length);
-  let n = 0;
-  try {
-    const fd = openSync(path, "r");
-    try {
-      n = readSync(fd, head, 0, head.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    throw new KsnapError("IO_ERROR", `cannot read: ${e instanceof Error ? e.message : String(e)}`, { file: path });
-  }
-  return n === DATA_MAGIC.length && head.equals(DATA_MAGIC);
 }
 
 /** A data file on its own: its verified index stands in for the handle. */
-async function dataFileSource(path: string): Promise<Source> {
-  const info = await readDataFileInfo(path);
-  return { path, handle: { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } }, label: path };
+async function dataFileSource(storage: Storage, path: string): Promise<Source> {
+  const access = { storage, followLinks: true };
+  const info = await readDataFileInfo(path, access);
+  return { path, handle: { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } }, label: path, access };
 }
 
-/** Every savepoint handle of the snapshot `path` names, its data file resolved under the snapshot root. */
-async function snapshotSources(path: string): Promise<Source[]> {
+/**
+ * Every savepoint handle of the snapshot `path` names, its data file resolved
+ * under the snapshot root one segment at a time, never through a link. Each is
+ * checked before anything is printed.
+ */
+async function snapshotSources(storage: Storage, path: string): Promise<Source[]> {
   const { snapshot, metadataPath } = await readSnapshotArgument(path);
-  return inFile(metadataPath, () => {
-    const root = resolveRoot(metadataPath, snapshot.snapshotDir);
-    const sources: Source[] = [];
-    for (const op of snapshot.operators) {
-      for (const st of op.subtasks) {
-        st.handles.forEach((h, i) => {
-          if (h.type !== "savepoint") return;
-          sources.push({
-            path: resolveInRoot(root, h.dataFile.path),
-            handle: h satisfies SavepointHandle,
-            label: `operator ${op.operatorId} subtask ${st.subtaskIndex} handle ${i} (${h.dataFile.path})`,
-          });
+  const root = await storage.realRoot(resolveRoot(metadataPath, snapshot.snapshotDir, storage));
+  const sources: Source[] = [];
+  for (const op of snapshot.operators) {
+    for (const st of op.subtasks) {
+      for (const [i, h] of st.handles.entries()) {
+        if (h.type !== "savepoint") continue;
+        sources.push({
+          path: await dataFileLocation(storage, root, h.dataFile.path, metadataPath),
+          handle: h satisfies SavepointHandle,
+          label: `operator ${op.operatorId} subtask ${st.subtaskIndex} handle ${i} (${h.dataFile.path})`,
+          access: { storage },
         });
       }
     }
-    if (sources.length === 0) {
-      throw new KsnapError("INVALID_FIELD",
-        `${snapshot.kind} ${snapshot.snapshotId} has no savepoint handles: only key-group-aware savepoint data files can be dumped`,
-        { field: "operators" });
-    }
-    return sources;
-  });
+  }
+  if (sources.length === 0) {
+    throw new KsnapError("INVALID_FIELD",
+      `${snapshot.kind} ${snapshot.snapshotId} has no savepoint handles: only key-group-aware savepoint data files can be dumped`,
+      { file: metadataPath, field: "operators" });
+  }
+  return sources;
+}
+
+/**
+ * Where the data file at `relative` under `realRoot` is, when it is a regular
+ * file reached without a link. UNSAFE_PATH for a link on its path (inside or
+ * outside the root: nothing behind it is opened), IO_ERROR for anything else.
+ */
+async function dataFileLocation(storage: Storage, realRoot: string, relative: string, metadataPath: string): Promise<string> {
+  // A path breaking the path rules is the metadata file's fault: the error names it.
+  inFile(metadataPath, () => storage.locate(realRoot, relative));
+  const r = await storage.resolve(realRoot, relative);
+  switch (r.status) {
+    case "file":
+      return r.location;
+    case "link":
+      throw new KsnapError("UNSAFE_PATH", `the data file "${relative}" is reached through the symbolic link "${r.linkAt}"` +
+        `${r.outside ? ", which leads outside the snapshot root" : ""}; ksnap does not follow links inside a snapshot`, { file: r.location });
+    case "not-file":
+      throw new KsnapError("IO_ERROR", `the data file "${relative}" is ${describeKind(r.info)}, not a regular file`, { file: r.location });
+    default:
+      throw new KsnapError("IO_ERROR", `the data file "${relative}" ${r.why}`, { file: r.location });
+  }
 }
 
 /** `A-B` (inclusive) or `A`, within the format's key groups. */
