@@ -9,7 +9,7 @@ import t from "tap";
 import { readFileSync } from "node:fs";
 import { brokenAdapterCommand } from "../conformance/generate-broken-expectations.js";
 import { FAULTS, type Fault } from "../conformance/reference-backend/faults.js";
-import { catalogueTests } from "../src/conformance/catalogue.js";
+import { catalogueTests, catalogueUnits } from "../src/conformance/catalogue.js";
 import { readExpectedFailures } from "../src/conformance/expected-failures.js";
 import { isFailure } from "../src/conformance/outcomes.js";
 import { runSuite } from "../src/conformance/run-suite.js";
@@ -40,12 +40,12 @@ const EXPECTED: Record<Fault, { mustFail: string[]; reachable: (id: string) => b
   },
 };
 
-const known = new Set(catalogueTests().map((x) => x.id));
+const known = new Set(catalogueTests(await catalogueUnits()).map((x) => x.id));
 
 for (const fault of FAULTS) {
   t.test(`--fault ${fault}`, async (t) => {
     const listPath = packageFile(`conformance/broken-adapters/${fault}.expected-failures`);
-    const listed = readExpectedFailures(listPath, known);
+    const listed = await readExpectedFailures(listPath, known);
     const { mustFail, reachable } = EXPECTED[fault];
     for (const id of mustFail) t.ok(listed.has(id), `${id} is listed: the fault must break it`);
     t.strictSame([...listed].filter((id) => !reachable(id)), [], "every listed test is one the fault can reach");

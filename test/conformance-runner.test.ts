@@ -20,7 +20,7 @@ import { VECTORS } from "./helpers.js";
 
 const FAKE = `node ${JSON.stringify(packageFile("test/fixtures/adapters/misbehaving-adapter.mjs"))}`;
 /** The seven valid v1.0 decode tests: quick, and each passes for a correct adapter. */
-const UNITS = decodeUnits(VECTORS).filter((u) => u.tests[0]!.id.startsWith("decode/v1.0/valid/"));
+const UNITS = (await decodeUnits(VECTORS)).filter((u) => u.tests[0]!.id.startsWith("decode/v1.0/valid/"));
 const ids = UNITS.map((u) => u.tests[0]!.id);
 const TARGET = "decode/v1.0/valid/full-checkpoint-key-groups";
 

@@ -24,7 +24,7 @@ t.test("regenerating the scenarios is byte-identical", async (t) => {
 });
 
 t.test("every scenario loads and defines tests at the levels it feeds", async (t) => {
-  const loaded = loadScenarios(COMMITTED);
+  const loaded = await loadScenarios(COMMITTED);
   t.equal(loaded.length, scenarios().length);
   for (const s of loaded) {
     const levels = new Set(scenarioTests(s).map((x) => x.level));
@@ -36,12 +36,12 @@ t.test("every scenario loads and defines tests at the levels it feeds", async (t
 });
 
 /** Loads one scenario from a temporary folder and returns the loader's message, or "" when it loads. */
-function loadError(t: Test, s: unknown, file = "x"): string {
+async function loadError(t: Test, s: unknown, file = "x"): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "ksnap-scenario-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, `${file}.json`), JSON.stringify(s));
   try {
-    loadScenarios(dir);
+    await loadScenarios(dir);
     return "";
   } catch (e) {
     if (!isKsnapError(e)) throw e;
@@ -57,22 +57,22 @@ const BASE: Scenario = {
 };
 
 t.test("the loader refuses scenarios that cannot be run", async (t) => {
-  t.equal(loadError(t, BASE), "");
-  t.match(loadError(t, BASE, "y"), /named "x", but its file is y.json/);
-  t.match(loadError(t, { ...BASE, steps: [{ do: "wait" }] }), /breaks scenario.schema.json/);
-  t.match(loadError(t, { ...BASE, steps: [{ do: "apply", changes: [{ op: "put", state: "v", keyGroup: 8, key: "", namespace: "", value: "" }] }] }),
+  t.equal(await loadError(t, BASE), "");
+  t.match(await loadError(t, BASE, "y"), /named "x", but its file is y.json/);
+  t.match(await loadError(t, { ...BASE, steps: [{ do: "wait" }] }), /breaks scenario.schema.json/);
+  t.match(await loadError(t, { ...BASE, steps: [{ do: "apply", changes: [{ op: "put", state: "v", keyGroup: 8, key: "", namespace: "", value: "" }] }] }),
     /key group 8 is not below max parallelism 8/);
-  t.match(loadError(t, { ...BASE, steps: [{ do: "apply", changes: [{ op: "put", state: "l", keyGroup: 1, key: "", namespace: "", value: "" }] }] }),
+  t.match(await loadError(t, { ...BASE, steps: [{ do: "apply", changes: [{ op: "put", state: "l", keyGroup: 1, key: "", namespace: "", value: "" }] }] }),
     /list state "l" takes "add", not "put"/);
-  t.match(loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 2 }, { do: "checkpoint", id: 2 }] }), /checkpoint ids must increase/);
-  t.match(loadError(t, { ...BASE, steps: [{ do: "savepoint", id: 1 }, { do: "restore", from: "sp-1", parallelism: 3 }, { do: "discard", checkpoint: 1 }] }),
+  t.match(await loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 2 }, { do: "checkpoint", id: 2 }] }), /checkpoint ids must increase/);
+  t.match(await loadError(t, { ...BASE, steps: [{ do: "savepoint", id: 1 }, { do: "restore", from: "sp-1", parallelism: 3 }, { do: "discard", checkpoint: 1 }] }),
     /checkpoint 1 is not a retained checkpoint of the current session/);
-  t.match(loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 1 }, { do: "restore", from: "chk-1", parallelism: 1 }, { do: "discard", checkpoint: 1 }] }),
+  t.match(await loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 1 }, { do: "restore", from: "chk-1", parallelism: 1 }, { do: "discard", checkpoint: 1 }] }),
     /not a retained checkpoint of the current session/);
-  t.match(loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 1, restoreAt: [1] }, { do: "checkpoint", id: 2 }, { do: "discard", checkpoint: 1 }] }),
+  t.match(await loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 1, restoreAt: [1] }, { do: "checkpoint", id: 2 }, { do: "discard", checkpoint: 1 }] }),
     /checkpoint 1 has restoreAt but is discarded later/);
-  t.match(loadError(t, { ...BASE, steps: [{ do: "restore", from: "sp-4", parallelism: 1 }] }), /restore from sp-4, which is not a retained snapshot/);
-  t.match(loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 1 }, { do: "checkpoint", id: 2 }, { do: "discard", checkpoint: 2 }] }),
+  t.match(await loadError(t, { ...BASE, steps: [{ do: "restore", from: "sp-4", parallelism: 1 }] }), /restore from sp-4, which is not a retained snapshot/);
+  t.match(await loadError(t, { ...BASE, steps: [{ do: "checkpoint", id: 1 }, { do: "checkpoint", id: 2 }, { do: "discard", checkpoint: 2 }] }),
     /checkpoint 2 is the session's latest; it cannot be discarded/);
 });
 

@@ -48,7 +48,7 @@ export function registerConformance(program: Command): void {
 }
 
 async function conformance(opts: ConformanceOptions): Promise<void> {
-  const units = catalogueUnits();
+  const units = await catalogueUnits();
   const tests = catalogueTests(units);
   if (opts.list) {
     const levels = new Set(opts.level ?? LEVELS);
@@ -58,7 +58,7 @@ async function conformance(opts: ConformanceOptions): Promise<void> {
   if (opts.adapter === undefined || opts.adapter.trim() === "") {
     throw usageError("--adapter is required: the command that starts your adapter, e.g. --adapter \"python3 my_adapter.py\"");
   }
-  const expected = expectedFailures(opts.expectedFailures, new Set(tests.map((t) => t.id)));
+  const expected = await expectedFailures(opts.expectedFailures, new Set(tests.map((t) => t.id)));
   const progress = progressFor(process.stderr);
   const result = await runSuite({
     adapter: opts.adapter, units, expectedFailures: expected, timeoutMs: opts.timeout,
@@ -74,10 +74,10 @@ async function conformance(opts: ConformanceOptions): Promise<void> {
 }
 
 /** The expected-failures list; a file that cannot be read or names an unknown test is a usage error. */
-function expectedFailures(path: string | undefined, known: ReadonlySet<string>): Set<string> {
+async function expectedFailures(path: string | undefined, known: ReadonlySet<string>): Promise<Set<string>> {
   if (path === undefined) return new Set();
   try {
-    return readExpectedFailures(path, known);
+    return await readExpectedFailures(path, known);
   } catch (e) {
     if (isKsnapError(e)) throw usageError(e.describe());
     throw e;

@@ -24,17 +24,20 @@ export function packageSource(): CatalogueSource {
   return { vectors: packageFile("conformance/vectors"), scenarios: packageFile("conformance/scenarios") };
 }
 
-/** Every unit: decode, encode, then the scenarios, then the reference savepoints' restores. */
-export function catalogueUnits(source: CatalogueSource = packageSource()): Unit[] {
+/**
+ * Every unit: decode, encode, then the scenarios, then the reference savepoints'
+ * restores. The files are read through the storage seam.
+ */
+export async function catalogueUnits(source: CatalogueSource = packageSource()): Promise<Unit[]> {
   return [
-    ...decodeUnits(source.vectors),
-    ...encodeUnits(source.vectors),
-    ...loadScenarios(source.scenarios).map(scenarioUnit),
-    ...restoreVectorUnits(source.vectors),
+    ...await decodeUnits(source.vectors),
+    ...await encodeUnits(source.vectors),
+    ...(await loadScenarios(source.scenarios)).map(scenarioUnit),
+    ...await restoreVectorUnits(source.vectors),
   ];
 }
 
-/** Every test id of the catalogue, in run order. */
-export function catalogueTests(units: readonly Unit[] = catalogueUnits()): TestInfo[] {
+/** Every test id of `units`, in run order. */
+export function catalogueTests(units: readonly Unit[]): TestInfo[] {
   return units.flatMap((u) => u.tests);
 }

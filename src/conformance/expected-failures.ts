@@ -3,18 +3,19 @@
  * one test id per line, `#` comments. A listed test that fails is XFAIL; one
  * that passes is XPASS, itself a failure, as in protobuf's conformance runner.
  */
-import { readFileSync } from "node:fs";
 import { KsnapError } from "../errors.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import type { TestResult } from "./outcomes.js";
 
-/** The ids listed in the file at `path`; IO_ERROR or INVALID_FIELD (a line that is not an id, or an unknown id). */
-export function readExpectedFailures(path: string, known: ReadonlySet<string>): Set<string> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new KsnapError("IO_ERROR", `cannot read the expected-failures file ${path}: ${(e as Error).message}`, { file: path });
-  }
+/** Largest expected-failures file read: far above one line per test of the catalogue. */
+const MAX_LIST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The ids listed in the file at `path` (the user named it: a link is followed);
+ * IO_ERROR or INVALID_FIELD (a line that is not an id, or an unknown id).
+ */
+export async function readExpectedFailures(path: string, known: ReadonlySet<string>): Promise<Set<string>> {
+  const text = Buffer.from(await LOCAL_STORAGE.read(path, MAX_LIST_BYTES, { followLinks: true })).toString("utf8");
   const ids = new Set<string>();
   for (const [i, raw] of text.split("\n").entries()) {
     const id = raw.replace(/#.*/, "").trim();

@@ -3,12 +3,12 @@
  * open a session restored from a snapshot at a parallelism, dump every subtask,
  * and compare each with exactly its own key groups' expected entries.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { keyGroupRangeForOperator } from "../key-groups.js";
 import type { StateDescriptor } from "../savepoint/data-format.js";
 import { AdapterRefused, type Adapter } from "./adapter.js";
 import { entriesDifference } from "./compare-entries.js";
+import { RUNNER_STORAGE } from "./runner-files.js";
 import type { DumpEntry } from "./state-model.js";
 
 /** What to restore and what it must hold. */
@@ -27,7 +27,7 @@ export interface RestoreRequest {
 
 /** Undefined when every subtask of the restored session holds exactly its key groups' expected entries. */
 export async function restoreProblem(adapter: Adapter, r: RestoreRequest): Promise<string | undefined> {
-  mkdirSync(r.checkpointRoot, { recursive: true });
+  await RUNNER_STORAGE.makeFolder(r.checkpointRoot);
   await adapter.call("open", {
     session: r.session, operatorId: r.operatorId, maxParallelism: r.maxParallelism, parallelism: r.parallelism,
     states: r.states, checkpointRoot: r.checkpointRoot, restore: { metadata: r.metadata },

@@ -4,13 +4,11 @@
  * expected-failure list applied. The runner never stops early: whatever the
  * adapter does, every selected test gets a result.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ProtocolBreak } from "./adapter-process.js";
 import { Adapter, DEFAULT_START_TIMEOUT_MS } from "./adapter.js";
 import { catalogueUnits } from "./catalogue.js";
 import { applyExpected } from "./expected-failures.js";
+import { RUNNER_STORAGE } from "./runner-files.js";
 import { LEVELS, type Level, type TestResult } from "./outcomes.js";
 import { breakReason, UnitRun, type Unit } from "./unit.js";
 
@@ -62,9 +60,9 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const t0 = performance.now();
   const levels = new Set<Level>(options.levels ?? LEVELS);
-  const units = (options.units ?? catalogueUnits()).filter((u) => u.tests.some((t) => levels.has(t.level)));
+  const units = (options.units ?? await catalogueUnits()).filter((u) => u.tests.some((t) => levels.has(t.level)));
   options.onStart?.(units.flatMap((u) => u.tests).filter((t) => levels.has(t.level)).length);
-  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "ksnap-conformance-"));
+  const workDir = options.workDir ?? await RUNNER_STORAGE.makeTempFolder("ksnap-conformance-");
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const adapter = new Adapter(options.adapter, options.cwd ?? process.cwd(), timeoutMs,
     options.startTimeoutMs ?? Math.max(timeoutMs, DEFAULT_START_TIMEOUT_MS));
@@ -84,7 +82,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     }
   } finally {
     await adapter.shutdown();
-    if (options.workDir === undefined) rmSync(workDir, { recursive: true, force: true });
+    if (options.workDir === undefined) await RUNNER_STORAGE.removeTree(workDir);
   }
   return { adapter: summary(adapter), levels: LEVELS.filter((l) => levels.has(l)), results, ms: performance.now() - t0 };
 }

@@ -7,7 +7,6 @@
  * ([spec](../../spec/savepoint-data.md#canonical-file)): the header bytes, and
  * every frame's key group, number, content length and content checksum.
  */
-import { readFileSync } from "node:fs";
 import { isKsnapError } from "../errors.js";
 import type { SavepointHandle } from "../model.js";
 import type { StateDescriptor, StateEntry } from "../savepoint/data-format.js";
@@ -18,6 +17,7 @@ import { listFrames, type FrameInfo } from "../savepoint/frame-list.js";
 import { resolveInRoot } from "../storage/paths.js";
 import type { LocatedSnapshot } from "../storage/snapshot-root.js";
 import { toDumpEntry } from "./compare-entries.js";
+import { readBytes } from "./runner-files.js";
 import type { DumpEntry } from "./state-model.js";
 
 /** A savepoint handle of the operator, with its subtask and its data file's local path. */
@@ -48,21 +48,21 @@ export async function savepointEntries(located: LocatedSnapshot, operatorId: str
 }
 
 /** Undefined when every data file of the operator is canonical for `expected` (the model's entries); else what differs. */
-export function canonicalProblem(located: LocatedSnapshot, operatorId: string, states: readonly StateDescriptor[],
-  expected: readonly DumpEntry[]): string | undefined {
+export async function canonicalProblem(located: LocatedSnapshot, operatorId: string, states: readonly StateDescriptor[],
+  expected: readonly DumpEntry[]): Promise<string | undefined> {
   for (const { subtask, handle, path } of savepointHandles(located, operatorId)) {
-    const problem = fileCanonicalProblem(path, handle, states, expected);
+    const problem = await fileCanonicalProblem(path, handle, states, expected);
     if (problem !== undefined) return `subtask ${subtask}'s data file ${handle.dataFile.path}: ${problem}`;
   }
   return undefined;
 }
 
-function fileCanonicalProblem(path: string, handle: SavepointHandle, states: readonly StateDescriptor[],
-  expected: readonly DumpEntry[]): string | undefined {
+async function fileCanonicalProblem(path: string, handle: SavepointHandle, states: readonly StateDescriptor[],
+  expected: readonly DumpEntry[]): Promise<string | undefined> {
   let actual: Uint8Array;
   let frames: FrameInfo[];
   try {
-    actual = new Uint8Array(readFileSync(path));
+    actual = await readBytes(path);
     frames = listFrames(actual, path);
   } catch (e) {
     return isKsnapError(e) ? `${e.code}: ${e.message}` : String(e);

@@ -4,7 +4,6 @@
  * taken, while storage is as the snapshot left it; restore tests run after the
  * last step, each in its own session.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LocatedSnapshot } from "../storage/snapshot-root.js";
 import { AdapterRefused } from "./adapter.js";
@@ -12,6 +11,7 @@ import { discardProblem, incrementalProblem } from "./checkpoint-checks.js";
 import { entriesDifference } from "./compare-entries.js";
 import { closeQuietly, restoreProblem, restoreRoot } from "./restore-check.js";
 import { canonicalProblem, savepointEntries } from "./savepoint-checks.js";
+import { RUNNER_STORAGE } from "./runner-files.js";
 import { restoreNeeds, scenarioTests, snapshotKey, type Scenario, type Step } from "./scenario.js";
 import { loadOrReason, shapeProblem, validationProblem } from "./snapshot-shape.js";
 import type { Capability } from "./outcomes.js";
@@ -56,7 +56,7 @@ class ScenarioRun {
 
   async run(): Promise<void> {
     if (!this.u.ctx.adapter.has("state")) throw new UnitStopped("UNSUPPORTED", "the adapter does not declare state");
-    mkdirSync(this.root, { recursive: true });
+    await RUNNER_STORAGE.makeFolder(this.root);
     await this.openSession();
     for (const [i, step] of this.s.steps.entries()) await this.step(i, step);
     await this.closeSession();
@@ -105,7 +105,7 @@ class ScenarioRun {
     const key = `sp-${id}`;
     if (!this.u.supported(`savepoint/${this.s.name}/${key}/valid`)) return this.unsupportedSnapshot(key);
     const dir = join(this.dir, key);
-    mkdirSync(dir, { recursive: true });
+    await RUNNER_STORAGE.makeFolder(dir);
     const { metadata } = await this.u.ctx.adapter.call("savepoint", { session: this.session, savepointId: String(id), dir }) as { metadata: string };
     const base = `savepoint/${this.s.name}/${key}`;
     const expected = this.model.entries();

@@ -3,12 +3,12 @@
  * the JSON files, and the tests each one defines. The tests follow from the
  * steps, so a new scenario file is new tests with no code change.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KsnapError } from "../errors.js";
 import type { StateDescriptor } from "../savepoint/data-format.js";
 import type { Capability, TestInfo } from "./outcomes.js";
 import { checkScenario } from "./protocol-schema.js";
+import { namesOf, readText } from "./runner-files.js";
 import { StateModel, type Change } from "./state-model.js";
 
 /** A step of a scenario. */
@@ -31,15 +31,17 @@ export interface Scenario {
 }
 
 /** Every scenario in `dir` (`*.json`), checked, in name order. INVALID_JSON naming the file otherwise. */
-export function loadScenarios(dir: string): Scenario[] {
-  return readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => loadScenario(join(dir, f), f.slice(0, -5)));
+export async function loadScenarios(dir: string): Promise<Scenario[]> {
+  const scenarios: Scenario[] = [];
+  for (const f of await namesOf(dir, "file", /\.json$/)) scenarios.push(loadScenario(join(dir, f), f.slice(0, -5), await readText(join(dir, f))));
+  return scenarios;
 }
 
-function loadScenario(path: string, name: string): Scenario {
+function loadScenario(path: string, name: string, text: string): Scenario {
   const fail = (message: string) => new KsnapError("INVALID_JSON", message, { file: path });
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, "utf8"));
+    doc = JSON.parse(text);
   } catch (e) {
     throw fail(`the scenario is not JSON: ${(e as Error).message}`);
   }

@@ -4,55 +4,57 @@
  * every version folder under conformance/vectors, and every savepoint data
  * vector. A new vector is a new test, with no code change.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { jsonDifference } from "./json-difference.js";
 import type { Response } from "./adapter-process.js";
 import { entriesDifference } from "./compare-entries.js";
+import { isFile, namesOf, readBytes, readJson, readJsonLines, RUNNER_STORAGE } from "./runner-files.js";
 import type { DumpEntry } from "./state-model.js";
 import type { Unit, UnitRun } from "./unit.js";
 
 /** The metadata format's version folders (`v1.0`, …) under `vectors`. */
-export function metadataVersions(vectors: string): string[] {
-  return readdirSync(vectors).filter((d) => /^v\d+\.\d+$/.test(d) && statSync(join(vectors, d)).isDirectory()).sort();
+export function metadataVersions(vectors: string): Promise<string[]> {
+  return namesOf(vectors, "folder", /^v\d+\.\d+$/);
 }
 
 /** The savepoint data format's folders (`savepoint-data-v1`, …) under `vectors`. */
-export function dataVersions(vectors: string): string[] {
-  return readdirSync(vectors).filter((d) => /^savepoint-data-v\d+$/.test(d) && statSync(join(vectors, d)).isDirectory()).sort();
+export function dataVersions(vectors: string): Promise<string[]> {
+  return namesOf(vectors, "folder", /^savepoint-data-v\d+$/);
 }
 
 /** Names (without `ext`) of the files in `dir` ending in `ext`, sorted; [] when `dir` does not exist. */
-export function namesIn(dir: string, ext: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(ext)).map((f) => f.slice(0, -ext.length)).sort() : [];
+export async function namesIn(dir: string, ext: string): Promise<string[]> {
+  return (await namesOf(dir, "file", /./)).filter((f) => f.endsWith(ext)).map((f) => f.slice(0, -ext.length));
 }
 
 const CATEGORIES = ["valid", "accepted", "invalid"] as const;
 
 /** Decode units of every metadata vector, then of every savepoint data vector. */
-export function decodeUnits(vectors: string): Unit[] {
+export async function decodeUnits(vectors: string): Promise<Unit[]> {
   const units: Unit[] = [];
-  for (const version of metadataVersions(vectors)) {
+  for (const version of await metadataVersions(vectors)) {
     for (const category of CATEGORIES) {
       const dir = join(vectors, version, category);
-      for (const name of namesIn(dir, ".ksnap")) units.push(decodeUnit(`decode/${version}/${category}/${name}`, join(dir, name)));
+      for (const name of await namesIn(dir, ".ksnap")) units.push(decodeUnit(`decode/${version}/${category}/${name}`, join(dir, name)));
     }
   }
-  for (const version of dataVersions(vectors)) {
+  for (const version of await dataVersions(vectors)) {
     for (const category of CATEGORIES) {
       const dir = join(vectors, version, category);
-      for (const name of namesIn(dir, ".ksvd")) units.push(readDataUnit(`decode/${version}/${category}/${name}`, join(dir, name)));
+      for (const name of await namesIn(dir, ".ksvd")) units.push(readDataUnit(`decode/${version}/${category}/${name}`, join(dir, name)));
     }
   }
   return units;
 }
 
 /** Encode units: one per valid metadata vector of every version. */
-export function encodeUnits(vectors: string): Unit[] {
-  return metadataVersions(vectors).flatMap((version) => {
+export async function encodeUnits(vectors: string): Promise<Unit[]> {
+  const units: Unit[] = [];
+  for (const version of await metadataVersions(vectors)) {
     const dir = join(vectors, version, "valid");
-    return namesIn(dir, ".ksnap").map((name) => encodeUnit(`encode/${version}/valid/${name}`, join(dir, name)));
-  });
+    for (const name of await namesIn(dir, ".ksnap")) units.push(encodeUnit(`encode/${version}/valid/${name}`, join(dir, name)));
+  }
+  return units;
 }
 
 function decodeUnit(id: string, base: string): Unit {
@@ -60,7 +62,7 @@ function decodeUnit(id: string, base: string): Unit {
     tests: [{ id, level: "decode", needs: ["decode"] }],
     run: (u) => u.check(id, async () => {
       const r = await u.ctx.adapter.send("decode", { path: `${base}.ksnap` });
-      return outcomeProblem(base, r, (result) => jsonDifference(readJson(`${base}.json`), result.json));
+      return outcomeProblem(base, r, async (result) => jsonDifference(await readJson(`${base}.json`), result.json));
     }),
   };
 }
@@ -69,12 +71,12 @@ function readDataUnit(id: string, base: string): Unit {
   return {
     tests: [{ id, level: "decode", needs: ["read-data"] }],
     run: (u) => u.check(id, async () => {
-      const error = existsSync(`${base}.error.json`) ? readJson(`${base}.error.json`) as { read?: unknown } : {};
+      const error = await isFile(`${base}.error.json`) ? await readJson(`${base}.error.json`) as { read?: unknown } : {};
       const r = await u.ctx.adapter.send("read-data", {
-        path: `${base}.ksvd`, handle: readJson(`${base}.handle.json`), ...(error.read === undefined ? {} : { keyGroups: error.read }),
+        path: `${base}.ksvd`, handle: await readJson(`${base}.handle.json`), ...(error.read === undefined ? {} : { keyGroups: error.read }),
       });
-      return outcomeProblem(base, r, (result) =>
-        entriesDifference("the entries", readJsonLines(`${base}.jsonl`), result.entries as DumpEntry[]));
+      return outcomeProblem(base, r, async (result) =>
+        entriesDifference("the entries", await readJsonLines(`${base}.jsonl`), result.entries as DumpEntry[]));
     }),
   };
 }
@@ -83,9 +85,10 @@ function readDataUnit(id: string, base: string): Unit {
  * A decode-style verdict: a vector with an `.error.json` must be refused with
  * its code; any other must be read, and `compare` judges the result.
  */
-function outcomeProblem(base: string, r: Response, compare: (result: Record<string, unknown>) => string | undefined): string | undefined {
-  if (existsSync(`${base}.error.json`)) {
-    const code = (readJson(`${base}.error.json`) as { code: string }).code;
+async function outcomeProblem(base: string, r: Response,
+  compare: (result: Record<string, unknown>) => string | undefined | Promise<string | undefined>): Promise<string | undefined> {
+  if (await isFile(`${base}.error.json`)) {
+    const code = (await readJson(`${base}.error.json`) as { code: string }).code;
     if (r.ok) return `the adapter read the file; it must be refused with ${code}`;
     return r.error.code === code ? undefined : `refused with ${r.error.code} (${r.error.message}), expected ${code}`;
   }
@@ -98,11 +101,11 @@ function encodeUnit(id: string, base: string): Unit {
     tests: [{ id, level: "encode", needs: ["encode"] }],
     run: (u) => u.check(id, async () => {
       const dir = join(u.ctx.workDir, "encode");
-      mkdirSync(dir, { recursive: true });
+      await RUNNER_STORAGE.makeFolder(dir);
       const out = join(dir, `${id.replace(/\//g, "-")}.ksnap`);
-      await u.ctx.adapter.call("encode", { json: readJson(`${base}.json`), out });
-      if (!existsSync(out)) return `the adapter answered but wrote no file at ${out}`;
-      return bytesDifference(new Uint8Array(readFileSync(`${base}.ksnap`)), new Uint8Array(readFileSync(out)));
+      await u.ctx.adapter.call("encode", { json: await readJson(`${base}.json`), out });
+      if (await RUNNER_STORAGE.info(out) === undefined) return `the adapter answered but wrote no file at ${out}`;
+      return bytesDifference(await readBytes(`${base}.ksnap`), await readBytes(out));
     }),
   };
 }
@@ -120,14 +123,4 @@ export function bytesDifference(expected: Uint8Array, actual: Uint8Array): strin
 
 function hex2(b: number): string {
   return b.toString(16).padStart(2, "0");
-}
-
-/** A JSON file of the package. */
-export function readJson(path: string): unknown {
-  return JSON.parse(readFileSync(path, "utf8"));
-}
-
-/** A JSON-lines file of the package: one value per non-empty line. */
-export function readJsonLines(path: string): DumpEntry[] {
-  return readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as DumpEntry);
 }

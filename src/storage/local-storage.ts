@@ -7,7 +7,8 @@
  * so a symbolic link is seen, never followed.
  */
 import { constants, type BigIntStats } from "node:fs";
-import { lstat, mkdir, open, readdir, realpath, rmdir, stat, unlink } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, open, readdir, realpath, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { compareCodePoints } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
@@ -163,6 +164,22 @@ export class LocalStorage implements Storage {
       await mkdir(location, { recursive: true });
     } catch (e) {
       throw ioError(e, "cannot create the folder", location);
+    }
+  }
+
+  async makeTempFolder(prefix: string): Promise<string> {
+    try {
+      return await mkdtemp(join(tmpdir(), prefix));
+    } catch (e) {
+      throw ioError(e, "cannot create the folder", join(tmpdir(), prefix));
+    }
+  }
+
+  async removeTree(location: string): Promise<void> {
+    try {
+      await rm(location, { recursive: true, force: true });
+    } catch (e) {
+      throw ioError(e, "cannot remove", location);
     }
   }
 

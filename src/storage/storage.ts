@@ -129,6 +129,20 @@ export interface Storage {
   /** Creates a folder and its parents. */
   makeFolder(location: string): Promise<void>;
   /**
+   * A new, empty folder of a unique name starting with `prefix`, in the place
+   * this storage keeps scratch work (the system's temporary folder locally; a
+   * scratch prefix on an object store). For work folders ksnap itself creates
+   * and later removes with {@link removeTree}, such as the conformance runner's.
+   */
+  makeTempFolder(prefix: string): Promise<string>;
+  /**
+   * Removes `location` and everything under it; nothing when it is absent. A
+   * link inside is removed, never followed. Only for a folder ksnap made with
+   * {@link makeTempFolder}: user data is deleted one checked file at a time by
+   * {@link deleteFile}.
+   */
+  removeTree(location: string): Promise<void>;
+  /**
    * Deletes the file at `relative` under `realRoot`. The path is resolved again
    * just before the delete: it must be a regular file inside the root reached
    * without any link, otherwise UNSAFE_PATH and nothing is deleted. Returns false
