@@ -12,7 +12,7 @@ export {
   DEFAULT_SORT_BUFFER_BYTES, MAX_COMPRESSION_WORKERS, SavepointDataWriter, type SavepointDataResult, type SavepointDataWriterOptions,
 } from "./data-writer.js";
 export { listFrames, type FrameInfo } from "./frame-list.js";
-export { readDataFileInfo, readKeyGroupBatches, readKeyGroups, type HandleLocation } from "./data-reader.js";
+export { readDataFileInfo, readKeyGroupBatches, readKeyGroups, type DataFileAccess, type HandleLocation } from "./data-reader.js";
 export { EntryBatch, type EntryColumns } from "./entry-batch.js";
 export {
   dataFileInfoToJson, dumpSavepointData, entryToJsonLine, savepointHandleFromJson, savepointHandleToJson, type DumpOptions,
