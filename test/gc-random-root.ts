@@ -10,8 +10,9 @@
  */
 import fc from "fast-check";
 import {
-  linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync, type Dirent,
+  linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync, type Dirent,
 } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { encodeSnapshot } from "../src/codec.js";
@@ -26,7 +27,8 @@ export const DEFECTS = [
   "link-out", "link-in", "dotdot-folder", "absolute-path", "backend-mismatch", "size-conflict", "path-conflict",
   "ref-metadata", "missing", "corrupt-metadata", "truncate-metadata", "metadata-dangling-link", "metadata-loop",
   "folder-link", "alias", "hard-link", "ref-into-savepoint", "metadata-folder", "outside-folder-link", "extra-file",
-  "metadata-link-out", "shared-folder-link-out", "two-origins", "private-shared-elsewhere",
+  "metadata-link-out", "shared-folder-link-out", "two-origins", "private-shared-elsewhere", "hash-conflict", "id-conflict",
+  "metadata-fifo", "resized-file",
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
@@ -133,7 +135,14 @@ function savepointSnapshot(id: bigint): Snapshot {
   };
 }
 
+/** Writes `s`'s metadata, unless a defect made its place something else than a regular file (a link, a FIFO). */
 function writeCheckpoint(root: string, s: Snapshot): void {
+  const file = join(root, s.snapshotDir, "_metadata.ksnap");
+  try {
+    if (!lstatSync(file).isFile()) return;
+  } catch {
+    // Not there yet: written below.
+  }
   put(root, `${s.snapshotDir}/_metadata.ksnap`, encodeSnapshot(s));
 }
 
@@ -193,6 +202,15 @@ const pick = <T>(xs: readonly T[], n: number): T | undefined => (xs.length === 0
 const abs = (r: RandomRoot, rel: string): string => join(r.root, ...rel.split("/"));
 const handlesOf = (s: Snapshot): IncrementalHandle[] => s.operators[0]!.subtasks.map((st) => st.handles[0] as IncrementalHandle);
 
+/** The bytes of `path` when it is a regular file (not a link, FIFO or folder, which could block or fail). */
+function readIfRegular(path: string): Buffer | undefined {
+  try {
+    return lstatSync(path).isFile() ? readFileSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function replaceWithLink(r: RandomRoot, rel: string, target: string): void {
   rmSync(abs(r, rel), { recursive: true, force: true });
   mkdirSync(dirname(abs(r, rel)), { recursive: true });
@@ -251,6 +269,32 @@ export function applyDefect(r: RandomRoot, d: { kind: Defect; a: number; b: numb
       rewrite(one.s);
       return;
     }
+    case "hash-conflict": {
+      if (!one) return;
+      one.ref.xxh64 ^= 1n;
+      rewrite(one.s);
+      return;
+    }
+    case "id-conflict": {
+      // One id at a second path, with the same content there.
+      if (!one || !other || one.ref.id === other.ref.id) return;
+      one.ref.id = other.ref.id;
+      one.ref.size = other.ref.size;
+      one.ref.xxh64 = other.ref.xxh64;
+      if (readIfRegular(abs(r, one.ref.path)) === undefined) return;
+      writeFileSync(abs(r, one.ref.path), contentOf(other.ref.path));
+      rewrite(one.s);
+      return;
+    }
+    case "resized-file":
+      if (!one || readIfRegular(abs(r, one.ref.path)) === undefined) return;
+      writeFileSync(abs(r, one.ref.path), contentOf(`${one.ref.path}/resized`).subarray(0, 3));
+      return;
+    case "metadata-fifo":
+      if (!chk) return;
+      rmSync(abs(r, `${chk.snapshotDir}/_metadata.ksnap`), { recursive: true, force: true });
+      spawnSync("mkfifo", [abs(r, `${chk.snapshotDir}/_metadata.ksnap`)]);
+      return;
     case "path-conflict": {
       if (!one || !other || one.ref.id === other.ref.id) return;
       one.ref.path = other.ref.path;
@@ -272,15 +316,12 @@ export function applyDefect(r: RandomRoot, d: { kind: Defect; a: number; b: numb
     case "truncate-metadata": {
       if (!chk) return;
       const file = abs(r, `${chk.snapshotDir}/_metadata.ksnap`);
-      try {
-        const bytes = readFileSync(file);
-        if (d.kind === "truncate-metadata") writeFileSync(file, bytes.subarray(0, d.b % bytes.length));
-        else {
-          bytes[d.b % bytes.length] ^= 0x40;
-          writeFileSync(file, bytes);
-        }
-      } catch {
-        // Already not a regular file.
+      const bytes = readIfRegular(file);
+      if (bytes === undefined || bytes.length === 0) return;
+      if (d.kind === "truncate-metadata") writeFileSync(file, bytes.subarray(0, d.b % bytes.length));
+      else {
+        bytes[d.b % bytes.length] = bytes[d.b % bytes.length]! ^ 0x40;
+        writeFileSync(file, bytes);
       }
       return;
     }
@@ -295,11 +336,9 @@ export function applyDefect(r: RandomRoot, d: { kind: Defect; a: number; b: numb
     case "metadata-link-out": {
       if (!chk) return;
       const copy = join(r.outside, `meta-${chk.snapshotId}`);
-      try {
-        writeFileSync(copy, readFileSync(abs(r, `${chk.snapshotDir}/_metadata.ksnap`)));
-      } catch {
-        return;
-      }
+      const bytes = readIfRegular(abs(r, `${chk.snapshotDir}/_metadata.ksnap`));
+      if (bytes === undefined) return;
+      writeFileSync(copy, bytes);
       replaceWithLink(r, `${chk.snapshotDir}/_metadata.ksnap`, copy);
       return;
     }
