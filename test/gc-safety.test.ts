@@ -5,7 +5,8 @@
  * touch (user-owned snapshots at any depth), and temporary files.
  */
 import t, { type Test } from "tap";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { IncrementalHandle, Snapshot } from "../src/model.js";
 import { validatePath } from "../src/validate/validate-path.js";
@@ -182,6 +183,30 @@ t.test("temporary files of interrupted writes: reported, deleted by gc once olde
   t.notOk(existsSync(join(root, "chk-3", ".MANIFEST.0123456789ab.ksnap-tmp")), "old: deleted");
   t.notOk(existsSync(join(root, ".report.json.00112233aabb.ksnap-tmp")), "old, at the root: deleted");
   t.ok(existsSync(join(root, "shared", ".c.abcdefabcdef.ksnap-tmp")), "a minute old: maybe a write in progress, kept");
+});
+
+t.test("a write killed before its rename leaves a temporary file that validate reports and gc removes", async (t) => {
+  const { root } = chain(t);
+  // A child process opens an atomic write of chk-3's MANIFEST and is killed before it closes it.
+  const script = `import { LOCAL_STORAGE } from ${JSON.stringify(new URL("../src/storage/local-storage.ts", import.meta.url).href)};
+const w = LOCAL_STORAGE.writer(process.argv[1]); w.write(new Uint8Array(64)); process.stdout.write("written\\n"); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, [...process.execArgv, "--input-type=module", "-e", script, join(root, "chk-3", "h", "MANIFEST")], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+  child.kill("SIGKILL");
+  await new Promise((resolve) => child.once("exit", resolve));
+  const v = await validatePath(root);
+  const temps = v.findings.filter((f) => f.rule === "KS-W106").map((f) => f.location.path!);
+  t.equal(temps.length, 1, "the killed write left one temporary file, and validate names it");
+  t.match(temps[0], /^chk-3\/h\/\.MANIFEST\.[0-9a-f]{12}\.ksnap-tmp$/);
+  t.ok(existsSync(join(root, "chk-3", "h", "MANIFEST")), "the file it was replacing is intact");
+  const young = await run(root, { apply: true });
+  t.ok(existsSync(join(root, ...temps[0]!.split("/"))), "within the grace period: kept (maybe a write in progress)");
+  t.equal(young.status, 0, young.err);
+  const tenDaysAgo = new Date(Date.now() - 10 * DAY);
+  utimesSync(join(root, ...temps[0]!.split("/")), tenDaysAgo, tenDaysAgo);
+  const old = await run(root, { apply: true });
+  t.equal(old.status, 0, old.err);
+  t.notOk(existsSync(join(root, ...temps[0]!.split("/"))), "older than the grace period: deleted");
 });
 
 t.test("a stray symbolic link is never an orphan and never followed", async (t) => {
