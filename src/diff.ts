@@ -6,6 +6,8 @@
  */
 import { compareCodePoints } from "./body/canonical-order.js";
 import { hashToHex } from "./hash/xxh64.js";
+import type { FileRefJson } from "./json/json-types.js";
+import { fileToJson } from "./json/to-json.js";
 import type { FileRef, Snapshot } from "./model.js";
 import { eachFile, type FileSite } from "./snapshot-walk.js";
 
@@ -207,9 +209,9 @@ export function diffToJson(d: SnapshotDiff): DiffJson {
   return {
     a: summaryJson(d.a),
     b: summaryJson(d.b),
-    added: d.added.map(fileJson),
-    reused: d.reused.map(fileJson),
-    dropped: d.dropped.map(fileJson),
+    added: d.added.map(fileToJson),
+    reused: d.reused.map(fileToJson),
+    dropped: d.dropped.map(fileToJson),
     changed: d.changed.map((c) => ({
       id: c.id,
       occurrences: c.occurrences.map((o) => ({ ...o, size: String(o.size), xxh64: hashToHex(o.xxh64) })),
@@ -231,19 +233,14 @@ function tallyJson(t: FileTally): { files: number; bytes: string } {
   return { files: t.files, bytes: String(t.bytes) };
 }
 
-function fileJson(f: FileRef): { id: string; path: string; size: string; xxh64: string } {
-  return { id: f.id, path: f.path, size: String(f.size), xxh64: hashToHex(f.xxh64) };
-}
-
 type TallyJson = { files: number; bytes: string };
-type FileJson = { id: string; path: string; size: string; xxh64: string };
 /** The diff's JSON form ([spec](../spec/diff-and-restore.md#diff-json)). */
 export interface DiffJson {
   a: { snapshotId: string; kind: Snapshot["kind"]; files: number; bytes: string };
   b: { snapshotId: string; kind: Snapshot["kind"]; files: number; bytes: string };
-  added: FileJson[];
-  reused: FileJson[];
-  dropped: FileJson[];
+  added: FileRefJson[];
+  reused: FileRefJson[];
+  dropped: FileRefJson[];
   changed: { id: string; occurrences: (Omit<FileOccurrence, "size" | "xxh64"> & { size: string; xxh64: string })[] }[];
   uploadedBytes: string;
   fullBytes: string;

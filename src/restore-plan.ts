@@ -5,7 +5,8 @@
  * downloaded whole and clipped to the key groups the new subtask owns.
  */
 import { KsnapError } from "./errors.js";
-import { hashToHex } from "./hash/xxh64.js";
+import type { FileRefJson } from "./json/json-types.js";
+import { fileToJson } from "./json/to-json.js";
 import { keyGroupRangeForOperator, operatorIndexForKeyGroup } from "./key-groups.js";
 import type {
   FileRef, IncrementalHandle, KeyedStateHandle, KeyGroupRange, OperatorState, SavepointHandle, Snapshot,
@@ -280,25 +281,19 @@ export function restorePlanToJson(plan: RestorePlan): RestorePlanJson {
 function readToJson(r: HandleRead): ReadJson {
   const base = { oldSubtaskIndex: r.oldSubtaskIndex, handleIndex: r.handleIndex, handleKeyGroups: r.handleKeyGroups, keyGroups: r.keyGroups, bytes: String(r.bytes) };
   if (r.type === "savepoint") {
-    return { type: "savepoint", ...base, dataFile: fileJson(r.dataFile), byteRanges: r.byteRanges.map((b) => ({ start: String(b.start), end: String(b.end) })) };
+    return { type: "savepoint", ...base, dataFile: fileToJson(r.dataFile), byteRanges: r.byteRanges.map((b) => ({ start: String(b.start), end: String(b.end) })) };
   }
   return {
     type: "incremental", ...base, backendId: r.backendId, checkpointId: String(r.checkpointId), folder: r.folder,
-    files: r.files.map(fileJson), clipped: r.clipped,
+    files: r.files.map(fileToJson), clipped: r.clipped,
   };
 }
 
-function fileJson(f: FileRef): FileJson {
-  return { id: f.id, path: f.path, size: String(f.size), xxh64: hashToHex(f.xxh64) };
-}
-
-/** A file in the plan's JSON form ([spec](../spec/diff-and-restore.md#restore-plan-json)). */
-export interface FileJson { id: string; path: string; size: string; xxh64: string }
 type ReadBaseJson = Omit<ReadBase, "bytes"> & { bytes: string };
 /** A read in the plan's JSON form ([spec](../spec/diff-and-restore.md#restore-plan-json)). */
 export type ReadJson =
-  | (ReadBaseJson & { type: "savepoint"; dataFile: FileJson; byteRanges: { start: string; end: string }[] })
-  | (ReadBaseJson & { type: "incremental"; backendId: string; checkpointId: string; folder: string; files: FileJson[]; clipped: boolean });
+  | (ReadBaseJson & { type: "savepoint"; dataFile: FileRefJson; byteRanges: { start: string; end: string }[] })
+  | (ReadBaseJson & { type: "incremental"; backendId: string; checkpointId: string; folder: string; files: FileRefJson[]; clipped: boolean });
 /** The plan's JSON form ([spec](../spec/diff-and-restore.md#restore-plan-json)). */
 export interface RestorePlanJson {
   snapshotId: string;

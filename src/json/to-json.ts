@@ -57,7 +57,12 @@ function rangeToJson(kg: KeyGroupRange): KeyGroupRange {
   return { start: kg.start, count: kg.count };
 }
 
-function fileToJson(f: FileRef): FileRefJson {
+/**
+ * A file ref in the snapshot's JSON form ([spec](../../spec/format-v1.md#json-form)),
+ * which diffs and restore plans print their files in too
+ * ([spec](../../spec/diff-and-restore.md#restore-plan-json)).
+ */
+export function fileToJson(f: FileRef): FileRefJson {
   return { id: f.id, path: f.path, size: String(f.size), xxh64: hashToHex(f.xxh64) };
 }
 
