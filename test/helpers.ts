@@ -47,3 +47,19 @@ export async function rejection(fn: () => Promise<unknown>): Promise<KsnapError>
   }
   throw new Error("expected a KsnapError, but nothing was thrown");
 }
+
+/**
+ * What `fn` writes to stdout, captured; stdout is restored before the result
+ * or the rejection is returned, because tap prints its own output there.
+ */
+export async function capturedStdout(fn: () => Promise<unknown>): Promise<string> {
+  let out = "";
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
+  try {
+    await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
+}
