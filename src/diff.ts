@@ -191,13 +191,14 @@ function subtaskTallies(inA: Map<string, FileRef> | undefined, inB: Map<string, 
   const filesA = [...(inA?.values() ?? [])];
   const filesB = [...(inB?.values() ?? [])];
   return {
-    added: tally(filesB.filter((f) => !aIds.has(f.id))),
-    reused: tally(filesB.filter((f) => aIds.has(f.id))),
-    dropped: tally(filesA.filter((f) => !bIds.has(f.id))),
+    added: tallyOf(filesB.filter((f) => !aIds.has(f.id))),
+    reused: tallyOf(filesB.filter((f) => aIds.has(f.id))),
+    dropped: tallyOf(filesA.filter((f) => !bIds.has(f.id))),
   };
 }
 
-function tally(files: readonly FileRef[]): FileTally {
+/** How many `files` and their total size ([spec](../spec/diff-and-restore.md#diff-json)). */
+export function tallyOf(files: readonly FileRef[]): FileTally {
   return { files: files.length, bytes: sizeOf(files) };
 }
 
