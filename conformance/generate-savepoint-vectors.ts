@@ -9,13 +9,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { xxh64 } from "../src/hash/xxh64.js";
+import { savepointHandleToJson } from "../src/json/to-json.js";
 import type { KeyGroupRange, SavepointHandle } from "../src/model.js";
 import { packageFile } from "../src/storage/package-files.js";
 import { BlockCutter } from "../src/savepoint/block-cutter.js";
 import type { StateDescriptor, StateEntry } from "../src/savepoint/data-format.js";
 import { MemorySink } from "../src/savepoint/data-sink.js";
 import { SavepointDataWriter } from "../src/savepoint/data-writer.js";
-import { dataFileInfoToJson, dumpSavepointData, savepointHandleToJson } from "../src/savepoint/dump.js";
+import { dataFileInfoToJson, dumpSavepointData } from "../src/savepoint/dump.js";
 import { readDataFileInfo } from "../src/savepoint/data-reader.js";
 import { listFrames, type FrameInfo } from "../src/savepoint/frame-list.js";
 import { encodeHeader } from "../src/savepoint/header-codec.js";

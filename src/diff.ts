@@ -6,7 +6,10 @@
  */
 import { compareCodePoints } from "./body/canonical-order.js";
 import { hashToHex } from "./hash/xxh64.js";
-import type { FileRef, KeyedStateHandle, Snapshot } from "./model.js";
+import type { FileRefJson } from "./json/json-types.js";
+import { fileToJson } from "./json/to-json.js";
+import type { FileRef, Snapshot } from "./model.js";
+import { eachFile, type FileSite } from "./snapshot-walk.js";
 
 /** A number of files and their total size ([spec](../spec/diff-and-restore.md#diff-json)). */
 export interface FileTally {
@@ -82,21 +85,14 @@ export interface SnapshotDiff {
   operators: OperatorDiff[];
 }
 
-/** A file reference with the subtask that holds it. */
-interface Located {
-  operatorId: string;
-  subtaskIndex: number;
-  file: FileRef;
-}
-
 /**
  * Compares snapshot `a` (the earlier one) with `b` by file id
  * ([spec](../spec/diff-and-restore.md#diff)). Never throws: an id whose content
  * differs is reported in `changed`, for the caller to treat as an error.
  */
 export function diffSnapshots(a: Snapshot, b: Snapshot): SnapshotDiff {
-  const inA = locatedFiles(a);
-  const inB = locatedFiles(b);
+  const inA = [...eachFile(a)];
+  const inB = [...eachFile(b)];
   const aById = firstById(inA);
   const bById = firstById(inB);
   const added = [...bById.values()].filter((f) => !aById.has(f.id));
@@ -113,26 +109,10 @@ export function diffSnapshots(a: Snapshot, b: Snapshot): SnapshotDiff {
   };
 }
 
-function locatedFiles(s: Snapshot): Located[] {
-  const all: Located[] = [];
-  for (const op of s.operators) {
-    for (const st of op.subtasks) {
-      for (const h of st.handles) {
-        for (const file of handleFiles(h)) all.push({ operatorId: op.operatorId, subtaskIndex: st.subtaskIndex, file });
-      }
-    }
-  }
-  return all;
-}
-
-function handleFiles(h: KeyedStateHandle): FileRef[] {
-  return h.type === "incremental" ? [...h.sharedFiles, ...h.privateFiles, h.metaFile] : [h.dataFile];
-}
-
 /** The first record of each id, sorted by id; after rescaling several handles may share a file. */
-function firstById(located: readonly Located[]): Map<string, FileRef> {
+function firstById(files: readonly FileSite[]): Map<string, FileRef> {
   const byId = new Map<string, FileRef>();
-  for (const { file } of located) if (!byId.has(file.id)) byId.set(file.id, file);
+  for (const { ref } of files) if (!byId.has(ref.id)) byId.set(ref.id, ref);
   return new Map([...byId].sort(([x], [y]) => compareCodePoints(x, y)));
 }
 
@@ -146,13 +126,18 @@ function sizeOf(files: Iterable<FileRef>): bigint {
   return sum;
 }
 
-function changedContent(inA: readonly Located[], inB: readonly Located[]): ChangedFile[] {
+function changedContent(inA: readonly FileSite[], inB: readonly FileSite[]): ChangedFile[] {
   const versions = new Map<string, Map<string, FileOccurrence>>();
-  const record = (side: "a" | "b", { operatorId, subtaskIndex, file }: Located) => {
+  const record = (side: "a" | "b", { ref: file, site }: FileSite) => {
     const byContent = versions.get(file.id) ?? new Map<string, FileOccurrence>();
     versions.set(file.id, byContent);
     const key = `${side} ${file.size} ${file.xxh64}`;
-    if (!byContent.has(key)) byContent.set(key, { snapshot: side, operatorId, subtaskIndex, path: file.path, size: file.size, xxh64: file.xxh64 });
+    if (!byContent.has(key)) {
+      byContent.set(key, {
+        snapshot: side, operatorId: site.operator.operatorId, subtaskIndex: site.subtask.subtaskIndex,
+        path: file.path, size: file.size, xxh64: file.xxh64,
+      });
+    }
   };
   inA.forEach((l) => record("a", l));
   inB.forEach((l) => record("b", l));
@@ -162,7 +147,7 @@ function changedContent(inA: readonly Located[], inB: readonly Located[]): Chang
     .sort((x, y) => compareCodePoints(x.id, y.id));
 }
 
-function operatorDiffs(a: Snapshot, b: Snapshot, inA: readonly Located[], inB: readonly Located[],
+function operatorDiffs(a: Snapshot, b: Snapshot, inA: readonly FileSite[], inB: readonly FileSite[],
   aIds: ReadonlySet<string>, bIds: ReadonlySet<string>): OperatorDiff[] {
   const opsA = new Map(a.operators.map((op) => [op.operatorId, op]));
   const opsB = new Map(b.operators.map((op) => [op.operatorId, op]));
@@ -189,13 +174,13 @@ function operatorDiffs(a: Snapshot, b: Snapshot, inA: readonly Located[], inB: r
 }
 
 /** The distinct files (by id) of each subtask, by operator id and subtask index. */
-function bySubtask(located: readonly Located[]): Map<string, Map<number, Map<string, FileRef>>> {
+function bySubtask(all: readonly FileSite[]): Map<string, Map<number, Map<string, FileRef>>> {
   const groups = new Map<string, Map<number, Map<string, FileRef>>>();
-  for (const { operatorId, subtaskIndex, file } of located) {
-    const subtasks = groups.get(operatorId) ?? new Map<number, Map<string, FileRef>>();
-    groups.set(operatorId, subtasks);
-    const files = subtasks.get(subtaskIndex) ?? new Map<string, FileRef>();
-    subtasks.set(subtaskIndex, files);
+  for (const { ref: file, site } of all) {
+    const subtasks = groups.get(site.operator.operatorId) ?? new Map<number, Map<string, FileRef>>();
+    groups.set(site.operator.operatorId, subtasks);
+    const files = subtasks.get(site.subtask.subtaskIndex) ?? new Map<string, FileRef>();
+    subtasks.set(site.subtask.subtaskIndex, files);
     if (!files.has(file.id)) files.set(file.id, file);
   }
   return groups;
@@ -206,13 +191,14 @@ function subtaskTallies(inA: Map<string, FileRef> | undefined, inB: Map<string, 
   const filesA = [...(inA?.values() ?? [])];
   const filesB = [...(inB?.values() ?? [])];
   return {
-    added: tally(filesB.filter((f) => !aIds.has(f.id))),
-    reused: tally(filesB.filter((f) => aIds.has(f.id))),
-    dropped: tally(filesA.filter((f) => !bIds.has(f.id))),
+    added: tallyOf(filesB.filter((f) => !aIds.has(f.id))),
+    reused: tallyOf(filesB.filter((f) => aIds.has(f.id))),
+    dropped: tallyOf(filesA.filter((f) => !bIds.has(f.id))),
   };
 }
 
-function tally(files: readonly FileRef[]): FileTally {
+/** How many `files` and their total size ([spec](../spec/diff-and-restore.md#diff-json)). */
+export function tallyOf(files: readonly FileRef[]): FileTally {
   return { files: files.length, bytes: sizeOf(files) };
 }
 
@@ -224,9 +210,9 @@ export function diffToJson(d: SnapshotDiff): DiffJson {
   return {
     a: summaryJson(d.a),
     b: summaryJson(d.b),
-    added: d.added.map(fileJson),
-    reused: d.reused.map(fileJson),
-    dropped: d.dropped.map(fileJson),
+    added: d.added.map(fileToJson),
+    reused: d.reused.map(fileToJson),
+    dropped: d.dropped.map(fileToJson),
     changed: d.changed.map((c) => ({
       id: c.id,
       occurrences: c.occurrences.map((o) => ({ ...o, size: String(o.size), xxh64: hashToHex(o.xxh64) })),
@@ -248,19 +234,14 @@ function tallyJson(t: FileTally): { files: number; bytes: string } {
   return { files: t.files, bytes: String(t.bytes) };
 }
 
-function fileJson(f: FileRef): { id: string; path: string; size: string; xxh64: string } {
-  return { id: f.id, path: f.path, size: String(f.size), xxh64: hashToHex(f.xxh64) };
-}
-
 type TallyJson = { files: number; bytes: string };
-type FileJson = { id: string; path: string; size: string; xxh64: string };
 /** The diff's JSON form ([spec](../spec/diff-and-restore.md#diff-json)). */
 export interface DiffJson {
   a: { snapshotId: string; kind: Snapshot["kind"]; files: number; bytes: string };
   b: { snapshotId: string; kind: Snapshot["kind"]; files: number; bytes: string };
-  added: FileJson[];
-  reused: FileJson[];
-  dropped: FileJson[];
+  added: FileRefJson[];
+  reused: FileRefJson[];
+  dropped: FileRefJson[];
   changed: { id: string; occurrences: (Omit<FileOccurrence, "size" | "xxh64"> & { size: string; xxh64: string })[] }[];
   uploadedBytes: string;
   fullBytes: string;

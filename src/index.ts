@@ -32,6 +32,7 @@ export {
   type Resolution, type Storage,
 } from "./storage/storage.js";
 export { LocalStorage, LOCAL_STORAGE } from "./storage/local-storage.js";
+export { errnoText, ioError } from "./storage/errno.js";
 export {
   validatePath, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, RULES,
   type Finding, type FindingLocation, type Severity, type ValidationResult, type ValidationSummary, type RuleId, type RuleInfo,

@@ -3,6 +3,7 @@
  * subtasks, key-group ranges, file counts and sizes.
  */
 import type { FileRef, FormatVersion, IncrementalHandle, KeyGroupRange, SavepointHandle, Snapshot } from "./model.js";
+import { eachFile, eachHandle } from "./snapshot-walk.js";
 
 /** Renders `snapshot` as indented lines (no trailing newline). */
 export function renderTree(snapshot: Snapshot, version: FormatVersion, source: string): string {
@@ -27,17 +28,12 @@ export function renderTree(snapshot: Snapshot, version: FormatVersion, source: s
 }
 
 function summary(s: Snapshot): string {
-  let subtasks = 0, handles = 0, files = 0, bytes = 0n;
-  for (const op of s.operators) {
-    subtasks += op.subtasks.length;
-    for (const st of op.subtasks) {
-      handles += st.handles.length;
-      for (const h of st.handles) {
-        const refs = h.type === "incremental" ? [...h.sharedFiles, ...h.privateFiles, h.metaFile] : [h.dataFile];
-        files += refs.length;
-        bytes += total(refs);
-      }
-    }
+  const subtasks = s.operators.reduce((n, op) => n + op.subtasks.length, 0);
+  const handles = [...eachHandle(s)].length;
+  let files = 0, bytes = 0n;
+  for (const f of eachFile(s)) {
+    files++;
+    bytes += f.ref.size;
   }
   return `${s.operators.length} operator(s), ${subtasks} subtask(s), ${handles} handle(s), ${files} file(s), ${formatBytes(bytes)}`;
 }

@@ -5,11 +5,13 @@
  * downloaded whole and clipped to the key groups the new subtask owns.
  */
 import { KsnapError } from "./errors.js";
-import { hashToHex } from "./hash/xxh64.js";
+import type { FileRefJson } from "./json/json-types.js";
+import { fileToJson } from "./json/to-json.js";
 import { keyGroupRangeForOperator, operatorIndexForKeyGroup } from "./key-groups.js";
 import type {
   FileRef, IncrementalHandle, KeyedStateHandle, KeyGroupRange, OperatorState, SavepointHandle, Snapshot,
 } from "./model.js";
+import { filesOf, operatorHandles, type HandleSite } from "./snapshot-walk.js";
 
 /** Bytes `start..end` (half-open) of a file ([spec](../spec/diff-and-restore.md#reads)). */
 export interface ByteRange {
@@ -90,13 +92,6 @@ export interface RestorePlanOptions {
   operatorParallelism?: Readonly<Record<string, number>>;
 }
 
-/** A handle with where it sits in the snapshot. */
-interface LocatedHandle {
-  handle: KeyedStateHandle;
-  oldSubtaskIndex: number;
-  handleIndex: number;
-}
-
 /**
  * Plans a restore of `snapshot` with every operator at `newParallelism` (or its
  * entry in `options.operatorParallelism`). Key groups follow Flink's assignment
@@ -114,7 +109,7 @@ export function planRestore(snapshot: Snapshot, newParallelism: number, options:
     kind: snapshot.kind,
     maxParallelism: snapshot.maxParallelism,
     operators: snapshot.operators.map((op, i) =>
-      planOperator(op, `operators[${i}]`, snapshot.maxParallelism, overrides.get(op.operatorId) ?? newParallelism)),
+      planOperator(op, i, snapshot.maxParallelism, overrides.get(op.operatorId) ?? newParallelism)),
   };
 }
 
@@ -140,15 +135,14 @@ function checkOverrides(snapshot: Snapshot, overrides: Readonly<Record<string, n
   return checked;
 }
 
-function planOperator(op: OperatorState, path: string, maxParallelism: number, parallelism: number): OperatorRestorePlan {
+function planOperator(op: OperatorState, operatorIndex: number, maxParallelism: number, parallelism: number): OperatorRestorePlan {
   const byNewSubtask: HandleRead[][] = Array.from({ length: parallelism }, () => []);
-  op.subtasks.forEach((st, si) => st.handles.forEach((handle, hi) => {
-    checkHandle(handle, `${path}.subtasks[${si}].handles[${hi}]`, maxParallelism);
-    const located = { handle, oldSubtaskIndex: st.subtaskIndex, handleIndex: hi };
-    for (const [subtask, kept] of splitByNewSubtask(handle.keyGroups, maxParallelism, parallelism)) {
-      byNewSubtask[subtask]!.push(read(located, kept));
+  for (const site of operatorHandles(op, operatorIndex)) {
+    checkHandle(site.handle, site.field, maxParallelism);
+    for (const [subtask, kept] of splitByNewSubtask(site.handle.keyGroups, maxParallelism, parallelism)) {
+      byNewSubtask[subtask]!.push(read(site, kept));
     }
-  }));
+  }
   return {
     operatorId: op.operatorId,
     name: op.name,
@@ -200,9 +194,10 @@ function intersect(a: KeyGroupRange, b: KeyGroupRange): KeyGroupRange {
   return { start, count: Math.max(0, end - start) };
 }
 
-function read(at: LocatedHandle, kept: KeyGroupRange): HandleRead {
-  const base = { oldSubtaskIndex: at.oldSubtaskIndex, handleIndex: at.handleIndex, handleKeyGroups: { ...at.handle.keyGroups }, keyGroups: kept };
-  return at.handle.type === "savepoint" ? savepointRead(at.handle, base, kept) : incrementalRead(at.handle, base, kept);
+function read(at: HandleSite, kept: KeyGroupRange): HandleRead {
+  const h = at.handle;
+  const base = { oldSubtaskIndex: at.subtask.subtaskIndex, handleIndex: at.handleIndex, handleKeyGroups: { ...h.keyGroups }, keyGroups: kept };
+  return h.type === "savepoint" ? savepointRead(h, base, kept) : incrementalRead(h, [...filesOf(at)].map((f) => f.ref), base, kept);
 }
 
 function savepointRead(h: SavepointHandle, base: Omit<ReadBase, "bytes">, kept: KeyGroupRange): SavepointRead {
@@ -224,8 +219,7 @@ function keyGroupBytes(h: SavepointHandle, kept: KeyGroupRange): ByteRange[] {
   return ranges;
 }
 
-function incrementalRead(h: IncrementalHandle, base: Omit<ReadBase, "bytes">, kept: KeyGroupRange): IncrementalRead {
-  const files = [...h.sharedFiles, ...h.privateFiles, h.metaFile];
+function incrementalRead(h: IncrementalHandle, files: FileRef[], base: Omit<ReadBase, "bytes">, kept: KeyGroupRange): IncrementalRead {
   return {
     ...base, type: "incremental", backendId: h.backendId, checkpointId: h.checkpointId, folder: h.folder, files,
     bytes: files.reduce((s, f) => s + f.size, 0n), clipped: kept.count < h.keyGroups.count,
@@ -287,25 +281,19 @@ export function restorePlanToJson(plan: RestorePlan): RestorePlanJson {
 function readToJson(r: HandleRead): ReadJson {
   const base = { oldSubtaskIndex: r.oldSubtaskIndex, handleIndex: r.handleIndex, handleKeyGroups: r.handleKeyGroups, keyGroups: r.keyGroups, bytes: String(r.bytes) };
   if (r.type === "savepoint") {
-    return { type: "savepoint", ...base, dataFile: fileJson(r.dataFile), byteRanges: r.byteRanges.map((b) => ({ start: String(b.start), end: String(b.end) })) };
+    return { type: "savepoint", ...base, dataFile: fileToJson(r.dataFile), byteRanges: r.byteRanges.map((b) => ({ start: String(b.start), end: String(b.end) })) };
   }
   return {
     type: "incremental", ...base, backendId: r.backendId, checkpointId: String(r.checkpointId), folder: r.folder,
-    files: r.files.map(fileJson), clipped: r.clipped,
+    files: r.files.map(fileToJson), clipped: r.clipped,
   };
 }
 
-function fileJson(f: FileRef): FileJson {
-  return { id: f.id, path: f.path, size: String(f.size), xxh64: hashToHex(f.xxh64) };
-}
-
-/** A file in the plan's JSON form ([spec](../spec/diff-and-restore.md#restore-plan-json)). */
-export interface FileJson { id: string; path: string; size: string; xxh64: string }
 type ReadBaseJson = Omit<ReadBase, "bytes"> & { bytes: string };
 /** A read in the plan's JSON form ([spec](../spec/diff-and-restore.md#restore-plan-json)). */
 export type ReadJson =
-  | (ReadBaseJson & { type: "savepoint"; dataFile: FileJson; byteRanges: { start: string; end: string }[] })
-  | (ReadBaseJson & { type: "incremental"; backendId: string; checkpointId: string; folder: string; files: FileJson[]; clipped: boolean });
+  | (ReadBaseJson & { type: "savepoint"; dataFile: FileRefJson; byteRanges: { start: string; end: string }[] })
+  | (ReadBaseJson & { type: "incremental"; backendId: string; checkpointId: string; folder: string; files: FileRefJson[]; clipped: boolean });
 /** The plan's JSON form ([spec](../spec/diff-and-restore.md#restore-plan-json)). */
 export interface RestorePlanJson {
   snapshotId: string;

@@ -15,6 +15,8 @@ export interface HandleSite {
   operator: OperatorState;
   operatorIndex: number;
   subtask: SubtaskState;
+  /** k: the handle's position in its subtask's `handles`. */
+  handleIndex: number;
   /** `operators[i].subtasks[j].handles[k]` */
   field: string;
 }
@@ -54,13 +56,29 @@ export function fileField(f: FileSite): string {
 
 /** Every handle of `snapshot`, in file order. */
 export function* eachHandle(snapshot: Snapshot): Generator<HandleSite> {
-  for (const [operatorIndex, operator] of snapshot.operators.entries()) {
-    for (const [j, subtask] of operator.subtasks.entries()) {
-      for (const [k, handle] of subtask.handles.entries()) {
-        yield { handle, operator, operatorIndex, subtask, field: `${subtaskField(operatorIndex, j)}.handles[${k}]` };
-      }
+  for (const [operatorIndex, operator] of snapshot.operators.entries()) yield* operatorHandles(operator, operatorIndex);
+}
+
+/**
+ * The handles of one operator ([spec](../spec/format-v1.md#operatorstate)),
+ * `operators[operatorIndex]`, in file order: for the checks and plans that work
+ * an operator at a time.
+ */
+export function* operatorHandles(operator: OperatorState, operatorIndex: number): Generator<HandleSite> {
+  for (const [j, subtask] of operator.subtasks.entries()) {
+    for (const [k, handle] of subtask.handles.entries()) {
+      yield { handle, operator, operatorIndex, subtask, handleIndex: k, field: `${subtaskField(operatorIndex, j)}.handles[${k}]` };
     }
   }
+}
+
+/**
+ * The handles of the first operator whose id is `operatorId`, in file order;
+ * none when the snapshot has no such operator (a valid snapshot has at most one).
+ */
+export function* operatorHandlesById(snapshot: Snapshot, operatorId: string): Generator<HandleSite> {
+  const i = snapshot.operators.findIndex((o) => o.operatorId === operatorId);
+  if (i >= 0) yield* operatorHandles(snapshot.operators[i]!, i);
 }
 
 /** The file refs of one handle: shared, private, meta (incremental) or data (savepoint). */

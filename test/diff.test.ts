@@ -9,7 +9,7 @@ import { diffCommand, registerDiff } from "../src/cli/diff-command.js";
 import { takeRequestedStatus } from "../src/cli/exit-status.js";
 import { diffSnapshots, diffToJson } from "../src/diff.js";
 import type { IncrementalHandle, SharedFileRef, Snapshot } from "../src/model.js";
-import { rejection, VECTORS } from "./helpers.js";
+import { capturedStdout, rejection, VECTORS } from "./helpers.js";
 
 const CHECKPOINT = { incremental: true, keyGroupAware: false, sharing: "forward-backward", ownership: "system" } as const;
 const OP = "a0b1c2d3e4f5061728394a5b6c7d8e9f";
@@ -184,14 +184,7 @@ t.test("diff command line: exit status 1 only when content changed", async (t) =
   const run = async (...args: string[]) => {
     const program = new Command("ksnap").exitOverride();
     registerDiff(program);
-    let out = "";
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
-    try {
-      await program.parseAsync(["diff", ...args], { from: "user" });
-    } finally {
-      process.stdout.write = write;
-    }
+    const out = await capturedStdout(() => program.parseAsync(["diff", ...args], { from: "user" }));
     return { out, status: takeRequestedStatus() };
   };
   t.match(await run(files.a, files.b), { status: 0, out: /^A: .*a\.ksnap: checkpoint 3/ });

@@ -1,6 +1,6 @@
 /** Shared test helpers: the vector folders and reading them. */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { packageFile } from "../src/storage/package-files.js";
 import { KsnapError } from "../src/errors.js";
 
@@ -19,6 +19,14 @@ export function caseNames(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Every file under `dir`, as paths relative to it, sorted: for comparing a regenerated tree with the committed one. */
+export function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => relative(dir, join(d.parentPath, d.name)))
+    .sort();
 }
 
 /** Reads a file as bytes. */
@@ -46,4 +54,20 @@ export async function rejection(fn: () => Promise<unknown>): Promise<KsnapError>
     throw new Error(`expected a KsnapError, got ${String(e)}`, { cause: e });
   }
   throw new Error("expected a KsnapError, but nothing was thrown");
+}
+
+/**
+ * What `fn` writes to stdout, captured; stdout is restored before the result
+ * or the rejection is returned, because tap prints its own output there.
+ */
+export async function capturedStdout(fn: () => Promise<unknown>): Promise<string> {
+  let out = "";
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
+  try {
+    await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
 }

@@ -11,6 +11,7 @@
  */
 import t from "tap";
 import fc from "fast-check";
+import { compareBigInts } from "../src/body/canonical-order.js";
 import type { FileRef, SharedFileRef, Snapshot, SnapshotKind } from "../src/model.js";
 import { KsnapError } from "../src/errors.js";
 import { SharedStateRegistry } from "../src/registry/shared-state-registry.js";
@@ -68,7 +69,7 @@ function shareable(s: Snapshot): SharedFileRef[] {
   return [...seen.values()];
 }
 
-const sorted = (xs: Iterable<bigint>) => [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const sorted = (xs: Iterable<bigint>) => [...xs].sort(compareBigInts);
 
 /** The test's own account of storage and of who refers to what; the registry is checked against it. */
 class World {

@@ -9,7 +9,7 @@ import { planRestoreCommand, registerPlanRestore, renderPlan } from "../src/cli/
 import { keyGroupRangeForOperator, operatorIndexForKeyGroup } from "../src/key-groups.js";
 import type { KeyedStateHandle, SavepointHandle, Snapshot } from "../src/model.js";
 import { planRestore, restorePlanToJson, type SavepointRead } from "../src/restore-plan.js";
-import { rejection, thrown, VECTORS } from "./helpers.js";
+import { capturedStdout, rejection, thrown, VECTORS } from "./helpers.js";
 
 const SAVEPOINT = { incremental: false, keyGroupAware: true, sharing: "none", ownership: "user" } as const;
 const valid = (name: string): Snapshot => VALID_CASES.find((c) => c.name === name)!.snapshot;
@@ -223,15 +223,7 @@ t.test("plan-restore command line: options parsed, bad values are usage errors",
   const run = async (...args: string[]) => {
     const program = new Command("ksnap").exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
     registerPlanRestore(program);
-    let out = "";
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string) => { out += chunk; return true; }) as typeof process.stdout.write;
-    try {
-      await program.parseAsync(["plan-restore", ...args], { from: "user" });
-      return out;
-    } finally {
-      process.stdout.write = write;
-    }
+    return capturedStdout(() => program.parseAsync(["plan-restore", ...args], { from: "user" }));
   };
   const sp = vectorFile("savepoint-two-operators");
   const json = JSON.parse(await run(sp, "-p", "2", "--operator", "a0b1c2d3e4f5061728394a5b6c7d8e9f=3", "--json"));

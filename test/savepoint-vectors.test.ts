@@ -6,10 +6,10 @@
 import t from "tap";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { generateSavepointVectors, SAVEPOINT_VECTORS_DIR } from "../conformance/generate-savepoint-vectors.js";
 import { packageFile } from "../src/storage/package-files.js";
-import { rejection } from "./helpers.js";
+import { listFiles, rejection } from "./helpers.js";
 import {
   dataFileInfoToJson, dumpSavepointData, readDataFileInfo, readKeyGroups, savepointHandleFromJson, SavepointDataError,
 } from "../src/savepoint/index.js";
@@ -72,14 +72,6 @@ t.test("regenerating savepoint-data-v1 is byte-identical", async (t) => {
   t.strictSame(listFiles(DIR), files, "the same files, none missing or extra");
   for (const f of files) t.ok(readFileSync(join(out, f)).equals(readFileSync(join(DIR, f))), `${f} is byte-identical`);
 });
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => relative(dir, join(d.parentPath, d.name)))
-    .sort();
-}
-
 
 t.test("a future-minor file reads as the 1.0 file it extends and reports its own version", async (t) => {
   const info = JSON.parse(text("accepted", "future-minor-1-9.info.json")) as { formatVersion: string };

@@ -73,6 +73,17 @@ t.test("warnings alone exit 0, and 1 with --strict", async (t) => {
   t.equal(takeRequestedStatus(), 1);
 });
 
+t.test("--strict passes a healthy root whose old checkpoints were subsumed (KS-W113, KS-W115 only)", async (t) => {
+  const dir = root(t);
+  rmSync(join(dir, "chk-1"), { recursive: true });
+  const io = captured();
+  await validateCommand(dir, { strict: true }, io);
+  t.match(io.out(), /warning KS-W113/);
+  t.match(io.out(), /warning KS-W115/);
+  t.notMatch(io.out(), /error /);
+  t.equal(takeRequestedStatus(), 0);
+});
+
 t.test("--json prints {findings, summary}", async (t) => {
   const dir = root(t);
   writeFileSync(join(dir, "shared", "b1-000002.sst"), "replaced");

@@ -4,6 +4,7 @@
  */
 import t, { type Test } from "tap";
 import fc from "fast-check";
+import { compareBigInts } from "../src/body/canonical-order.js";
 import type { IncrementalHandle, Snapshot } from "../src/model.js";
 import type { Finding } from "../src/validate/finding.js";
 import type { LocatedInput } from "../src/validate/located-input.js";
@@ -44,7 +45,7 @@ t.test("KS-E110: two metadata files with one snapshot id in a root", async (t) =
 t.test("KS-E111: the origin checkpoint does not list the file", async (t) => {
   const l = chain([1n, 2n, 3n]);
   const h = handle(l[2]!);
-  h.sharedFiles[1] = { ...h.sharedFiles[1]!, id: "b0/never-uploaded" };
+  h.sharedFiles[1] = { ...h.sharedFiles[1]!, id: "b0/never-uploaded", path: "shared/never-uploaded.sst" };
   const f = validateHistory(l);
   expect(t, f, [`KS-E111 chk-3 ${H(0)}.sharedFiles[1]`]);
   t.match(f[0]!.message, /names origin checkpoint 2, but .*chk-2\/_metadata\.ksnap does not list it among the files it uploaded/);
@@ -94,6 +95,44 @@ t.test("KS-E071 and KS-W072 across checkpoints: one id, one content, one path", 
   t.match(f[1]!.message, new RegExp(`file id "b0/000001" is ${original + 1n} bytes, xxh64 [0-9a-f]{16} here, but ${original} bytes, xxh64 [0-9a-f]{16} at .*sharedFiles\\[0\\] of .*chk-1/`));
 });
 
+t.test("KS-E093: one path named by two file ids, in one snapshot or across a root", async (t) => {
+  const l = chain([1n, 2n, 3n]);
+  handle(l[1]!, 1).privateFiles[0]!.path = handle(l[1]!, 0).privateFiles[0]!.path;
+  const f = validateHistory(l);
+  expect(t, f, [`KS-E093 chk-2 ${H(1)}.privateFiles[0]`]);
+  t.match(f[0]!.message, /^path "chk-2\/op-0\/000001\.log" is file "b1\/log-000002" here, but file "b0\/log-000002" at .*privateFiles\[0\] of .*chk-2\/_metadata\.ksnap: one path is one file$/);
+  const across = chain([1n, 2n, 3n]);
+  handle(across[2]!).metaFile.path = handle(across[0]!).metaFile.path;
+  expect(t, validateHistory(across), [`KS-E093 chk-3 ${H(0)}.metaFile`, `KS-E116 chk-3 ${H(0)}.metaFile`]);
+});
+
+t.test("KS-E116: a private, meta or data file of one checkpoint is referred to by another", async (t) => {
+  const l = chain([1n, 2n, 3n]);
+  // Checkpoint 3 reuses checkpoint 1's MANIFEST as a shared file of its own.
+  const manifest = handle(l[0]!).metaFile;
+  handle(l[2]!).sharedFiles.push({ ...manifest, originCheckpointId: 1n });
+  const f = validateHistory(l);
+  expect(t, f, [`KS-E116 chk-3 ${H(0)}.sharedFiles[3]`, `KS-E111 chk-3 ${H(0)}.sharedFiles[3]`]);
+  t.match(f[0]!.message, /^file "chk-1\/op-0\/MANIFEST" is a meta file of .*chk-1\/_metadata\.ksnap \(.*metaFile\): a private, meta or data file belongs to one snapshot$/);
+  // The other way round: a shared file of checkpoint 1 listed as checkpoint 2's private file.
+  const m = chain([1n, 2n]);
+  const shared = handle(m[0]!).sharedFiles[0]!;
+  handle(m[1]!).privateFiles.push({ id: shared.id, path: shared.path, size: shared.size, xxh64: shared.xxh64 });
+  expect(t, validateHistory(m), [`KS-E117 chk-2 ${H(0)}.privateFiles[1]`, `KS-E116 chk-2 ${H(0)}.privateFiles[1]`]);
+});
+
+t.test("KS-E117: one file, two origins (even below the history, where KS-W113 cannot check them)", async (t) => {
+  const l = chain([1n, 2n, 3n, 4n], [3n, 4n]);
+  handle(l[1]!).sharedFiles[0]!.originCheckpointId = 2n;
+  const f = validateHistory(l);
+  t.ok(brief(f).includes(`KS-E117 chk-4 ${H(0)}.sharedFiles[0]`));
+  t.match(f.find((x) => x.rule === "KS-E117")!.message, /^file "b0\/000001" has origin checkpoint 2 here \(its origin_checkpoint_id\), but 1 at .*chk-3/);
+  for (const x of f) covered.add(x.rule);
+  const one = chain([1n, 2n], [2n]);
+  handle(one[0]!, 1).sharedFiles[0] = { ...handle(one[0]!, 0).sharedFiles[0]!, originCheckpointId: 2n };
+  t.ok(brief(validateHistory(one)).includes(`KS-E117 chk-2 ${H(1)}.sharedFiles[0]`), "within one snapshot too");
+});
+
 t.test("a root with one snapshot has no history to check", async (t) => {
   t.strictSame(validateHistory(chain([1n, 2n, 3n], [3n])), []);
 });
@@ -105,7 +144,7 @@ t.test("every history rule is covered above", async (t) => {
 
 t.test("property: a valid chain, with ids in any gaps and any reuse depth, has no finding; a retained suffix has warnings only", async (t) => {
   fc.assert(fc.property(
-    fc.uniqueArray(fc.bigInt({ min: 1n, max: 1000n }), { minLength: 2, maxLength: 6 }).map((ids) => ids.sort((a, b) => (a < b ? -1 : 1))),
+    fc.uniqueArray(fc.bigInt({ min: 1n, max: 1000n }), { minLength: 2, maxLength: 6 }).map((ids) => ids.sort(compareBigInts)),
     fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 5 }),
     (ids, parallelism, reuse, keep) => {
       const all = checkpointChain(new TreeSpec(), { ids, parallelism, maxParallelism: 16, reuse }).map((s) => located(s));

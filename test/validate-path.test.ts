@@ -5,10 +5,12 @@
  */
 import t, { type Test } from "tap";
 import fc from "fast-check";
+import { compareBigInts } from "../src/body/canonical-order.js";
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { encodeSnapshot } from "../src/codec.js";
+import { join, relative } from "node:path";
+import { decodeFile, encodeSnapshot } from "../src/codec.js";
+import type { IncrementalHandle } from "../src/model.js";
 import { validatePath } from "../src/validate/validate-path.js";
 import { RULES } from "../src/validate/rules.js";
 import type { Finding } from "../src/validate/finding.js";
@@ -35,7 +37,7 @@ t.test("a valid checkpoint root with its history: no finding", async (t) => {
 
 t.test("property: any valid chain written to disk validates clean", async (t) => {
   await fc.assert(fc.asyncProperty(
-    fc.uniqueArray(fc.bigInt({ min: 1n, max: 99n }), { minLength: 1, maxLength: 4 }).map((ids) => ids.sort((a, b) => (a < b ? -1 : 1))),
+    fc.uniqueArray(fc.bigInt({ min: 1n, max: 99n }), { minLength: 1, maxLength: 4 }).map((ids) => ids.sort(compareBigInts)),
     fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 3, max: 12 }),
     async (ids, parallelism, reuse, maxParallelism) => {
       const root = tempRoot(t);
@@ -100,10 +102,54 @@ t.test("a hostile tree gives findings, never an exception", async (t) => {
   ]);
   const byRule = (rule: string) => r.findings.filter((f) => f.rule === rule).map((f) => f.message);
   t.match(byRule("KS-E001"), [/TRUNCATED/, /IO_ERROR.*not a regular file/, /BAD_MAGIC at byte 0/]);
-  t.match(byRule("KS-E091")[1], /metadata file leads through a symbolic link to .*outside the validated folder/);
+  t.match(byRule("KS-E091")[1], /^metadata file leads through the symbolic link "chk-6\/_metadata\.ksnap" .*, outside .*; it was not read$/);
   t.equal(r.summary.snapshots, 7);
   t.equal(r.summary.errors, r.findings.length);
   t.ok(r.findings.every((f) => !f.message.includes("\n")), "one line each");
+});
+
+t.test("metadata files at any depth are found; links to metadata files and snapshot folders are KS-E094, never followed", async (t) => {
+  const { root } = chainRoot(t, [1n, 2n, 3n]);
+  // A checkpoint folder that is a link inside the root (chk-3 → store/chk-3), and one whose target is gone.
+  mkdirSync(join(root, "store"));
+  renameSync(join(root, "chk-3"), join(root, "store", "chk-3"));
+  symlinkSync(join("store", "chk-3"), join(root, "chk-3"));
+  symlinkSync(join(root, "nowhere"), join(root, "chk-7"));
+  // A metadata file that is a link to another inside the root, and a dangling one.
+  mkdirSync(join(root, "chk-4"));
+  symlinkSync(join("..", "chk-2", "_metadata.ksnap"), join(root, "chk-4", "_metadata.ksnap"));
+  mkdirSync(join(root, "chk-5"));
+  symlinkSync(join(root, "chk-5", "loop"), join(root, "chk-5", "_metadata.ksnap"));
+  symlinkSync(join(root, "chk-5", "_metadata.ksnap"), join(root, "chk-5", "loop"));
+  // A savepoint two levels down is found.
+  const sp = join(root, "savepoints", "sp-1");
+  const spec = new TreeSpec();
+  savepoint(spec, { parallelism: 1 });
+  spec.write(sp);
+  const r = await validatePath(root);
+  const found = r.findings.filter((f) => ["KS-E094", "KS-E091"].includes(f.rule)).map((f) => `${f.rule} ${relative(root, f.location.file!)}`);
+  t.strictSame(found.sort(), ["KS-E094 chk-3", "KS-E094 chk-4/_metadata.ksnap", "KS-E094 chk-5/_metadata.ksnap", "KS-E094 chk-7"]);
+  t.match(r.findings.find((f) => f.location.file === join(root, "chk-3"))!.message, /snapshot folder "chk-3" is a symbolic link \(leads to .*store\/chk-3\); it is not followed/);
+  t.match(r.findings.find((f) => f.location.file === join(root, "chk-5", "_metadata.ksnap"))!.message, /loop of symbolic links/);
+  t.equal(r.summary.snapshots, 6, "chk-1, chk-2, store/chk-3, savepoints/sp-1, and the two odd metadata entries");
+});
+
+t.test("KS-E092: a ref to a metadata file, or into another snapshot's folder", async (t) => {
+  const { root } = chainRoot(t, [1n, 2n]);
+  const spec = new TreeSpec();
+  savepoint(spec, { parallelism: 1 });
+  spec.write(join(root, "sp"));
+  const m2 = join(root, "chk-2", "_metadata.ksnap");
+  const two = decodeFile(readFileSync(m2)).snapshot;
+  const h = two.operators[0]!.subtasks[0]!.handles[0] as IncrementalHandle;
+  h.privateFiles.push({ id: "x-meta", path: "chk-1/_metadata.ksnap", size: 1n, xxh64: 1n });
+  h.privateFiles.push({ id: "x-sp", path: "sp/op-a-0.bin", size: 1n, xxh64: 1n });
+  writeFileSync(m2, encodeSnapshot(two));
+  const r = await validatePath(root, { storage: false });
+  const e092 = r.findings.filter((f) => f.rule === "KS-E092");
+  t.strictSame(e092.map((f) => f.location.path), ["chk-1/_metadata.ksnap", "sp/op-a-0.bin"]);
+  t.match(e092[0]!.message, /is a metadata file/);
+  t.match(e092[1]!.message, /is inside the folder of another snapshot \(.*sp\/_metadata\.ksnap\), which owns it/);
 });
 
 t.test("KS-E002: a metadata file moved without its tree is checked without storage", async (t) => {

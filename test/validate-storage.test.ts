@@ -5,24 +5,25 @@
  */
 import t, { type Test } from "tap";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createXxh64 } from "../src/hash/xxh64.js";
 import type { IncrementalHandle, Snapshot } from "../src/model.js";
-import { loadSnapshot, type LocatedSnapshot } from "../src/storage/snapshot-root.js";
+import { readSnapshot, type LocatedSnapshot } from "../src/storage/snapshot-root.js";
 import type { Finding } from "../src/validate/finding.js";
 import { RULES } from "../src/validate/rules.js";
 import { forEachLimited } from "../src/validate/run-limited.js";
 import { type StorageProgress, validateStorage } from "../src/validate/validate-storage.js";
+import { validatePath } from "../src/validate/validate-path.js";
 import { eachFile } from "../src/snapshot-walk.js";
 import { checkpointChain, savepoint, tempRoot, TreeSpec, writeMetadata } from "./fixtures/validate/snapshot-tree.js";
 
 /** Writes a valid chain 1, 2, 3 (two subtasks) under a new root; `edit` may change refs first. */
-function chainOnDisk(t: Test, edit: (s: Snapshot[]) => void = () => {}): { root: string; located: LocatedSnapshot[]; spec: TreeSpec } {
+async function chainOnDisk(t: Test, edit: (s: Snapshot[]) => void = () => {}): Promise<{ root: string; located: LocatedSnapshot[]; spec: TreeSpec }> {
   const root = tempRoot(t);
   const spec = new TreeSpec();
   edit(checkpointChain(spec, { ids: [1n, 2n, 3n] }));
-  const located = spec.write(root).map((m) => loadSnapshot(m));
+  const located = await Promise.all(spec.write(root).map((m) => readSnapshot(m)));
   return { root, located, spec };
 }
 
@@ -36,7 +37,7 @@ const only = (t: Test, findings: Finding[], rule: string, path: string): Finding
 };
 
 t.test("a valid chain: no finding, each distinct file read once", async (t) => {
-  const { located, spec } = chainOnDisk(t);
+  const { located, spec } = await chainOnDisk(t);
   const seen: StorageProgress[] = [];
   const r = await validateStorage(located, { onProgress: (p) => seen.push(p) });
   t.strictSame(r.findings, []);
@@ -50,12 +51,12 @@ t.test("a valid chain: no finding, each distinct file read once", async (t) => {
 });
 
 t.test("one located snapshot alone is accepted too", async (t) => {
-  const { located } = chainOnDisk(t);
+  const { located } = await chainOnDisk(t);
   t.strictSame((await validateStorage(located[0]!)).findings, []);
 });
 
 t.test("KS-E100: a missing shared file is reported once, at its first ref, with the ref count", async (t) => {
-  const { root, located } = chainOnDisk(t);
+  const { root, located } = await chainOnDisk(t);
   rmSync(join(root, "shared", "b0-000001.sst"));
   const f = only(t, (await validateStorage(located)).findings, "KS-E100", "shared/b0-000001.sst");
   t.equal(f.location.file, located[0]!.metadataPath);
@@ -63,19 +64,20 @@ t.test("KS-E100: a missing shared file is reported once, at its first ref, with 
   t.match(f.message, /"shared\/b0-000001\.sst" \(3 refs\) does not exist/);
 });
 
-t.test("KS-E100: a dangling symbolic link, a path through a file", async (t) => {
-  const { root, located } = chainOnDisk(t);
+t.test("KS-E100: a path through a file; KS-E094: a dangling symbolic link is a link, never followed", async (t) => {
+  const { root, located } = await chainOnDisk(t);
   rmSync(join(root, "chk-1", "op-0", "MANIFEST"));
   symlinkSync(join(root, "nowhere"), join(root, "chk-1", "op-0", "MANIFEST"));
-  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E100", "chk-1/op-0/MANIFEST").message, /dangling/);
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E094", "chk-1/op-0/MANIFEST").message, /is a symbolic link \(a symbolic link to nothing \(dangling\)\)/);
   const h = handle(located[0]!, 1);
   h.metaFile.path = "chk-1/op-1/000001.log/MANIFEST";
   const f = (await validateStorage(located[0]!)).findings.find((x) => x.location.path === h.metaFile.path);
   t.match(f?.message, /a folder on its path is a file/);
+  covered.add("KS-E100");
 });
 
 t.test("KS-E101: a folder and a FIFO are not read (and do not hang)", async (t) => {
-  const { root, located } = chainOnDisk(t);
+  const { root, located } = await chainOnDisk(t);
   rmSync(join(root, "chk-1", "op-0", "000001.log"));
   mkdirSync(join(root, "chk-1", "op-0", "000001.log"));
   t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E101", "chk-1/op-0/000001.log").message, /is a folder, not a regular file/);
@@ -85,7 +87,7 @@ t.test("KS-E101: a folder and a FIFO are not read (and do not hang)", async (t) 
 });
 
 t.test("KS-E102: a truncated file; the hash is not computed", async (t) => {
-  const { root, located } = chainOnDisk(t);
+  const { root, located } = await chainOnDisk(t);
   const sst = join(root, "shared", "b1-000003.sst");
   truncateSync(sst, 5);
   let bytes = 0;
@@ -97,7 +99,7 @@ t.test("KS-E102: a truncated file; the hash is not computed", async (t) => {
 });
 
 t.test("KS-E103: same size, one byte changed", async (t) => {
-  const { root, located } = chainOnDisk(t);
+  const { root, located } = await chainOnDisk(t);
   const path = join(root, "chk-2", "op-1", "000001.log");
   const bytes = readFileSync(path);
   bytes[0] = bytes[0]! ^ 1;
@@ -106,17 +108,23 @@ t.test("KS-E103: same size, one byte changed", async (t) => {
   t.match(f.message, /has xxh64 [0-9a-f]{16}; its ref says [0-9a-f]{16} \(same size, 15 bytes, different content\)$/);
 });
 
-t.test("KS-E104: a loop of symbolic links", async (t) => {
-  const { root, located } = chainOnDisk(t);
+t.test("KS-E094: a loop of symbolic links is a link, never followed", async (t) => {
+  const { root, located } = await chainOnDisk(t);
   const a = join(root, "chk-1", "op-0", "MANIFEST");
   rmSync(a);
   symlinkSync(join(root, "chk-1", "op-0", "loop"), a);
   symlinkSync(a, join(root, "chk-1", "op-0", "loop"));
-  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E104", "chk-1/op-0/MANIFEST").message, /loop of symbolic links/);
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E094", "chk-1/op-0/MANIFEST").message, /loop of symbolic links/);
+});
+
+t.test("KS-E104: storage cannot resolve the path (a name too long for the file system)", async (t) => {
+  const { located } = await chainOnDisk(t);
+  handle(located[0]!).metaFile.path = `chk-1/op-0/${"m".repeat(300)}`;
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E104", `chk-1/op-0/${"m".repeat(300)}`).message, /cannot be resolved/);
 });
 
 t.test("KS-W105: no recorded xxh64: size checked, content not", async (t) => {
-  const { located } = chainOnDisk(t);
+  const { located } = await chainOnDisk(t);
   handle(located[0]!).metaFile.xxh64 = 0n;
   t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-W105", "chk-1/op-0/MANIFEST").message, /no recorded xxh64 \(0\)/);
   handle(located[0]!).metaFile.size = 1n;
@@ -124,7 +132,7 @@ t.test("KS-W105: no recorded xxh64: size checked, content not", async (t) => {
 });
 
 t.test("two refs of one path that disagree are both checked against one read", async (t) => {
-  const { located } = chainOnDisk(t);
+  const { located } = await chainOnDisk(t);
   handle(located[2]!).sharedFiles[0]!.size = 1n;
   const r = await validateStorage(located);
   t.strictSame(summary(r.findings), ["KS-E102 shared/b0-000001.sst"]);
@@ -132,8 +140,8 @@ t.test("two refs of one path that disagree are both checked against one read", a
   t.equal(r.filesChecked, 18);
 });
 
-t.test("KS-E091: links out of the root are not followed; links inside are", async (t) => {
-  const { root, located, spec } = chainOnDisk(t);
+t.test("KS-E091: links out of the root are not followed, nor links inside (KS-E094)", async (t) => {
+  const { root, located, spec } = await chainOnDisk(t);
   const outside = tempRoot(t, "ksnap-outside-");
   // The escaping target has the right content, so only the escape can be reported.
   writeFileSync(join(outside, "MANIFEST"), readFileSync(join(root, "chk-1", "op-0", "MANIFEST")));
@@ -156,18 +164,55 @@ t.test("KS-E091: links out of the root are not followed; links inside are", asyn
   t.strictSame(summary((await validateStorage(located[0]!)).findings).sort(),
     ["KS-E091 chk-1/op-0/MANIFEST", "KS-E091 shared/b0-000001.sst", "KS-E091 shared/b1-000001.sst"]);
 
-  // A link that stays inside the root is fine.
+  // A link that stays inside the root is not followed either (KS-E094), and is not read.
   rmSync(join(root, "chk-1", "op-0", "MANIFEST"));
   writeFileSync(join(root, "chk-1", "real-manifest"), readFileSync(join(outside, "MANIFEST")));
   symlinkSync("../real-manifest", join(root, "chk-1", "op-0", "MANIFEST"));
   rmSync(join(root, "shared"));
   mkdirSync(join(root, "shared"));
   for (const name of ["b0-000001.sst", "b1-000001.sst"]) writeFileSync(join(root, "shared", name), readFileSync(join(shared, name)));
-  t.strictSame((await validateStorage(located[0]!)).findings, []);
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E094", "chk-1/op-0/MANIFEST").message,
+    /is a symbolic link \(leads to .*real-manifest\); ksnap never follows a link inside a snapshot root/);
+});
+
+t.test("KS-E094: a folder on the path that is a link inside the root (alias → shared)", async (t) => {
+  const { root, located } = await chainOnDisk(t);
+  symlinkSync("shared", join(root, "alias"));
+  handle(located[0]!).sharedFiles[0]!.path = "alias/b0-000001.sst";
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E094", "alias/b0-000001.sst").message, /passes through the symbolic link "alias"/);
+});
+
+t.test("KS-E093: two paths of one physical file, by a hard link or a link inside the root", async (t) => {
+  const { root, located } = await chainOnDisk(t);
+  // chk-1's two meta files become one file under two names.
+  rmSync(join(root, "chk-1", "op-1", "MANIFEST"));
+  linkSync(join(root, "chk-1", "op-0", "MANIFEST"), join(root, "chk-1", "op-1", "MANIFEST"));
+  handle(located[0]!, 1).metaFile.size = handle(located[0]!).metaFile.size;
+  handle(located[0]!, 1).metaFile.xxh64 = handle(located[0]!).metaFile.xxh64;
+  t.match(only(t, (await validateStorage(located[0]!)).findings, "KS-E093", "chk-1/op-1/MANIFEST").message,
+    /is the same physical file as "chk-1\/op-0\/MANIFEST" \(device and inode \d+:\d+\)/);
+  // As a symbolic link inside the root: the link is KS-E094, and its target is still one file with two names.
+  rmSync(join(root, "chk-1", "op-1", "MANIFEST"));
+  symlinkSync("../op-0/MANIFEST", join(root, "chk-1", "op-1", "MANIFEST"));
+  t.strictSame(summary((await validateStorage(located[0]!)).findings), ["KS-E094 chk-1/op-1/MANIFEST", "KS-E093 chk-1/op-1/MANIFEST"]);
+});
+
+t.test("sizes only: no hash is computed, a changed content goes unseen, a size still counts", async (t) => {
+  const { root, located } = await chainOnDisk(t);
+  const path = join(root, "chk-2", "op-1", "000001.log");
+  const bytes = readFileSync(path);
+  bytes[0] = bytes[0]! ^ 1;
+  writeFileSync(path, bytes);
+  handle(located[0]!).metaFile.xxh64 = 0n;
+  let read = 0;
+  t.strictSame((await validateStorage(located, { hashes: false, onProgress: (p) => (read = p.bytesRead) })).findings, []);
+  t.equal(read, 0, "nothing was read");
+  truncateSync(path, 3);
+  t.strictSame(summary((await validateStorage(located, { hashes: false })).findings), ["KS-E102 chk-2/op-1/000001.log"]);
 });
 
 t.test("unsafe paths are never resolved", async (t) => {
-  const { root, located } = chainOnDisk(t);
+  const { root, located } = await chainOnDisk(t);
   writeFileSync(join(root, "..", "escape.bin"), "x");
   t.teardown(() => rmSync(join(root, "..", "escape.bin"), { force: true }));
   handle(located[0]!).metaFile.path = "../escape.bin";
@@ -182,11 +227,11 @@ t.test("savepoint data files are checked too", async (t) => {
   savepoint(spec, { parallelism: 3 });
   const [meta] = spec.write(root);
   rmSync(join(root, "op-a-1.bin"));
-  only(t, (await validateStorage(loadSnapshot(meta!))).findings, "KS-E100", "op-a-1.bin");
+  only(t, (await validateStorage(await readSnapshot(meta!))).findings, "KS-E100", "op-a-1.bin");
 });
 
 t.test("small chunks and one worker give the same result as the defaults", async (t) => {
-  const { root, located } = chainOnDisk(t);
+  const { root, located } = await chainOnDisk(t);
   writeFileSync(join(root, "chk-3", "op-1", "MANIFEST"), "manifest b1 X");
   const a = await validateStorage(located);
   const b = await validateStorage(located, { concurrency: 1, chunkBytes: 3 });
@@ -227,7 +272,7 @@ t.test("memory does not grow with the file size (1 GiB sparse file)", async (t) 
   ref.dataFile.size = BigInt(size);
   ref.dataFile.xxh64 = h.digest();
   ref.offsets = [0n];
-  const located = loadSnapshot(writeMetadata(root, s));
+  const located = await readSnapshot(writeMetadata(root, s));
   // RSS is sampled while the file is read: reading it whole would add 1 GiB.
   const before = process.memoryUsage.rss();
   let peak = before;
@@ -243,7 +288,16 @@ t.test("memory does not grow with the file size (1 GiB sparse file)", async (t) 
   t.ok(grownMiB < 64, `RSS grew by ${grownMiB.toFixed(1)} MiB while 1 GiB was hashed`);
 });
 
-t.test("every storage rule and KS-E091 is covered above", async (t) => {
-  const expected = Object.entries(RULES).filter(([id, r]) => r.group === "storage" || id === "KS-E091").map(([id]) => id);
+t.test("KS-W106: a temporary file an interrupted write left is reported", async (t) => {
+  const { root } = await chainOnDisk(t);
+  writeFileSync(join(root, "chk-3", ".MANIFEST.0123456789ab.ksnap-tmp"), "half");
+  const r = await validatePath(root);
+  t.strictSame(r.findings.map((f) => `${f.rule} ${f.location.path}`), ["KS-W106 chk-3/.MANIFEST.0123456789ab.ksnap-tmp"]);
+  t.match(r.findings[0]!.message, /temporary file of an interrupted write; gc deletes it once it is older than the grace period/);
+  covered.add("KS-W106");
+});
+
+t.test("every storage rule and KS-E091, KS-E093, KS-E094 is covered above", async (t) => {
+  const expected = Object.entries(RULES).filter(([id, r]) => r.group === "storage" || ["KS-E091", "KS-E093", "KS-E094"].includes(id)).map(([id]) => id);
   t.strictSame([...covered].sort(), expected.sort());
 });

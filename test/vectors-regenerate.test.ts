@@ -1,17 +1,10 @@
 /** The committed vectors are exactly what the generator produces now. */
 import t from "tap";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { generateV1Vectors } from "../conformance/generate-vectors.js";
-import { VECTORS } from "./helpers.js";
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => relative(dir, join(d.parentPath, d.name)))
-    .sort();
-}
+import { listFiles, VECTORS } from "./helpers.js";
 
 t.test("regenerating v1.0 is byte-identical", async (t) => {
   const out = mkdtempSync(join(tmpdir(), "ksnap-vectors-"));

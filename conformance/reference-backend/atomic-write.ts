@@ -8,7 +8,7 @@
 import { copyFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { KsnapError } from "../../src/index.js";
+import { ioError, tempName } from "../../src/index.js";
 
 /** Writes `data` to `path` through a temporary file. IO_ERROR on failure. */
 export function writeAtomic(path: string, data: Uint8Array | string): void {
@@ -18,7 +18,7 @@ export function writeAtomic(path: string, data: Uint8Array | string): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw ioError(e, path);
+    throw ioError(e, "cannot write", path);
   }
 }
 
@@ -30,15 +30,12 @@ export function copyAtomic(from: string, to: string): void {
     renameSync(tmp, to);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw ioError(e, to);
+    throw ioError(e, "cannot write", to);
   }
 }
 
+// Named as spec/ownership.md#temporary-files says, so that validate reports a leftover and gc removes it.
 function temporaryBeside(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  return join(dirname(path), tempName(basename(path), randomBytes(6).toString("hex")));
 }
 
-function ioError(e: unknown, file: string): KsnapError {
-  if (e instanceof KsnapError) return e;
-  return new KsnapError("IO_ERROR", `cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`, { file });
-}

@@ -18,6 +18,7 @@ import type { Fault } from "./faults.js";
 import { checkpointDir, MANIFEST_FILE, subtaskFileStem } from "./layout-names.js";
 import { writeManifest } from "./manifest.js";
 import type { Run, RunIdentity } from "./run-file.js";
+import { sessionSnapshot } from "./session-snapshot.js";
 import type { Session } from "./session.js";
 import type { SubtaskStore } from "./subtask-store.js";
 
@@ -103,11 +104,9 @@ function firstUploaded(session: Session): RunIdentity | undefined {
 }
 
 function checkpointSnapshot(session: Session, id: bigint, handles: IncrementalHandle[]): Snapshot {
-  const { operatorId, maxParallelism, parallelism } = session.spec;
-  return {
+  return sessionSnapshot(session, {
     snapshotId: id, kind: "checkpoint",
     properties: { incremental: true, keyGroupAware: false, sharing: "forward-backward", ownership: "system" },
-    maxParallelism, snapshotDir: checkpointDir(id), jobId: "", timestampMillis: BigInt(Date.now()),
-    operators: [{ operatorId, name: "", parallelism, subtasks: handles.map((h, i) => ({ subtaskIndex: i, handles: [h] })) }],
-  };
+    snapshotDir: checkpointDir(id),
+  }, handles);
 }

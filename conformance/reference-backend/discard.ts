@@ -13,6 +13,7 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { KsnapError, loadSnapshot, METADATA_FILE, resolveInRoot, type Snapshot } from "../../src/index.js";
+import { eachFile, referencedPaths } from "../../src/snapshot-walk.js";
 import { checkpointDir } from "./layout-names.js";
 import type { Session } from "./session.js";
 
@@ -64,15 +65,8 @@ async function pathsOfRetained(root: string, discardedDir: string): Promise<Set<
   return paths;
 }
 
-/** Every path a snapshot refers to. */
-function referencedPaths(snapshot: Snapshot): string[] {
-  return snapshot.operators.flatMap((op) => op.subtasks.flatMap((s) => s.handles.flatMap((h) =>
-    h.type === "savepoint" ? [h.dataFile.path] : [...h.sharedFiles, ...h.privateFiles, h.metaFile].map((f) => f.path))));
-}
-
 function sharedPaths(snapshot: Snapshot): string[] {
-  return snapshot.operators.flatMap((op) => op.subtasks.flatMap((s) => s.handles.flatMap((h) =>
-    h.type === "incremental" ? h.sharedFiles.map((f) => f.path) : [])));
+  return [...eachFile(snapshot)].filter((f) => f.role === "shared").map((f) => f.ref.path);
 }
 
 /** Files under folder `rel` of `root`, as root-relative paths. */

@@ -10,6 +10,7 @@ import { encodeSnapshot, METADATA_FILE, SavepointDataWriter, type SavepointHandl
 import { writeAtomic } from "./atomic-write.js";
 import type { Fault } from "./faults.js";
 import { subtaskFileStem } from "./layout-names.js";
+import { sessionSnapshot } from "./session-snapshot.js";
 import type { Session } from "./session.js";
 import type { SubtaskStore } from "./subtask-store.js";
 
@@ -57,13 +58,11 @@ function writeDataFile(session: Session, store: SubtaskStore, id: bigint, dir: s
 }
 
 function savepointSnapshot(session: Session, id: bigint, handles: SavepointHandle[]): Snapshot {
-  const { operatorId, maxParallelism, parallelism } = session.spec;
-  return {
+  return sessionSnapshot(session, {
     snapshotId: id, kind: "savepoint",
     properties: { incremental: false, keyGroupAware: true, sharing: "none", ownership: "user" },
-    maxParallelism, snapshotDir: "", jobId: "", timestampMillis: BigInt(Date.now()),
-    operators: [{ operatorId, name: "", parallelism, subtasks: handles.map((h, i) => ({ subtaskIndex: i, handles: [h] })) }],
-  };
+    snapshotDir: "",
+  }, handles);
 }
 
 function bytes(hex: string): Uint8Array {

@@ -17,6 +17,15 @@ export function compareCodePoints(a: string, b: string): number {
   return a < b ? -1 : a === b ? 0 : 1;
 }
 
+/**
+ * Compares 64-bit values numerically, for the orders by snapshot or checkpoint
+ * id ([spec](../../spec/validation.md#history): a history is sorted by snapshot
+ * id). A comparator must return a number, and `a - b` on bigints is a bigint.
+ */
+export function compareBigInts(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function compareUnits(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {

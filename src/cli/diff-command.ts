@@ -1,6 +1,6 @@
 /** `ksnap diff A B [--json]` ([spec](../../spec/diff-and-restore.md#diff)). */
 import type { Command } from "commander";
-import { type ChangedFile, diffSnapshots, diffToJson, type FileTally, type OperatorDiff, type SnapshotDiff } from "../diff.js";
+import { type ChangedFile, diffSnapshots, diffToJson, type FileTally, type OperatorDiff, type SnapshotDiff, tallyOf } from "../diff.js";
 import { hashToHex } from "../hash/xxh64.js";
 import { formatBytes } from "../render-tree.js";
 import { reportProblems } from "./exit-status.js";
@@ -71,10 +71,6 @@ function renderOperator(op: OperatorDiff): string[] {
     lines.push(`    subtask ${st.subtaskIndex}${stWhere}: added ${tally(st.added)}, reused ${tally(st.reused)}, dropped ${tally(st.dropped)}`);
   }
   return lines;
-}
-
-function tallyOf(files: readonly { size: bigint }[]): FileTally {
-  return { files: files.length, bytes: files.reduce((s, f) => s + f.size, 0n) };
 }
 
 function tally(t: FileTally): string {

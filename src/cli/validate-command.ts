@@ -1,6 +1,6 @@
 /** `ksnap validate PATH [--json] [--no-storage] [--strict]` ([spec](../../spec/validation.md#command-line)). */
 import type { Command } from "commander";
-import type { ValidationResult } from "../validate/finding.js";
+import type { Finding, ValidationResult } from "../validate/finding.js";
 import { progressBarFor } from "../validate/progress-bar.js";
 import { renderJson, renderText } from "../validate/render-report.js";
 import { validatePath } from "../validate/validate-path.js";
@@ -19,6 +19,14 @@ export interface ValidateCommandIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
+/** Warnings every healthy root has once its old checkpoints are subsumed: `--strict` does not fail on them. */
+const NORMAL_AFTER_SUBSUMPTION = new Set(["KS-W113", "KS-W115"]);
+
+/** True when `f` makes `validate --strict` fail ([spec](../../spec/validation.md#command-line)). */
+function failsStrict(f: Finding): boolean {
+  return f.severity === "warning" && !NORMAL_AFTER_SUBSUMPTION.has(f.rule);
+}
+
 /** Adds `validate` to `program`. */
 export function registerValidate(program: Command): void {
   program.command("validate")
@@ -26,7 +34,7 @@ export function registerValidate(program: Command): void {
     .argument("<path>", "a metadata file, a snapshot folder, or a checkpoint root holding chk-*/ folders")
     .option("--json", "print the report as JSON: {findings, summary}")
     .option("--no-storage", "do not read referenced files (existence, size, xxh64)")
-    .option("--strict", "exit with status 1 on warnings too")
+    .option("--strict", "exit with status 1 on warnings too (except KS-W113 and KS-W115, normal once checkpoints are subsumed)")
     .action(async (path: string, opts: ValidateCommandOptions) => {
       await validateCommand(path, opts);
     });
@@ -34,7 +42,7 @@ export function registerValidate(program: Command): void {
 
 /**
  * Validates `path`, prints the report, and makes the CLI exit 1 when there are
- * errors (or, with `strict`, warnings). Returns the result for callers and tests.
+ * errors (or, with `strict`, warnings other than KS-W113 and KS-W115). Returns the result for callers and tests.
  */
 export async function validateCommand(
   path: string, opts: ValidateCommandOptions, io: ValidateCommandIo = { stdout: process.stdout, stderr: process.stderr },
@@ -49,7 +57,7 @@ export async function validateCommand(
     bar.stop();
   }
   io.stdout.write(opts.json ? renderJson(result) : renderText(result, storage));
-  const { errors, warnings } = result.summary;
-  if (errors > 0 || (opts.strict && warnings > 0)) reportProblems();
+  const { errors } = result.summary;
+  if (errors > 0 || (opts.strict && result.findings.some(failsStrict))) reportProblems();
   return result;
 }

@@ -5,6 +5,7 @@
  */
 import { keyGroupRangeForOperator } from "../key-groups.js";
 import type { Snapshot } from "../model.js";
+import { filesOf, operatorHandlesById, originOf, referencedPaths } from "../snapshot-walk.js";
 import { pathProblem } from "../storage/paths.js";
 import { loadOrReason, validationProblem } from "./snapshot-shape.js";
 
@@ -27,17 +28,13 @@ export interface IncrementalContext {
 export async function incrementalProblem(root: string, snapshot: Snapshot, c: IncrementalContext): Promise<string | undefined> {
   const history = await validationProblem(root, false);
   if (history !== undefined) return `the checkpoint root's history: ${history}`;
-  const op = snapshot.operators.find((o) => o.operatorId === c.operatorId);
-  for (const subtask of op?.subtasks ?? []) {
-    const range = keyGroupRangeForOperator(c.maxParallelism, c.parallelism, subtask.subtaskIndex);
+  for (const site of operatorHandlesById(snapshot, c.operatorId)) {
+    const range = keyGroupRangeForOperator(c.maxParallelism, c.parallelism, site.subtask.subtaskIndex);
     if (hasChange(range.start, range.count, c.changedKeyGroups)) continue;
-    for (const h of subtask.handles) {
-      if (h.type !== "incremental") continue;
-      const uploaded = h.sharedFiles.find((f) => f.originCheckpointId === BigInt(c.checkpointId));
-      if (uploaded !== undefined) {
-        return `subtask ${subtask.subtaskIndex}'s key groups ${range.start}..${range.start + range.count - 1} did not change ` +
-          `since the previous checkpoint, but checkpoint ${c.checkpointId} uploaded shared file "${uploaded.id}" (${uploaded.path})`;
-      }
+    for (const f of filesOf(site)) {
+      if (originOf(f) !== BigInt(c.checkpointId)) continue;
+      return `subtask ${site.subtask.subtaskIndex}'s key groups ${range.start}..${range.start + range.count - 1} did not change ` +
+        `since the previous checkpoint, but checkpoint ${c.checkpointId} uploaded shared file "${f.ref.id}" (${f.ref.path})`;
     }
   }
   return undefined;
@@ -46,20 +43,6 @@ export async function incrementalProblem(root: string, snapshot: Snapshot, c: In
 function hasChange(start: number, count: number, changed: ReadonlySet<number>): boolean {
   for (const kg of changed) if (kg >= start && kg < start + count) return true;
   return false;
-}
-
-/** Every storage path a snapshot refers to, relative to its root. */
-export function referencedPaths(snapshot: Snapshot): Set<string> {
-  const paths = new Set<string>();
-  for (const op of snapshot.operators) {
-    for (const s of op.subtasks) {
-      for (const h of s.handles) {
-        if (h.type === "savepoint") paths.add(h.dataFile.path);
-        else for (const f of [...h.sharedFiles, ...h.privateFiles, h.metaFile]) paths.add(f.path);
-      }
-    }
-  }
-  return paths;
 }
 
 /**

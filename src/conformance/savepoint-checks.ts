@@ -14,6 +14,7 @@ import { readKeyGroups } from "../savepoint/data-reader.js";
 import { MemorySink } from "../savepoint/data-sink.js";
 import { SavepointDataWriter } from "../savepoint/data-writer.js";
 import { listFrames, type FrameInfo } from "../savepoint/frame-list.js";
+import { operatorHandlesById } from "../snapshot-walk.js";
 import { resolveInRoot } from "../storage/paths.js";
 import type { LocatedSnapshot } from "../storage/snapshot-root.js";
 import { toDumpEntry } from "./compare-entries.js";
@@ -29,9 +30,8 @@ interface LocatedHandle {
 
 /** The operator's savepoint handles in subtask and handle order. */
 function savepointHandles(located: LocatedSnapshot, operatorId: string): LocatedHandle[] {
-  const op = located.snapshot.operators.find((o) => o.operatorId === operatorId);
-  return (op?.subtasks ?? []).flatMap((s) => s.handles.flatMap((h) => h.type !== "savepoint" ? []
-    : [{ subtask: s.subtaskIndex, handle: h, path: resolveInRoot(located.root, h.dataFile.path) }]));
+  return [...operatorHandlesById(located.snapshot, operatorId)].flatMap(({ handle: h, subtask }) => h.type !== "savepoint" ? []
+    : [{ subtask: subtask.subtaskIndex, handle: h, path: resolveInRoot(located.root, h.dataFile.path) }]);
 }
 
 /** Every entry the operator's data files hold, read through their handles, or the reason they cannot be read. */

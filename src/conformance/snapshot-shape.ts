@@ -6,7 +6,8 @@
  */
 import { isKsnapError } from "../errors.js";
 import { keyGroupRangeForOperator } from "../key-groups.js";
-import type { OperatorState, Snapshot } from "../model.js";
+import type { Snapshot } from "../model.js";
+import { operatorHandlesById } from "../snapshot-walk.js";
 import { loadSnapshot, type LocatedSnapshot } from "../storage/snapshot-root.js";
 import { validatePath } from "../validate/index.js";
 
@@ -56,20 +57,18 @@ export function shapeProblem(snapshot: Snapshot, want: ExpectedSnapshot): string
   const op = snapshot.operators.find((o) => o.operatorId === want.operatorId);
   if (op === undefined) return `no operator "${want.operatorId}" in the snapshot`;
   if (op.parallelism !== want.parallelism) return `operator parallelism ${op.parallelism}, expected ${want.parallelism}`;
-  return rangeProblem(op, want);
+  return rangeProblem(snapshot, want);
 }
 
 /** Every handle of subtask i must hold exactly Flink's range for i; a savepoint's must be savepoint handles. */
-function rangeProblem(op: OperatorState, want: ExpectedSnapshot): string | undefined {
-  for (const subtask of op.subtasks) {
+function rangeProblem(snapshot: Snapshot, want: ExpectedSnapshot): string | undefined {
+  for (const { handle, subtask, handleIndex } of operatorHandlesById(snapshot, want.operatorId)) {
     const range = keyGroupRangeForOperator(want.maxParallelism, want.parallelism, subtask.subtaskIndex);
-    for (const [h, handle] of subtask.handles.entries()) {
-      const at = `subtask ${subtask.subtaskIndex} handle ${h}`;
-      if (want.kind === "savepoint" && handle.type !== "savepoint") return `${at} is an ${handle.type} handle in a savepoint`;
-      const kg = handle.keyGroups;
-      if (kg.start !== range.start || kg.count !== range.count) {
-        return `${at} holds key groups start ${kg.start} count ${kg.count}; Flink's range is start ${range.start} count ${range.count}`;
-      }
+    const at = `subtask ${subtask.subtaskIndex} handle ${handleIndex}`;
+    if (want.kind === "savepoint" && handle.type !== "savepoint") return `${at} is an ${handle.type} handle in a savepoint`;
+    const kg = handle.keyGroups;
+    if (kg.start !== range.start || kg.count !== range.count) {
+      return `${at} holds key groups start ${kg.start} count ${kg.count}; Flink's range is start ${range.start} count ${range.count}`;
     }
   }
   return undefined;

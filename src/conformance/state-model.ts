@@ -3,6 +3,7 @@
  * ([spec](../../spec/conformance.md#scenarios)): what the changes applied so far
  * must leave in a backend, as dump entries in key-group and canonical order.
  */
+import { compareCodePoints } from "../body/canonical-order.js";
 import type { KeyGroupRange } from "../model.js";
 import type { StateDescriptor, StateKind } from "../savepoint/data-format.js";
 import { canonicalStates } from "../savepoint/states.js";
@@ -93,7 +94,7 @@ export class StateModel {
     switch (r.cell.kind) {
       case "value": return [{ ...base, value: r.cell.value }];
       case "list": return r.cell.values.map((value) => ({ ...base, value }));
-      case "map": return [...r.cell.values].sort(([a], [b]) => compareHex(a, b)).map(([userKey, value]) => ({ ...base, userKey, value }));
+      case "map": return [...r.cell.values].sort(([a], [b]) => compareCodePoints(a, b)).map(([userKey, value]) => ({ ...base, userKey, value }));
     }
   }
 }
@@ -123,11 +124,7 @@ function cloneCell(c: Cell): Cell {
   return c.kind === "list" ? { kind: "list", values: [...c.values] } : { kind: "map", values: new Map(c.values) };
 }
 
-/** Lowercase hex compares as its bytes do: two digits per byte, and '0'-'9' < 'a'-'f'. */
-export function compareHex(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
+/** Lowercase hex in code-point order is in the order of its bytes: two digits per byte, and '0'-'9' < 'a'-'f'. */
 function compareRows(a: Row, b: Row): number {
-  return a.keyGroup - b.keyGroup || a.stateIndex - b.stateIndex || compareHex(a.key, b.key) || compareHex(a.namespace, b.namespace);
+  return a.keyGroup - b.keyGroup || a.stateIndex - b.stateIndex || compareCodePoints(a.key, b.key) || compareCodePoints(a.namespace, b.namespace);
 }

@@ -8,6 +8,7 @@
  * gc or was never what validation saw. A failed delete is reported and the
  * rest goes on; what it leaves behind is an orphan for a later run.
  */
+import { compareCodePoints } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
 import { SHARED_DIR } from "../storage/snapshot-root.js";
 import type { Storage } from "../storage/storage.js";
@@ -90,7 +91,7 @@ async function removeEmptyFolders(store: Storage, realRoot: string, deleted: rea
     for (let d = parentOf(p); d !== "" && d !== SHARED_DIR; d = parentOf(d)) candidates.add(d);
   }
   const removed: string[] = [];
-  const deepestFirst = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || (a < b ? -1 : 1));
+  const deepestFirst = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || compareCodePoints(a, b));
   for (const d of deepestFirst) if (await store.removeEmptyFolder(realRoot, d)) removed.push(d);
   return removed;
 }

@@ -6,6 +6,7 @@
  * restored without claim, snapshots of a nested root), whose folders it never
  * touches.
  */
+import { compareBigInts } from "../body/canonical-order.js";
 import type { Snapshot } from "../model.js";
 import { referencedPaths } from "../snapshot-walk.js";
 import type { Storage } from "../storage/storage.js";
@@ -47,7 +48,7 @@ export function rootHistory(root: string, tree: LoadedTree, store: Storage): Roo
     const nestedRoot = s === undefined ? undefined : store.relativeTo(root, s.root);
     if (nestedRoot !== undefined && nestedRoot !== "") history.protectedFolders.push(nestedRoot);
   }
-  history.checkpoints.sort((a, b) => (a.snapshot.snapshotId < b.snapshot.snapshotId ? -1 : 1));
+  history.checkpoints.sort((a, b) => compareBigInts(a.snapshot.snapshotId, b.snapshot.snapshotId));
   for (const c of history.checkpoints) {
     history.known.add(c.metadata);
     for (const p of referencedPaths(c.snapshot)) history.known.add(p);

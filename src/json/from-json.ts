@@ -3,8 +3,8 @@
  * the JSON Schema first, then converted; optional fields may be omitted.
  */
 import { KsnapError } from "../errors.js";
-import type { FileRef, KeyedStateHandle, SharedFileRef, Snapshot } from "../model.js";
-import type { FileRefJson, HandleJson, SharedFileRefJson, SnapshotJson } from "./json-types.js";
+import type { FileRef, KeyedStateHandle, SavepointHandle, SharedFileRef, Snapshot } from "../model.js";
+import type { FileRefJson, HandleJson, SavepointHandleJson, SharedFileRefJson, SnapshotJson } from "./json-types.js";
 import { checkSnapshotJson } from "./schema.js";
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -52,14 +52,7 @@ export function snapshotFromJson(doc: unknown): Snapshot {
 }
 
 function handleFromJson(h: HandleJson, at: string): KeyedStateHandle {
-  if (h.type === "savepoint") {
-    return {
-      type: "savepoint",
-      keyGroups: { start: h.keyGroups.start, count: h.keyGroups.count },
-      dataFile: fileFromJson(h.dataFile, `${at}.dataFile`),
-      offsets: (h.offsets ?? []).map((o, i) => u64(o, `${at}.offsets[${i}]`)),
-    };
-  }
+  if (h.type === "savepoint") return savepointHandleFromJson(h, at);
   return {
     type: "incremental",
     backendId: h.backendId,
@@ -72,6 +65,21 @@ function handleFromJson(h: HandleJson, at: string): KeyedStateHandle {
     metaFile: fileFromJson(h.metaFile, `${at}.metaFile`),
     stateSize: u64(h.stateSize ?? "0", `${at}.stateSize`),
     checkpointedSize: u64(h.checkpointedSize ?? "0", `${at}.checkpointedSize`),
+  };
+}
+
+/**
+ * The inverse of `savepointHandleToJson` ([spec](../../spec/format-v1.md#json-form)),
+ * for a handle checked already (inside a snapshot) or trusted (a vector's
+ * `.handle.json`): no schema check of its own, but 64-bit values are still
+ * range-checked, and errors name fields under `at`. `type` may be omitted.
+ */
+export function savepointHandleFromJson(h: Omit<SavepointHandleJson, "type">, at = "handle"): SavepointHandle {
+  return {
+    type: "savepoint",
+    keyGroups: { start: h.keyGroups.start, count: h.keyGroups.count },
+    dataFile: fileFromJson(h.dataFile, `${at}.dataFile`),
+    offsets: (h.offsets ?? []).map((o, i) => u64(o, `${at}.offsets[${i}]`)),
   };
 }
 

@@ -5,6 +5,7 @@
  * {@link SharedStateRegistry.discardPlan} lists and acknowledges it with
  * {@link SharedStateRegistry.markDeleted}.
  */
+import { compareBigInts } from "../body/canonical-order.js";
 import type { FileRef, SharedFileRef, Snapshot, SnapshotKind } from "../model.js";
 import { checkCompletion, type PendingSnapshot } from "./completion-rules.js";
 import { FileTable } from "./file-table.js";
@@ -184,12 +185,12 @@ export class SharedStateRegistry {
 
   /** Ids of the retained checkpoints, ascending. */
   retainedCheckpoints(): bigint[] {
-    return [...this.retained.keys()].sort(compareIds);
+    return [...this.retained.keys()].sort(compareBigInts);
   }
 
   /** Ids of the pending snapshots, ascending. */
   pendingSnapshots(): bigint[] {
-    return [...this.pending.keys()].sort(compareIds);
+    return [...this.pending.keys()].sort(compareBigInts);
   }
 
   /** Id of the latest retained checkpoint, if any. */
@@ -210,7 +211,7 @@ export class SharedStateRegistry {
   private abortOlderCheckpoints(id: bigint): bigint[] {
     const older = [...this.pending].filter(([pid, p]) => pid < id && p.kind === "checkpoint");
     for (const [pid, p] of older) this.endPending(pid, p);
-    return older.map(([pid]) => pid).sort(compareIds);
+    return older.map(([pid]) => pid).sort(compareBigInts);
   }
 
   private pendingEntry(id: bigint, what: string): PendingSnapshot {
@@ -228,8 +229,4 @@ export class SharedStateRegistry {
 
 function difference(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {
   return new Set([...a].filter((x) => !b.has(x)));
-}
-
-function compareIds(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

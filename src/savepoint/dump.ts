@@ -3,8 +3,7 @@
  * object per entry, binary fields in lowercase hex, members in a fixed order, so
  * two files with the same logical content dump to the same text.
  */
-import { hashToHex } from "../hash/xxh64.js";
-import type { KeyGroupRange, SavepointHandle } from "../model.js";
+import type { KeyGroupRange } from "../model.js";
 import type { DataFileInfo, DataReadLimits, SavepointEntry } from "./data-format.js";
 import { readDataFileInfo, readKeyGroupBatches, type HandleLocation } from "./data-reader.js";
 
@@ -63,28 +62,6 @@ export function dataFileInfoToJson(info: DataFileInfo): object {
     offsets: info.offsets.map(String),
     entryCount: String(info.entryCount),
     size: String(info.size),
-  };
-}
-
-/** A savepoint handle in the snapshot's JSON form ([spec](../../spec/format-v1.md#json-form)). */
-export function savepointHandleToJson(h: SavepointHandle): object {
-  return {
-    type: "savepoint",
-    keyGroups: { start: h.keyGroups.start, count: h.keyGroups.count },
-    dataFile: { id: h.dataFile.id, path: h.dataFile.path, size: String(h.dataFile.size), xxh64: hashToHex(h.dataFile.xxh64) },
-    offsets: h.offsets.map(String),
-  };
-}
-
-/** The inverse of {@link savepointHandleToJson}, for trusted input (vectors, tests). */
-export function savepointHandleFromJson(doc: {
-  keyGroups: KeyGroupRange; dataFile: { id: string; path: string; size: string; xxh64: string }; offsets: string[];
-}): SavepointHandle {
-  return {
-    type: "savepoint",
-    keyGroups: { start: doc.keyGroups.start, count: doc.keyGroups.count },
-    dataFile: { id: doc.dataFile.id, path: doc.dataFile.path, size: BigInt(doc.dataFile.size), xxh64: BigInt(`0x${doc.dataFile.xxh64}`) },
-    offsets: doc.offsets.map((o) => BigInt(o)),
   };
 }
 

@@ -14,6 +14,7 @@ export {
 export { listFrames, type FrameInfo } from "./frame-list.js";
 export { readDataFileInfo, readKeyGroupBatches, readKeyGroups, type DataFileAccess, type HandleLocation } from "./data-reader.js";
 export { EntryBatch, type EntryColumns } from "./entry-batch.js";
-export {
-  dataFileInfoToJson, dumpSavepointData, entryToJsonLine, savepointHandleFromJson, savepointHandleToJson, type DumpOptions,
-} from "./dump.js";
+export { dataFileInfoToJson, dumpSavepointData, entryToJsonLine, type DumpOptions } from "./dump.js";
+// The handle's JSON form is the snapshot's (json/), re-exported here beside the data files it describes.
+export { savepointHandleFromJson } from "../json/from-json.js";
+export { savepointHandleToJson } from "../json/to-json.js";

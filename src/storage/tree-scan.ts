@@ -35,12 +35,13 @@ export async function scanTree(storage: Storage, folder: string): Promise<TreeSc
 async function walk(storage: Storage, folder: string, prefix: string, scan: TreeScan): Promise<void> {
   for (const entry of await storage.list(folder)) {
     const rel = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.name === METADATA_FILE && entry.kind !== "file") scan.oddMetadata.push(rel);
     if (entry.kind === "folder") {
       await walk(storage, storage.child(folder, entry.name), rel, scan);
       continue;
     }
     if (entry.kind === "link") scan.links.push(rel);
-    if (entry.name === METADATA_FILE) (entry.kind === "file" ? scan.metadata : scan.oddMetadata).push(rel);
+    if (entry.name === METADATA_FILE && entry.kind === "file") scan.metadata.push(rel);
     if (entry.kind !== "file") continue;
     scan.files.push(rel);
     if (isTempName(entry.name)) scan.temps.push(rel);

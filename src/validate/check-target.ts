@@ -35,7 +35,7 @@ export interface TargetContext {
 /** Checks `target`; never throws for anything storage does. */
 export async function checkTarget(target: StorageTarget, ctx: TargetContext): Promise<TargetCheck> {
   const r = await ctx.storage.resolve(ctx.realRoot, target.path);
-  if (r.status !== "file") return unusable(target, r);
+  if (r.status !== "file") return unusable(target, r, ctx.realRoot);
   const identity = r.info.identity;
   // Hash only when some ref can still match: its size is right and it records a hash.
   const wantHash = (size: bigint): boolean => ctx.hashes && target.expectations.some((e) => e.xxh64 !== 0n && e.size === size);
@@ -59,14 +59,14 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
   return { findings: compareAll(target, size, hashed.xxh64, true), ...(identity ? { identity } : {}) };
 }
 
-function unusable(target: StorageTarget, r: Exclude<Resolution, { status: "file" }>): TargetCheck {
+function unusable(target: StorageTarget, r: Exclude<Resolution, { status: "file" }>, realRoot: string): TargetCheck {
   switch (r.status) {
     case "missing": return { findings: [whole(target, "KS-E100", r.why)] };
     case "not-file": return { findings: [whole(target, "KS-E101", `is ${describeKind(r.info)}, not a regular file`)] };
     case "error": return { findings: [whole(target, "KS-E104", r.why)] };
     case "link": {
       if (r.outside) {
-        return { findings: [whole(target, "KS-E091", `leads through the symbolic link ${quote(r.linkAt)} ${r.target === undefined ? `(${r.why})` : `to ${r.target}`}, outside the snapshot root; it was not read`)] };
+        return { findings: [whole(target, "KS-E091", `leads through the symbolic link ${quote(r.linkAt)} ${r.target === undefined ? `(${r.why})` : `to ${r.target}`}, outside the snapshot root ${realRoot}; it was not read`)] };
       }
       const where = r.linkAt === target.path ? "is a symbolic link" : `passes through the symbolic link ${quote(r.linkAt)}`;
       const check: TargetCheck = { findings: [whole(target, "KS-E094", `${where} (${r.why}); ksnap never follows a link inside a snapshot root, so it was not read`)] };

@@ -62,14 +62,15 @@ function checkExclusive(seen: PathRecord, s: LocatedInput, f: FileSite, report: 
   if (owner === undefined) {
     if (f.role === "shared") return;
     // Exclusive here, but an earlier snapshot already referred to it.
-    if (seen.owner !== s) {
+    if (seen.owner.snapshot.snapshotId !== s.snapshot.snapshotId) {
       report("KS-E116", s, f, `${f.role} file ${quote(f.ref.path)} is also referred to by ${fileField(seen.site)} of ${seen.owner.metadataPath}: ` +
         "a private, meta or data file belongs to one snapshot");
     }
     seen.exclusiveTo = { owner: s, site: f };
     return;
   }
-  if (owner.owner === s) return;
+  // Two metadata files of one id are KS-E110's; between them nothing is foreign.
+  if (owner.owner.snapshot.snapshotId === s.snapshot.snapshotId) return;
   report("KS-E116", s, f, `file ${quote(f.ref.path)} is a ${owner.site.role} file of ${owner.owner.metadataPath} (${fileField(owner.site)}): ` +
     "a private, meta or data file belongs to one snapshot");
 }

@@ -5,7 +5,6 @@
  * subsumed checkpoint's private files; were one of them a retained checkpoint's
  * metadata or a savepoint's data file, it would delete what it must never touch.
  */
-import { pathProblem } from "../storage/paths.js";
 import { METADATA_FILE } from "../storage/snapshot-root.js";
 import type { Storage } from "../storage/storage.js";
 import { eachFile, fileField } from "../snapshot-walk.js";
@@ -14,40 +13,52 @@ import type { LocatedInput } from "./located-input.js";
 import { finding } from "./rules.js";
 import { quote } from "./text.js";
 
+const META_SUFFIX = `/${METADATA_FILE}`;
+
 /**
  * Checks KS-E092 for `located` against the folders of every metadata file found
  * (`metadataFiles`, as locations; those that could not be read count too: their
  * folder still belongs to a snapshot).
  */
 export function checkForeignRefs(located: readonly LocatedInput[], metadataFiles: readonly string[], storage: Storage): Finding[] {
-  const folders = new Map<string, string>(metadataFiles.map((m) => [storage.parent(m), m]));
   const out: Finding[] = [];
+  const byRoot = new Map<string, Map<string, string>>();
   for (const s of located) {
-    const own = storage.parent(s.metadataPath);
+    let folders = byRoot.get(s.root);
+    if (folders === undefined) byRoot.set(s.root, (folders = snapshotFoldersUnder(s.root, metadataFiles, storage)));
+    const own = storage.relativeTo(s.root, storage.parent(s.metadataPath));
     for (const f of eachFile(s.snapshot)) {
-      const segments = f.ref.path.split("/");
-      const at = { file: s.metadataPath, field: fileField(f), path: f.ref.path };
-      if (segments.at(-1) === METADATA_FILE) {
-        out.push(finding("KS-E092", at, `${f.role} file ${quote(f.ref.path)} is a metadata file: a snapshot never refers to a metadata file as its data`));
+      const path = f.ref.path;
+      const at = { file: s.metadataPath, field: fileField(f), path };
+      if (path === METADATA_FILE || path.endsWith(META_SUFFIX)) {
+        out.push(finding("KS-E092", at, `${f.role} file ${quote(path)} is a metadata file: a snapshot never refers to a metadata file as its data`));
         continue;
       }
-      // A path that breaks the path rules is KS-E090's, and is never resolved.
-      if (folders.size < 2 || pathProblem(f.ref.path) !== undefined) continue;
-      const other = foreignFolder(s.root, segments, own, folders, storage);
+      const other = folders.size === 0 ? undefined : foreignFolder(path, own, folders);
       if (other !== undefined) {
-        out.push(finding("KS-E092", at, `${f.role} file ${quote(f.ref.path)} is inside the folder of another snapshot (${other}), which owns it`));
+        out.push(finding("KS-E092", at, `${f.role} file ${quote(path)} is inside the folder of another snapshot (${other}), which owns it`));
       }
     }
   }
   return out;
 }
 
-/** The metadata file of another snapshot whose folder holds the path, if any (only folders strictly below the root). */
-function foreignFolder(root: string, segments: readonly string[], own: string, folders: Map<string, string>, storage: Storage): string | undefined {
-  for (let i = 1; i < segments.length; i++) {
-    const folder = storage.locate(root, segments.slice(0, i).join("/"));
-    if (folder === own) continue;
-    const metadata = folders.get(folder);
+/** The folders strictly below `root` that hold a metadata file, relative to it, each with that file. */
+function snapshotFoldersUnder(root: string, metadataFiles: readonly string[], storage: Storage): Map<string, string> {
+  const folders = new Map<string, string>();
+  for (const m of metadataFiles) {
+    const rel = storage.relativeTo(root, storage.parent(m));
+    if (rel !== undefined && rel !== "") folders.set(rel, m);
+  }
+  return folders;
+}
+
+/** The metadata file of another snapshot whose folder holds `path`, if any. Compares '/'-separated prefixes, no I/O. */
+function foreignFolder(path: string, own: string | undefined, folders: Map<string, string>): string | undefined {
+  for (let i = path.indexOf("/"); i > 0; i = path.indexOf("/", i + 1)) {
+    const prefix = path.slice(0, i);
+    if (prefix === own) continue;
+    const metadata = folders.get(prefix);
     if (metadata !== undefined) return metadata;
   }
   return undefined;

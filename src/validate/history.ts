@@ -2,6 +2,7 @@
  * A history: the snapshots of one root, sorted by snapshot id
  * ([spec](../../spec/validation.md#history)).
  */
+import { compareBigInts } from "../body/canonical-order.js";
 import type { LocatedInput } from "./located-input.js";
 
 /** The snapshots of one root. */
@@ -24,13 +25,9 @@ export function histories(located: readonly LocatedInput[]): History[] {
     else group.push(l);
   }
   return [...byRoot].map(([root, group]) => {
-    const snapshots = [...group].sort((a, b) => compareBig(a.snapshot.snapshotId, b.snapshot.snapshotId));
+    const snapshots = [...group].sort((a, b) => compareBigInts(a.snapshot.snapshotId, b.snapshot.snapshotId));
     const byId = new Map<bigint, LocatedInput>();
     for (const s of snapshots) if (!byId.has(s.snapshot.snapshotId)) byId.set(s.snapshot.snapshotId, s);
     return { root, snapshots, byId, oldest: snapshots[0]!.snapshot.snapshotId };
   });
-}
-
-function compareBig(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

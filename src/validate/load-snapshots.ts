@@ -96,7 +96,7 @@ async function oddMetadata(store: Storage, folder: string, real: string, rel: st
   const r = await store.resolve(real, rel);
   if (r.status === "link") {
     return r.outside
-      ? finding("KS-E091", { file }, `metadata file leads through the symbolic link ${quote(r.linkAt)} ${r.target ?? `(${r.why})`}, outside ${folder}; it was not read`)
+      ? finding("KS-E091", { file }, `metadata file leads through the symbolic link ${quote(r.linkAt)} ${r.target === undefined ? `(${r.why})` : `to ${r.target}`}, outside ${folder}; it was not read`)
       : finding("KS-E094", { file }, `metadata file is a symbolic link (${r.why}); it is not followed, so the snapshot cannot be read here`);
   }
   const what = r.status === "not-file" ? describeKind(r.info) : r.status === "file" ? "a regular file" : r.why;

@@ -4,6 +4,7 @@
  */
 import type { Finding } from "./finding.js";
 import { type History, histories } from "./history.js";
+import { checkFileSharing } from "./file-sharing-rules.js";
 import { checkHistoryContent } from "./history-content.js";
 import { checkHistoryIds } from "./history-ids.js";
 import { checkHistoryLineage } from "./history-lineage.js";
@@ -11,16 +12,19 @@ import { checkHistoryOrigins } from "./history-origins.js";
 import type { LocatedInput } from "./located-input.js";
 
 /**
- * The history findings of `located`, by root and then by snapshot id; a root
- * with a single snapshot has no history and gets none (rules of group
- * `history`, and KS-E071/KS-W072 across snapshots; [spec](../../spec/validation.md#history)).
+ * The history findings of `located`, by root and then by snapshot id (rules of
+ * group `history`, KS-E071/KS-W072 across snapshots, and KS-E093 for one path
+ * named by two ids; [spec](../../spec/validation.md#history)). How the files of
+ * a root are shared (KS-E093, KS-E116, KS-E117) is checked on every root; the
+ * other rules need two snapshots or more.
  */
 export function validateHistory(located: readonly LocatedInput[]): Finding[] {
-  return histories(located).filter((h) => h.snapshots.length > 1).flatMap(checkHistory);
+  return histories(located).flatMap(checkHistory);
 }
 
 function checkHistory(h: History): Finding[] {
-  const found = [...checkHistoryIds(h), ...checkHistoryOrigins(h), ...checkHistoryLineage(h), ...checkHistoryContent(h)];
+  const found = [...checkFileSharing(h)];
+  if (h.snapshots.length > 1) found.push(...checkHistoryIds(h), ...checkHistoryOrigins(h), ...checkHistoryLineage(h), ...checkHistoryContent(h));
   const rank = new Map(h.snapshots.map((s, i) => [s.metadataPath, i]));
   const rankOf = (f: Finding): number => rank.get(f.location.file ?? "") ?? h.snapshots.length;
   // Array.prototype.sort is stable: within a snapshot, findings keep the order of the checks.

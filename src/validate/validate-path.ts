@@ -8,9 +8,7 @@
 import type { DecodeLimits } from "../limits.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { countSeverities, type Finding, type ValidationResult } from "./finding.js";
-import { checkFileSharing } from "./file-sharing-rules.js";
 import { checkForeignRefs } from "./foreign-refs.js";
-import { histories } from "./history.js";
 import { loadForValidation, type LoadedTree } from "./load-snapshots.js";
 import type { LocatedInput } from "./located-input.js";
 import { validateHistory } from "./validate-history.js";
@@ -60,7 +58,6 @@ export async function validateTree(path: string, options: ValidateOptions = {}):
     findings.push(...storage.findings);
     filesChecked = storage.filesChecked;
   }
-  findings.push(...histories(located).flatMap(checkFileSharing));
   findings.push(...validateHistory(located));
   const sorted = byFile(findings, tree.loaded.map((l) => l.file));
   return { result: { findings: sorted, summary: { snapshots: tree.loaded.length, filesChecked, ...countSeverities(sorted) } }, tree };
