@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathProblem, resolveInRoot } from "../src/storage/paths.js";
 import { findMetadataFiles, loadSnapshot, resolveRoot } from "../src/storage/snapshot-root.js";
-import { thrown, VECTORS } from "./helpers.js";
+import { rejection, thrown, VECTORS } from "./helpers.js";
 
 t.test("path rules", async (t) => {
   for (const ok of ["shared/a.sst", "chk-3/op-0/MANIFEST", "a", "caf\u00E9/\u{1F600}"]) t.equal(pathProblem(ok), undefined, ok);
@@ -36,12 +36,12 @@ t.test("metadata files are found from a file, a snapshot folder or a root", asyn
   mkdirSync(join(root, "shared"));
   const meta = join(root, "chk-3", "_metadata.ksnap");
   copyFileSync(join(VECTORS, "v1.0", "valid", "incremental-chain-head.ksnap"), meta);
-  t.strictSame(findMetadataFiles(meta), [meta]);
-  t.strictSame(findMetadataFiles(join(root, "chk-3")), [meta]);
-  t.strictSame(findMetadataFiles(root), [meta]);
-  t.equal(thrown(() => findMetadataFiles(join(root, "shared"))).code, "IO_ERROR");
-  t.equal(thrown(() => findMetadataFiles(join(root, "nope"))).code, "IO_ERROR");
-  const located = loadSnapshot(meta);
+  t.strictSame(await findMetadataFiles(meta), [meta]);
+  t.strictSame(await findMetadataFiles(join(root, "chk-3")), [meta]);
+  t.strictSame(await findMetadataFiles(root), [meta]);
+  t.equal((await rejection(() => findMetadataFiles(join(root, "shared")))).code, "IO_ERROR");
+  t.equal((await rejection(() => findMetadataFiles(join(root, "nope")))).code, "IO_ERROR");
+  const located = await loadSnapshot(meta);
   t.equal(located.root, root);
   t.equal(located.snapshot.snapshotId, 3n);
 });

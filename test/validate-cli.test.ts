@@ -10,7 +10,7 @@ import { PassThrough } from "node:stream";
 import { Command } from "commander";
 import { takeRequestedStatus } from "../src/cli/exit-status.js";
 import { registerValidate, validateCommand, type ValidateCommandIo } from "../src/cli/validate-command.js";
-import { packageFile } from "../src/package-root.js";
+import { packageFile } from "../src/storage/package-files.js";
 import { progressBarFor } from "../src/validate/progress-bar.js";
 import { RULES } from "../src/validate/rules.js";
 import type { IncrementalHandle } from "../src/model.js";
