@@ -8,6 +8,7 @@
  */
 import t from "tap";
 import fc from "fast-check";
+import { KsnapError } from "../src/errors.js";
 import { GC_REFUSAL_RULES } from "../src/gc/gc-refusals.js";
 import { runGc } from "../src/gc/gc-run.js";
 import { eachFile } from "../src/snapshot-walk.js";
@@ -27,7 +28,15 @@ function mustSurvive(r: RandomRoot, retain: number): string[] {
 async function check(recipe: Recipe): Promise<void> {
   const r = materialize(recipe);
   try {
-    const validation = await validatePath(r.root);
+    const rootBeforeAll = treeContents(r.root);
+    const validation = await validatePath(r.root).catch((e: unknown) => e as KsnapError);
+    if (validation instanceof KsnapError) {
+      // Defects took every metadata file away: nothing to validate, so gc must stop before anything too.
+      const gcError = await runGc(r.root, { retain: recipe.retain, apply: true, graceMs: 0 }).then(() => undefined, (e: unknown) => e);
+      if (!(gcError instanceof KsnapError) || gcError.code !== validation.code) throw new Error(`validate failed with ${validation.code}, gc did not`);
+      if (!sameMap(rootBeforeAll, treeContents(r.root))) throw new Error("gc changed a root it could not read");
+      return;
+    }
     const expectRefusal = validation.findings.some((f) => refusing.has(f.rule));
     const rootBefore = treeContents(r.root);
     const outsideBefore = treeContents(r.outside);
