@@ -8,7 +8,7 @@ import { packageFile } from "../src/storage/package-files.js";
 import { TEMP_SUFFIX } from "../src/storage/storage.js";
 import { VECTORS } from "./helpers.js";
 
-const BIN = packageFile("dist/src/cli/main.js");
+const BIN = packageFile("dist/src/cli/bin.js");
 const v = (kind: string, name: string) => join(VECTORS, "v1.0", kind, name);
 
 function ksnap(...args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -123,7 +123,7 @@ t.test("JUnit escapes reasons: markup and control characters cannot break the XM
 t.test("CLI: exit status, --tap, --junit and usage errors", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "ksnap-conformance-cli-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const cli = (...args: string[]) => spawnSync(process.execPath, [packageFile("dist/src/cli/main.js"), "conformance", ...args], { encoding: "utf8" });
+  const cli = (...args: string[]) => spawnSync(process.execPath, [packageFile("dist/src/cli/bin.js"), "conformance", ...args], { encoding: "utf8" });
   const junit = join(dir, "report.xml");
   const failing = cli("--adapter", `${FAKE} --on full-checkpoint-key-groups:wrong-json`, "--level", "decode", "--junit", junit, "--tap");
   t.equal(failing.status, 1, "a failing test exits 1");

@@ -148,7 +148,7 @@ function savepointWithout(name: string): { copy: string; s0: string } {
 
 /** `ksnap savepoint dump --json PATH` through the bin, killed after 20 s: a read blocked on a FIFO fails the test instead of hanging it. */
 function dumpBin(path: string): { status: number | null; stdout: string; stderr: string; signal: string | null } {
-  const r = spawnSync(process.execPath, [packageFile("dist/src/cli/main.js"), "savepoint", "dump", "--json", path], { encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync(process.execPath, [packageFile("dist/src/cli/bin.js"), "savepoint", "dump", "--json", path], { encoding: "utf8", timeout: 20_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 

@@ -52,7 +52,7 @@ for (const name of folders) {
     const expected = expectedOf(name);
 
     t.test("validates, storage checks included", async (t) => {
-      const r = spawnSync(process.execPath, [packageFile("dist/src/cli/main.js"), "validate", join(DIR, name)], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, [packageFile("dist/src/cli/bin.js"), "validate", join(DIR, name)], { encoding: "utf8" });
       t.equal(r.status, 0, r.stdout + r.stderr);
       const result = await validatePath(join(DIR, name));
       t.strictSame(result.findings, [], "no finding, not even a warning");

@@ -65,7 +65,7 @@ t.test("the accepted future-minor vectors keep their minor and decode to what th
     t.equal(JSON.parse(json).formatVersion, `1.${minor}`, `${c.name}: the JSON form names the file's minor`);
     t.ok(Buffer.from(encodeSnapshot(snapshotFromJsonText(json))).equals(encodeSnapshot(c.expected!)),
       `${c.name}: the JSON holds exactly the fields 1.0 knows`);
-    const cli = spawnSync(process.execPath, [packageFile("dist/src/cli/main.js"), "inspect", "--json", join(v, `${c.name}.ksnap`)], { encoding: "utf8" });
+    const cli = spawnSync(process.execPath, [packageFile("dist/src/cli/bin.js"), "inspect", "--json", join(v, `${c.name}.ksnap`)], { encoding: "utf8" });
     t.equal(cli.status, 0, cli.stderr);
     t.equal(cli.stdout, json, `${c.name}: inspect --json prints the vector's JSON`);
   }

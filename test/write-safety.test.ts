@@ -13,7 +13,7 @@ import { packageFile } from "../src/storage/package-files.js";
 import { TEMP_SUFFIX } from "../src/storage/storage.js";
 import { VECTORS } from "./helpers.js";
 
-const BIN = packageFile("dist/src/cli/main.js");
+const BIN = packageFile("dist/src/cli/bin.js");
 const JSON_IN = join(VECTORS, "v1.0", "valid", "unicode-paths.json");
 const CANONICAL = readFileSync(join(VECTORS, "v1.0", "valid", "unicode-paths.ksnap"));
 

@@ -1,10 +1,10 @@
-#!/usr/bin/env node
 /**
  * The `ksnap` command. Exit status: 0 ok, 1 invalid input (a file that is not a
  * valid snapshot, unreadable, or JSON that breaks the schema) or, for commands
  * that check things, errors found; 2 usage error. Each command lives in its own
  * `*-command.ts` file exporting a `register…(program)` function.
  * Bad input gets one line on stderr naming the problem and where; never a stack trace.
+ * This module has no side effect, so tests run the CLI in-process; `bin.ts` is the executable.
  */
 import { Command, CommanderError } from "commander";
 import { KsnapError } from "../errors.js";
@@ -59,5 +59,3 @@ function report(e: unknown): number {
   if (process.env.KSNAP_DEBUG) process.stderr.write(`${(e as Error).stack ?? ""}\n`);
   return EXIT.internal;
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** The `ksnap` executable: runs {@link main} on the process's arguments and exits with its status. */
+import { main } from "./main.js";
+
+process.exitCode = await main(process.argv.slice(2));
