@@ -132,6 +132,22 @@ t.test("deleteFile: only a regular file inside the root reached without links", 
   t.equal(await storage.deleteFile(root, "data/f"), false, "false when already gone");
 });
 
+t.test("removeEmptyFolder: an empty folder reached without links; never a folder behind a link", async (t) => {
+  const { root, outside } = await tree(t);
+  mkdirSync(join(outside, "empty"));
+  symlinkSync(outside, join(root, "out"));
+  t.equal(await storage.removeEmptyFolder(root, "out/empty"), false, "a folder through a link is not removed");
+  t.ok(existsSync(join(outside, "empty")), "the outside folder is still there");
+  t.equal(await storage.removeEmptyFolder(root, "out"), false, "the link itself is not a folder");
+  t.ok(lstatSync(join(root, "out")).isSymbolicLink());
+  mkdirSync(join(root, "gone"));
+  t.equal(await storage.removeEmptyFolder(root, "gone"), true, "an empty folder is removed");
+  t.notOk(existsSync(join(root, "gone")));
+  t.equal(await storage.removeEmptyFolder(root, "data"), false, "a folder that is not empty stays");
+  t.ok(existsSync(join(root, "data")));
+  t.equal(await storage.removeEmptyFolder(root, "nope"), false, "a missing folder: nothing to do");
+});
+
 t.test("write: a temporary file renamed into place, replacing only a regular file", async (t) => {
   const dir = await folder(t);
   const out = join(dir, "out.ksnap");

@@ -200,11 +200,11 @@ export class LocalStorage implements Storage {
   }
 
   async removeEmptyFolder(realRoot: string, rel: string): Promise<boolean> {
-    const location = this.locate(realRoot, rel);
-    const st = await lstat(location).catch(() => undefined);
-    if (st === undefined || !st.isDirectory()) return false;
+    // Resolved like a delete, segment by segment: a folder reached through a link is never removed.
+    const r = await this.resolve(realRoot, rel);
+    if (r.status !== "not-file" || r.info.kind !== "folder") return false;
     try {
-      await rmdir(location);
+      await rmdir(r.location);
       return true;
     } catch {
       // Not empty (a kept file, an orphan within its grace period) or already gone.
