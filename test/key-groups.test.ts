@@ -21,7 +21,7 @@ interface Fixture {
   defaultMaxParallelism: { parallelism: number; maxParallelism: number }[];
 }
 
-const fixture = JSON.parse(readFileSync(packageFile("test/fixtures/key-groups.json"), "utf8")) as Fixture;
+const fixture = JSON.parse(readFileSync(packageFile("conformance/key-groups.json"), "utf8")) as Fixture;
 
 /** (maxParallelism, parallelism) with 1 ≤ p ≤ maxP ≤ 32768. */
 const parallelisms = fc.integer({ min: 1, max: 32768 })

@@ -42,7 +42,7 @@ const REQUIRED = [
 
 /** What must never ship: tests, benchmarks, generators, build and CI files, Python caches. */
 const FORBIDDEN = [
-  /^test\/(?!fixtures\/key-groups\.json$)/, /^dist\/test\//, /^dist\/conformance\/(?!reference-backend\/)/,
+  /^test\//, /^dist\/test\//, /^dist\/conformance\/(?!reference-backend\/)/,
   /^conformance\/(cases|broken-adapters)\//, /^conformance\/[^/]+\.ts$/, /__pycache__|\.pyc$/, /^\.ci\//,
   /^tsconfig/, /^package-lock\.json$/, /^node_modules\//, /\.tsbuildinfo$/, /^dist\/conformance\/.*\.d\.ts$/,
 ];
