@@ -3,6 +3,7 @@
  * (spec/format-v1.md#errors) and, where it applies, the byte offset or the JSON
  * location it refers to.
  */
+import { escapeControls, fileLabel } from "./quote.js";
 
 /** Stable error codes. Adding one is a minor change; renaming one is breaking. */
 export const ERROR_CODES = [
@@ -66,10 +67,11 @@ export class KsnapError extends Error {
       this.offset === undefined ? "" : `byte ${this.offset}`,
       this.field ?? "",
     ].filter((s) => s !== "");
-    const file = this.file === undefined ? "" : `${this.file}: `;
+    const file = this.file === undefined ? "" : `${fileLabel(this.file)}: `;
     const where = at.length ? `at ${at.join(", ")}` : "";
     const head = withCode ? `${this.code}${where ? ` ${where}` : ""}` : where;
-    return `${file}${head}${head ? ": " : ""}${this.message}`;
+    // The message may carry untrusted text (a name, bytes of the input): it stays one inert line.
+    return `${file}${head}${head ? ": " : ""}${escapeControls(this.message)}`;
   }
 }
 

@@ -8,7 +8,7 @@ export type {
 } from "./model.js";
 export { encodeSnapshot, decodeSnapshot, decodeFile, type DecodedFile } from "./codec.js";
 export { snapshotToJson, snapshotToJsonText } from "./json/to-json.js";
-export { snapshotFromJson, snapshotFromJsonText } from "./json/from-json.js";
+export { snapshotFromJson, snapshotFromJsonBytes, snapshotFromJsonText } from "./json/from-json.js";
 export type { SnapshotJson } from "./json/json-types.js";
 export { KsnapError, isKsnapError, ERROR_CODES, type ErrorCode } from "./errors.js";
 export { DEFAULT_DECODE_LIMITS, FORMAT_LIMITS, type DecodeLimits } from "./limits.js";

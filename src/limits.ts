@@ -23,3 +23,12 @@ export interface DecodeLimits {
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxFileBytes: 1024 * 1024 * 1024,
 };
+
+/**
+ * Largest JSON form `encode` reads, in bytes ([spec](../spec/format-v1.md#limits)):
+ * refused (LIMIT_EXCEEDED) before a byte is read. The JSON text becomes one
+ * string and one parsed document, several times its size in memory, and V8
+ * cannot make a string of more than about 2^29 characters; 256 MiB holds the
+ * JSON form of a metadata file of about a million file refs.
+ */
+export const MAX_JSON_INPUT_BYTES = 256 * 1024 * 1024;

@@ -5,6 +5,7 @@
  * downloaded whole and clipped to the key groups the new subtask owns.
  */
 import { KsnapError } from "./errors.js";
+import { quote } from "./quote.js";
 import type { FileRefJson } from "./json/json-types.js";
 import { fileToJson } from "./json/to-json.js";
 import { keyGroupRangeForOperator, operatorIndexForKeyGroup } from "./key-groups.js";
@@ -98,8 +99,9 @@ export interface RestorePlanOptions {
  * ([spec](../spec/key-groups.md)) with the snapshot's max parallelism, which a
  * restore cannot change. Throws INVALID_FIELD for a parallelism outside
  * 1..maxParallelism, an unknown operator id in the options, or a handle whose key
- * groups or offsets cannot be planned; key groups no handle holds are reported in
- * `uncovered`, not thrown.
+ * groups or offsets cannot be planned; LIMIT_EXCEEDED when overlapping handles
+ * would make the plan longer than handles + parallelism reads for an operator.
+ * Key groups no handle holds are reported in `uncovered`, not thrown.
  */
 export function planRestore(snapshot: Snapshot, newParallelism: number, options: RestorePlanOptions = {}): RestorePlan {
   requireParallelism(newParallelism, snapshot.maxParallelism, "newParallelism");
@@ -136,11 +138,15 @@ function checkOverrides(snapshot: Snapshot, overrides: Readonly<Record<string, n
 }
 
 function planOperator(op: OperatorState, operatorIndex: number, maxParallelism: number, parallelism: number): OperatorRestorePlan {
+  const sites = [...operatorHandles(op, operatorIndex)];
+  for (const site of sites) checkHandle(site.handle, site.field, maxParallelism);
+  checkPlanSize(op, operatorIndex, sites, maxParallelism, parallelism);
   const byNewSubtask: HandleRead[][] = Array.from({ length: parallelism }, () => []);
-  for (const site of operatorHandles(op, operatorIndex)) {
-    checkHandle(site.handle, site.field, maxParallelism);
+  for (const site of sites) {
+    // One file list per handle, shared by every read of it: a handle read by thousands of new subtasks is listed once in memory.
+    const files = site.handle.type === "incremental" ? [...filesOf(site)].map((f) => f.ref) : [];
     for (const [subtask, kept] of splitByNewSubtask(site.handle.keyGroups, maxParallelism, parallelism)) {
-      byNewSubtask[subtask]!.push(read(site, kept));
+      byNewSubtask[subtask]!.push(read(site, kept, files));
     }
   }
   return {
@@ -150,6 +156,30 @@ function planOperator(op: OperatorState, operatorIndex: number, maxParallelism: 
     newParallelism: parallelism,
     subtasks: byNewSubtask.map((reads, i) => subtaskPlan(i, keyGroupRangeForOperator(maxParallelism, parallelism, i), reads)),
   };
+}
+
+/**
+ * Refuses, before building anything, a plan whose reads outnumber `handles +
+ * parallelism` ([spec](../spec/diff-and-restore.md#restore-plan)). Handles that do
+ * not overlap never need more: a read either starts its handle or starts its new
+ * subtask's range. Only overlapping handles do, and each key group held by many
+ * handles multiplies the plan by the new parallelism: a 1 KB file could ask for
+ * millions of reads. Counted by interval arithmetic, per handle.
+ */
+function checkPlanSize(op: OperatorState, operatorIndex: number, sites: readonly HandleSite[], maxParallelism: number, parallelism: number): void {
+  let reads = 0;
+  for (const { handle: { keyGroups: kg } } of sites) {
+    if (kg.count === 0) continue;
+    reads += operatorIndexForKeyGroup(maxParallelism, parallelism, kg.start + kg.count - 1)
+      - operatorIndexForKeyGroup(maxParallelism, parallelism, kg.start) + 1;
+  }
+  const bound = sites.length + parallelism;
+  if (reads > bound) {
+    throw new KsnapError("LIMIT_EXCEEDED",
+      `operator ${quote(op.operatorId)}: its handles' key groups overlap, so a plan at parallelism ${parallelism} would list ${reads} reads, ` +
+      `more than the ${bound} (handles + new parallelism) that handles without overlap ever need; a key group held twice has two states (run validate)`,
+      { field: `operators[${operatorIndex}]` });
+  }
 }
 
 /** The parts of `range` each new subtask owns; only the subtasks the range touches are visited. */
@@ -194,10 +224,10 @@ function intersect(a: KeyGroupRange, b: KeyGroupRange): KeyGroupRange {
   return { start, count: Math.max(0, end - start) };
 }
 
-function read(at: HandleSite, kept: KeyGroupRange): HandleRead {
+function read(at: HandleSite, kept: KeyGroupRange, files: FileRef[]): HandleRead {
   const h = at.handle;
   const base = { oldSubtaskIndex: at.subtask.subtaskIndex, handleIndex: at.handleIndex, handleKeyGroups: { ...h.keyGroups }, keyGroups: kept };
-  return h.type === "savepoint" ? savepointRead(h, base, kept) : incrementalRead(h, [...filesOf(at)].map((f) => f.ref), base, kept);
+  return h.type === "savepoint" ? savepointRead(h, base, kept) : incrementalRead(h, files, base, kept);
 }
 
 function savepointRead(h: SavepointHandle, base: Omit<ReadBase, "bytes">, kept: KeyGroupRange): SavepointRead {

@@ -11,7 +11,7 @@ import { Command } from "commander";
 import { takeRequestedStatus } from "../src/cli/exit-status.js";
 import { registerValidate, validateCommand, type ValidateCommandIo } from "../src/cli/validate-command.js";
 import { packageFile } from "../src/storage/package-files.js";
-import { progressBarFor } from "../src/validate/progress-bar.js";
+import { progressBarFor } from "../src/cli/progress-bar.js";
 import { RULES } from "../src/validate/rules.js";
 import type { IncrementalHandle } from "../src/model.js";
 import { checkpointChain, tempRoot, TreeSpec } from "./fixtures/validate/snapshot-tree.js";
@@ -124,7 +124,7 @@ t.test("the progress bar draws on a terminal only", async (t) => {
   await validateCommand(root(t), {}, tty);
   t.match(tty.err(), /checking files .* \d+\/18/);
   const bar = progressBarFor(Object.assign(new PassThrough(), { isTTY: false }));
-  bar.update({ filesDone: 1, filesTotal: 2, bytesRead: 10 });
+  bar.update({ filesDone: 1, filesTotal: 2, bytesRead: 10, bytesTotal: 20 });
   bar.stop();
   const pipe = captured(false);
   await validateCommand(root(t), {}, pipe);

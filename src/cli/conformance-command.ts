@@ -6,7 +6,7 @@
  * that is not UNSUPPORTED passes or is an expected failure.
  */
 import cliProgress from "cli-progress";
-import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { isKsnapError } from "../errors.js";
 import { catalogueTests, catalogueUnits } from "../conformance/catalogue.js";
 import { readExpectedFailures } from "../conformance/expected-failures.js";
@@ -16,7 +16,8 @@ import { renderTap } from "../conformance/report-tap.js";
 import { renderTextReport } from "../conformance/report-text.js";
 import { DEFAULT_TIMEOUT_MS, runSuite } from "../conformance/run-suite.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
-import { EXIT, reportProblems } from "./exit-status.js";
+import { reportProblems } from "./exit-status.js";
+import { usageError } from "./usage-error.js";
 
 /** Options of the command, as commander parses them. */
 interface ConformanceOptions {
@@ -73,21 +74,19 @@ async function conformance(opts: ConformanceOptions): Promise<void> {
   if (result.results.some((r) => isFailure(r.outcome))) reportProblems();
 }
 
-/** The expected-failures list; a file that cannot be read or names an unknown test is a usage error. */
+/**
+ * The expected-failures list. A file that cannot be read is IO_ERROR (exit 1),
+ * as for every file argument; a line naming no test of the catalogue is a usage
+ * error (exit 2): the command line asks for something that does not exist.
+ */
 async function expectedFailures(path: string | undefined, known: ReadonlySet<string>): Promise<Set<string>> {
   if (path === undefined) return new Set();
   try {
     return await readExpectedFailures(path, known);
   } catch (e) {
-    if (isKsnapError(e)) throw usageError(e.describe());
+    if (isKsnapError(e) && e.code === "INVALID_FIELD") throw usageError(e.describe());
     throw e;
   }
-}
-
-/** Prints `message` and ends the command with the usage status (2). */
-function usageError(message: string): CommanderError {
-  process.stderr.write(`ksnap: ${message}\n`);
-  return new CommanderError(EXIT.usage, "ksnap.usage", message);
 }
 
 function parseLevels(value: string): Level[] {

@@ -5,6 +5,8 @@ import { hashToHex } from "../hash/xxh64.js";
 import { formatBytes } from "../render-tree.js";
 import { reportProblems } from "./exit-status.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
+import { STANDARD_STREAM, writeStandardOutput } from "./standard-streams.js";
+import { usageError } from "./usage-error.js";
 
 /** What the command prints, and whether it found ids with changed content, exit status 1 ([spec](../../spec/diff-and-restore.md#changed-content)). */
 export interface DiffOutput {
@@ -16,12 +18,12 @@ export interface DiffOutput {
 export function registerDiff(program: Command): void {
   program.command("diff")
     .description("compare two snapshots by file id: files added, reused and dropped, bytes uploaded, ids whose content changed")
-    .argument("<a>", "the earlier snapshot: a KSNAP metadata file, or the snapshot folder holding it")
-    .argument("<b>", "the later snapshot")
+    .argument("<a>", "the earlier snapshot: a KSNAP metadata file, or the snapshot folder holding it; - for standard input")
+    .argument("<b>", "the later snapshot (- for standard input, if <a> is not)")
     .option("--json", "print the diff as JSON (spec/diff-and-restore.md)")
     .action(async (a: string, b: string, opts: { json?: boolean }) => {
       const out = await diffCommand(a, b, opts);
-      process.stdout.write(out.text);
+      await writeStandardOutput(out.text);
       // Changed content means an id names two different files: restoring from B may read wrong state.
       if (out.changedContent) reportProblems();
     });
@@ -29,6 +31,7 @@ export function registerDiff(program: Command): void {
 
 /** The command's output for snapshots `a` and `b`: the readable diff, or its JSON form ([spec](../../spec/diff-and-restore.md#diff-json)). Errors name the file. */
 export async function diffCommand(a: string, b: string, opts: { json?: boolean }): Promise<DiffOutput> {
+  if (a === STANDARD_STREAM && b === STANDARD_STREAM) throw usageError("only one of the two snapshots can be read from standard input (-)");
   const left = await readSnapshotArgument(a);
   const right = await readSnapshotArgument(b);
   const diff = diffSnapshots(left.snapshot, right.snapshot);

@@ -4,8 +4,12 @@
  * {@link reportProblems} instead of throwing, so its full report is printed.
  */
 
-/** 0 ok, 1 invalid input or problems found, 2 usage, 3 internal error (a bug). */
-export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 3 } as const;
+/**
+ * 0 ok, 1 invalid input or problems found, 2 usage, 3 internal error (a bug);
+ * 130 and 141 are what a shell reports for a process killed by SIGINT (Ctrl-C)
+ * and SIGPIPE (its reader went away, as in `ksnap … | head`).
+ */
+export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 3, interrupted: 130, brokenPipe: 141 } as const;
 
 let requested: number = EXIT.ok;
 

@@ -9,7 +9,7 @@ import { parseDuration } from "../gc/duration.js";
 import { DEFAULT_GRACE_MS } from "../gc/gc-orphans.js";
 import { gcRefusalText, gcReportJson, gcReportText } from "../gc/gc-report.js";
 import { runGc, type GcEnvironment, type GcReport } from "../gc/gc-run.js";
-import { progressBarFor } from "../validate/progress-bar.js";
+import { progressBarFor } from "./progress-bar.js";
 import { reportProblems } from "./exit-status.js";
 
 /** The options as commander parses them. */

@@ -6,24 +6,26 @@
  * Bad input gets one line on stderr naming the problem and where; never a stack trace.
  * This module has no side effect, so tests run the CLI in-process; `bin.ts` is the executable.
  */
-import { Command, CommanderError } from "commander";
-import { KsnapError } from "../errors.js";
+import { Command } from "commander";
+import { reportError, wantsJson } from "./error-report.js";
 import { registerConformance } from "./conformance-command.js";
 import { registerDiff } from "./diff-command.js";
 import { registerEncode } from "./encode-command.js";
 import { registerGc } from "./gc-command.js";
-import { EXIT, takeRequestedStatus } from "./exit-status.js";
+import { takeRequestedStatus } from "./exit-status.js";
 import { registerInspect } from "./inspect-command.js";
 import { registerPlanRestore } from "./plan-restore-command.js";
 import { registerSavepoint } from "./savepoint-command.js";
 import { registerValidate } from "./validate-command.js";
 
-
-function program(): Command {
+/** The program; with `json`, commander's own error text is silenced: the error is reported as JSON instead. */
+function program(json: boolean): Command {
   const cmd = new Command("ksnap")
     .description("Inspect, encode and check KSNAP snapshot files")
     .version("0.1.0")
     .exitOverride()
+    // Before the commands are added: they inherit it.
+    .configureOutput({ writeErr: (text) => { if (!json) process.stderr.write(text); } })
     .showHelpAfterError("(run ksnap --help for usage)");
   registerInspect(cmd);
   registerValidate(cmd);
@@ -36,26 +38,18 @@ function program(): Command {
   return cmd;
 }
 
-/** Runs the CLI on `argv` (without node and script) and returns the exit status. */
+/**
+ * Runs the CLI on `argv` (without node and script) and returns the exit status.
+ * A failure is reported on stderr as one line, or as one JSON object when `argv`
+ * has `--json` ({@link reportError}).
+ */
 export async function main(argv: readonly string[]): Promise<number> {
+  const json = wantsJson(argv);
   try {
-    await program().parseAsync([...argv], { from: "user" });
+    await program(json).parseAsync([...argv], { from: "user" });
     return takeRequestedStatus();
   } catch (e) {
-    return report(e);
+    takeRequestedStatus();
+    return reportError(e, json);
   }
-}
-
-function report(e: unknown): number {
-  if (e instanceof CommanderError) {
-    return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  }
-  if (e instanceof KsnapError) {
-    process.stderr.write(`ksnap: ${e.describe()}\n`);
-    return EXIT.invalid;
-  }
-  const why = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`ksnap: internal error (a bug; please report it): ${why}\n`);
-  if (process.env.KSNAP_DEBUG) process.stderr.write(`${(e as Error).stack ?? ""}\n`);
-  return EXIT.internal;
 }

@@ -5,6 +5,7 @@ import type { KeyGroupRange } from "../model.js";
 import { formatBytes } from "../render-tree.js";
 import { type HandleRead, planRestore, type RestorePlan, restorePlanToJson, type SubtaskRestorePlan } from "../restore-plan.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
+import { writeStandardOutput } from "./standard-streams.js";
 
 /** Options of {@link planRestoreCommand}, as commander parses them ([spec](../../spec/diff-and-restore.md#restore-plan)). */
 export interface PlanRestoreOptions {
@@ -17,11 +18,11 @@ export interface PlanRestoreOptions {
 export function registerPlanRestore(program: Command): void {
   program.command("plan-restore")
     .description("show which handles, files and byte ranges each subtask reads when the snapshot is restored at a new parallelism")
-    .argument("<file>", "a KSNAP metadata file, or the snapshot folder holding it")
+    .argument("<file>", "a KSNAP metadata file, the snapshot folder holding it, or - for standard input")
     .requiredOption("-p, --parallelism <n>", "the new parallelism of every operator", parseCount)
     .option("--operator <id=n>", "a different parallelism for one operator (repeatable)", parseOperator)
     .option("--json", "print the plan as JSON (spec/diff-and-restore.md)")
-    .action(async (file: string, opts: PlanRestoreOptions) => { process.stdout.write(await planRestoreCommand(file, opts)); });
+    .action(async (file: string, opts: PlanRestoreOptions) => { await writeStandardOutput(await planRestoreCommand(file, opts)); });
 }
 
 /** The command's output for `file`: the readable plan, or its JSON form ([spec](../../spec/diff-and-restore.md#restore-plan-json)). Errors name the file. */

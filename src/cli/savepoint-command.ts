@@ -18,6 +18,8 @@ import { describeKind, LOCAL_STORAGE } from "../storage/local-storage.js";
 import { resolveRoot } from "../storage/snapshot-root.js";
 import type { Storage } from "../storage/storage.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
+import { STANDARD_STREAM, writeStandardOutput } from "./standard-streams.js";
+import { usageError } from "./usage-error.js";
 
 /** Options of {@link savepointDump}, as commander parses them. */
 export interface SavepointDumpOptions {
@@ -38,7 +40,7 @@ export function registerSavepoint(program: Command): void {
     .argument("<path>", "a savepoint data file (.ksvd), or a KSNAP metadata file or snapshot folder")
     .option("--key-groups <a-b>", "only key groups a..b (inclusive), or a single key group", parseKeyGroups)
     .option("--json", "print the logical dump: one JSON object per entry (spec/savepoint-data.md#logical-dump)")
-    .action((path: string, opts: SavepointDumpOptions) => savepointDump(path, opts, stdoutWriter));
+    .action((path: string, opts: SavepointDumpOptions) => savepointDump(path, opts, (chunk) => writeStandardOutput(chunk)));
 }
 
 /**
@@ -48,6 +50,8 @@ export function registerSavepoint(program: Command): void {
  * the file.
  */
 export async function savepointDump(path: string, opts: SavepointDumpOptions, write: DumpWriter): Promise<void> {
+  // A data file is read by position through its index, which a stream cannot give.
+  if (path === STANDARD_STREAM) throw usageError("savepoint dump reads a file or folder, not standard input (-): a data file is read by position");
   const out = new Batcher(write);
   const render = opts.json ? (e: SavepointEntry) => entryToJsonLine(e) + "\n" : (e: SavepointEntry) => readableLine(e) + "\n";
   const storage = LOCAL_STORAGE;
@@ -206,16 +210,3 @@ class Batcher {
   }
 }
 
-/** Writes to stdout, waiting for it to drain when its buffer is full (a slow pipe must not grow memory). */
-function stdoutWriter(chunk: string): Promise<void> | void {
-  if (process.stdout.write(chunk)) return;
-  return new Promise((resolve, reject) => {
-    const done = (e?: Error) => {
-      process.stdout.off("drain", done);
-      process.stdout.off("error", done);
-      if (e) reject(e); else resolve();
-    };
-    process.stdout.once("drain", done);
-    process.stdout.once("error", done);
-  });
-}

@@ -1,24 +1,31 @@
 /**
- * Reading the snapshot a command names: a metadata file, or a folder holding one
- * ([spec](../../spec/format-v1.md#storage-layout)). Paths inside the snapshot are
- * not resolved, so a metadata file copied out of its tree still reads.
+ * Reading the snapshot a command names: a metadata file, a folder holding one
+ * ([spec](../../spec/format-v1.md#storage-layout)), or `-` for standard input.
+ * Paths inside the snapshot are not resolved, so a metadata file copied out of
+ * its tree still reads.
  */
 import { decodeFile, type DecodedFile } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
 import { DEFAULT_DECODE_LIMITS } from "../limits.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { findMetadataFiles } from "../storage/snapshot-root.js";
+import { readInput, STANDARD_STREAM, STDIN_LABEL } from "./standard-streams.js";
 
-/** A decoded snapshot and the metadata file it came from ([spec](../../spec/format-v1.md#storage-layout)). */
+/** A decoded snapshot and the metadata file it came from (`<stdin>` for `-`) ([spec](../../spec/format-v1.md#storage-layout)). */
 export interface SnapshotArgument extends DecodedFile {
   metadataPath: string;
 }
 
 /**
  * Decodes the one snapshot `path` names ([spec](../../spec/format-v1.md#storage-layout)). IO_ERROR when it names none, or a root
- * holding several (the user must pick one). The user named the path, so a link there is followed.
+ * holding several (the user must pick one), or something that is neither a file nor a folder (a FIFO is never opened).
+ * The user named the path, so a link there is followed. `-` reads standard input, up to the same limit as a file.
  */
 export async function readSnapshotArgument(path: string): Promise<SnapshotArgument> {
+  if (path === STANDARD_STREAM) {
+    const bytes = await readInput(path, DEFAULT_DECODE_LIMITS.maxFileBytes);
+    return { ...inFile(STDIN_LABEL, () => decodeFile(bytes)), metadataPath: STDIN_LABEL };
+  }
   const found = await findMetadataFiles(path, LOCAL_STORAGE);
   if (found.length > 1) {
     throw new KsnapError("IO_ERROR",

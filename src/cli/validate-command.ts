@@ -1,7 +1,7 @@
 /** `ksnap validate PATH [--json] [--no-storage] [--strict]` ([spec](../../spec/validation.md#command-line)). */
 import type { Command } from "commander";
 import type { Finding, ValidationResult } from "../validate/finding.js";
-import { progressBarFor } from "../validate/progress-bar.js";
+import { progressBarFor } from "./progress-bar.js";
 import { renderJson, renderText } from "../validate/render-report.js";
 import { validatePath } from "../validate/validate-path.js";
 import { reportProblems } from "./exit-status.js";

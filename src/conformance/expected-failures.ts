@@ -4,6 +4,7 @@
  * that passes is XPASS, itself a failure, as in protobuf's conformance runner.
  */
 import { KsnapError } from "../errors.js";
+import { quote } from "../quote.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import type { TestResult } from "./outcomes.js";
 
@@ -20,8 +21,8 @@ export async function readExpectedFailures(path: string, known: ReadonlySet<stri
   for (const [i, raw] of text.split("\n").entries()) {
     const id = raw.replace(/#.*/, "").trim();
     if (id === "") continue;
-    if (/\s/.test(id)) throw lineError(path, i, `"${id}" is not one test id (one per line)`);
-    if (!known.has(id)) throw lineError(path, i, `"${id}" is not a test of the catalogue (check its spelling; ksnap conformance --list shows every id)`);
+    if (/\s/.test(id)) throw lineError(path, i, `${quote(id)} is not one test id (one per line)`);
+    if (!known.has(id)) throw lineError(path, i, `${quote(id)} is not a test of the catalogue (check its spelling; ksnap conformance --list shows every id)`);
     ids.add(id);
   }
   return ids;

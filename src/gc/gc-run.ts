@@ -6,7 +6,7 @@
  * when asked, through the storage seam.
  */
 import { KsnapError } from "../errors.js";
-import { LOCAL_STORAGE } from "../storage/local-storage.js";
+import { describeKind, LOCAL_STORAGE } from "../storage/local-storage.js";
 import { METADATA_FILE } from "../storage/snapshot-root.js";
 import type { Storage } from "../storage/storage.js";
 import type { Finding } from "../validate/finding.js";
@@ -83,7 +83,10 @@ export async function runGc(root: string, request: GcRequest, env: Partial<GcEnv
 async function checkRoot(store: Storage, root: string): Promise<void> {
   const info = await store.infoFollowing(root);
   if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: root });
-  if (info.kind !== "folder") throw new KsnapError("IO_ERROR", "is not a folder: gc takes a checkpoint root", { file: root });
+  if (info.kind !== "folder") {
+    const what = info.kind === "other" ? `it is ${describeKind(info)}, not a folder` : "is not a folder";
+    throw new KsnapError("IO_ERROR", `${what}: gc takes a checkpoint root`, { file: root });
+  }
   if (await store.info(store.child(root, METADATA_FILE)) !== undefined) {
     throw new KsnapError("LAYOUT_MISMATCH",
       `the folder holds ${METADATA_FILE} itself, so it is a snapshot's folder, not a checkpoint root`, { file: store.child(root, METADATA_FILE) });

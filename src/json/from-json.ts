@@ -5,19 +5,46 @@
 import { KsnapError } from "../errors.js";
 import type { FileRef, KeyedStateHandle, SavepointHandle, SharedFileRef, Snapshot } from "../model.js";
 import type { FileRefJson, HandleJson, SavepointHandleJson, SharedFileRefJson, SnapshotJson } from "./json-types.js";
+import { escapeControls } from "../quote.js";
 import { checkSnapshotJson } from "./schema.js";
+import { decodeUtf8Strict } from "./strict-utf8.js";
 
 const U64_MAX = (1n << 64n) - 1n;
 
-/** Parses JSON text and converts it; syntax errors are INVALID_JSON too. */
-export function snapshotFromJsonText(text: string): Snapshot {
+/** Parses JSON bytes, which must be UTF-8 (invalid bytes are INVALID_JSON with their offset, never replaced), and converts them. */
+export function snapshotFromJsonBytes(bytes: Uint8Array): Snapshot {
+  const text = decodeUtf8Strict(bytes);
+  return snapshotFromJsonText(text, (position) => utf8Length(text.slice(0, position)));
+}
+
+/**
+ * Parses JSON text and converts it; syntax errors are INVALID_JSON too, at the
+ * offset `offsetOf` gives for the parser's position (the character index by default).
+ */
+export function snapshotFromJsonText(text: string, offsetOf: (position: number) => number = (p) => p): Snapshot {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new KsnapError("INVALID_JSON", `not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw syntaxError(e, offsetOf);
   }
   return snapshotFromJson(doc);
+}
+
+/**
+ * The parser's complaint without the excerpt of the input it quotes (which would
+ * echo raw bytes, escape sequences included, to the terminal), at a byte offset.
+ */
+function syntaxError(e: unknown, offsetOf: (position: number) => number): KsnapError {
+  const raw = e instanceof Error ? e.message : String(e);
+  const position = /at position (\d+)/.exec(raw);
+  const reason = raw.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, "").replace(/ in JSON at position \d+.*$/s, "");
+  const offset = position === null ? undefined : offsetOf(Number(position[1]));
+  return new KsnapError("INVALID_JSON", `not JSON: ${escapeControls(reason)}`, offset === undefined ? {} : { offset });
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
 }
 
 /** Converts a parsed JSON document, which must match schemas/ksnap-v1.schema.json. */

@@ -18,6 +18,7 @@ export function errnoText(e: unknown): string {
     case "EROFS": return "read-only file system";
     case "ENOTEMPTY": return "the folder is not empty";
     case "EBUSY": return "busy";
+    case "ENAMETOOLONG": return "the name is too long for the file system";
     default: return code ?? (e instanceof Error ? e.message : String(e));
   }
 }

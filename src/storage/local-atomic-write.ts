@@ -69,7 +69,14 @@ export class LocalAtomicWriter implements AtomicWriter {
       }
       this.fd = undefined;
     }
-    if (this.tmp !== undefined) rmSync(this.tmp, { force: true });
+    // Never throws: it runs inside the callers' catch, whose error is the one to report.
+    if (this.tmp !== undefined) {
+      try {
+        rmSync(this.tmp, { force: true });
+      } catch {
+        // Nothing more to do: a leftover temporary file is named so that validate reports it and gc removes it.
+      }
+    }
   }
 
   private openFd(): number {

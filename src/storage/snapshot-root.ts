@@ -6,7 +6,7 @@
 import { decodeFile, type DecodedFile } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "../limits.js";
-import { LOCAL_STORAGE } from "./local-storage.js";
+import { describeKind, LOCAL_STORAGE } from "./local-storage.js";
 import { pathProblem } from "./paths.js";
 import type { ReadOptions, Storage } from "./storage.js";
 
@@ -69,7 +69,8 @@ export async function loadSnapshot(metadataPath: string, limits: DecodeLimits = 
  * What a user may point a command at ([spec](../../spec/format-v1.md#storage-layout)):
  * a metadata file, a snapshot folder (holding `_metadata.ksnap`), or a root
  * whose direct subfolders hold one each. Returns the metadata files found,
- * sorted by path; IO_ERROR when there are none. `path` itself may be a link
+ * sorted by path; IO_ERROR when there are none, or when `path` is neither a
+ * file nor a folder (a FIFO, a device). `path` itself may be a link
  * (the user named it); a subfolder that is a link is not looked into, and a
  * `_metadata.ksnap` that is not a regular file is returned for its reader to
  * refuse, rather than hidden.
@@ -77,6 +78,8 @@ export async function loadSnapshot(metadataPath: string, limits: DecodeLimits = 
 export async function findMetadataFiles(path: string, storage: Storage = LOCAL_STORAGE): Promise<string[]> {
   const info = await storage.infoFollowing(path);
   if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  // A FIFO or a device is refused by its kind, before anything could block on it.
+  if (info.kind === "other") throw new KsnapError("IO_ERROR", `cannot read: it is ${describeKind(info)}, not a regular file or folder`, { file: path });
   if (info.kind !== "folder") return [path];
   const own = storage.child(path, METADATA_FILE);
   if (await storage.info(own) !== undefined) return [own];

@@ -156,9 +156,34 @@ export interface Storage {
 /** Suffix of every temporary file ksnap writes ([spec](../../spec/ownership.md#temporary-files)). */
 export const TEMP_SUFFIX = ".ksnap-tmp";
 
-/** The temporary name for a write to `name`: `.<name>.<12 hex digits>.ksnap-tmp`, in the same folder. */
+/**
+ * Longest file name, in UTF-8 bytes, that the usual file systems (ext4, XFS, APFS,
+ * NTFS in UTF-16 units) accept; a temporary name never exceeds it.
+ */
+export const MAX_NAME_BYTES = 255;
+
+/**
+ * The temporary name for a write to `name`: `.<name>.<12 hex digits>.ksnap-tmp`,
+ * in the same folder ([spec](../../spec/ownership.md#temporary-files)). The 24 bytes
+ * it adds would push a long name past {@link MAX_NAME_BYTES}, so `<name>` is cut
+ * to its first whole characters that fit: the result still matches {@link isTempName}.
+ */
 export function tempName(name: string, random: string): string {
-  return `.${name}.${random}${TEMP_SUFFIX}`;
+  const room = MAX_NAME_BYTES - (`..${random}${TEMP_SUFFIX}`).length;
+  return `.${utf8Prefix(name, Math.max(room, 1))}.${random}${TEMP_SUFFIX}`;
+}
+
+/** The longest prefix of `s` of at most `maxBytes` UTF-8 bytes that ends on a whole character (at least one character). */
+function utf8Prefix(s: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const ch of s) {
+    const n = ch.codePointAt(0)! < 0x80 ? 1 : ch.codePointAt(0)! < 0x800 ? 2 : ch.codePointAt(0)! < 0x10000 ? 3 : 4;
+    if (bytes + n > maxBytes && end > 0) break;
+    bytes += n;
+    end += ch.length;
+  }
+  return s.slice(0, end);
 }
 
 /** True when `name` is a temporary file name of {@link tempName}'s form. */
@@ -166,4 +191,5 @@ export function isTempName(name: string): boolean {
   return TEMP_PATTERN.test(name);
 }
 
-const TEMP_PATTERN = /^\..+\.[0-9a-f]{12}\.ksnap-tmp$/;
+// The s flag: a name may hold a newline.
+const TEMP_PATTERN = /^\..+\.[0-9a-f]{12}\.ksnap-tmp$/s;

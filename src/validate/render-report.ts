@@ -4,14 +4,16 @@
  * ([spec](../../spec/validation.md#command-line)).
  */
 import type { Finding, ValidationResult } from "./finding.js";
+import { escapeControls, fileLabel } from "../quote.js";
 import { plural } from "./text.js";
 
 /** The report as text: one header line per metadata file with findings, one line per finding, then the summary. */
 export function renderText(result: ValidationResult, storageChecked: boolean): string {
   const lines: string[] = [];
   for (const [file, findings] of groupByFile(result.findings)) {
-    lines.push(`${file}:`);
-    for (const f of findings) lines.push(`  ${f.severity.padEnd(7)} ${f.rule}  ${locationOf(f)}${f.message}`);
+    lines.push(`${fileLabel(file)}:`);
+    // Paths and messages may carry a hostile snapshot's text: each finding stays one inert line.
+    for (const f of findings) lines.push(`  ${f.severity.padEnd(7)} ${f.rule}  ${escapeControls(`${locationOf(f)}${f.message}`)}`);
   }
   lines.push(summaryLine(result, storageChecked));
   return `${lines.join("\n")}\n`;

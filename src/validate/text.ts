@@ -1,16 +1,10 @@
 /**
  * Small formatters for finding messages. A message is one line even when a
  * hostile snapshot puts newlines or kilobytes into its ids and paths, so every
- * string from the snapshot goes through {@link quote}.
+ * string from the snapshot goes through {@link quote} (one implementation, in
+ * src/quote.ts, shared with the codec's errors and the CLI).
  */
-
-const MAX_QUOTED = 120;
-
-/** `s` as a JSON string literal (control characters escaped), shortened to about 120 characters. */
-export function quote(s: string): string {
-  const short = s.length > MAX_QUOTED ? `${s.slice(0, MAX_QUOTED)}…` : s;
-  return JSON.stringify(short);
-}
+export { quote } from "../quote.js";
 
 /** `1 file`, `2 files`. */
 export function plural(n: number | bigint, word: string): string {

@@ -19,6 +19,12 @@ export interface StorageProgress {
   filesDone: number;
   filesTotal: number;
   bytesRead: number;
+  /**
+   * Bytes the check expects to read: the stated size of every file it will hash
+   * (0 when it checks sizes only). An estimate: a file of another size is not
+   * hashed, and one that grew is read to its end.
+   */
+  bytesTotal: number;
 }
 
 /** Options of {@link validateStorage}. */
@@ -58,7 +64,8 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
   const buffers = Array.from({ length: Math.max(1, Math.min(concurrency, targets.length)) }, () => pageAlignedBuffer(chunkBytes));
-  const progress: StorageProgress = { filesDone: 0, filesTotal: targets.length, bytesRead: 0 };
+  const hashes = options.hashes ?? true;
+  const progress: StorageProgress = { filesDone: 0, filesTotal: targets.length, bytesRead: 0, bytesTotal: hashes ? bytesToHash(targets) : 0 };
   const tell = (): void => options.onProgress?.({ ...progress });
   const onBytes = (n: number): void => {
     progress.bytesRead += n;
@@ -73,7 +80,7 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
     if (realRoot instanceof Error) {
       perTarget[index] = [whole(target, "KS-E104", `the snapshot root cannot be resolved: ${realRoot.message}`)];
     } else {
-      const check = await checkTarget(target, { storage, realRoot, buffer: buffers[slot]!, hashes: options.hashes ?? true, onBytes });
+      const check = await checkTarget(target, { storage, realRoot, buffer: buffers[slot]!, hashes, onBytes });
       perTarget[index] = check.findings;
       identities[index] = check.identity;
     }
@@ -87,6 +94,16 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
   });
   const findings = perTarget.flatMap((f, i) => [...f, ...samePhysicalFile(targets, identities, firstOf, i)]);
   return { findings, filesChecked: targets.length };
+}
+
+/** The stated size of each file a hashing check reads: the largest size among the refs that record a hash. */
+function bytesToHash(targets: readonly StorageTarget[]): number {
+  let total = 0;
+  for (const t of targets) {
+    const sizes = t.expectations.filter((e) => e.xxh64 !== 0n).map((e) => Number(e.size));
+    if (sizes.length > 0) total += Math.max(...sizes);
+  }
+  return total;
 }
 
 /**
