@@ -44,9 +44,11 @@ t.test("inspect prints a readable tree", async (t) => {
 
 t.test("inspect --json prints the JSON form of the vector", async (t) => {
   for (const name of ["savepoint-two-operators", "values-above-2-53", "unicode-paths"]) {
-    const r = await ksnap("inspect", "--json", v("valid", `${name}.ksnap`));
-    t.equal(r.status, 0);
-    t.equal(r.stdout, readFileSync(v("valid", `${name}.json`), "utf8"), name);
+    t.test(name, async (t) => {
+      const r = await ksnap("inspect", "--json", v("valid", `${name}.ksnap`));
+      t.equal(r.status, 0);
+      t.equal(r.stdout, readFileSync(v("valid", `${name}.json`), "utf8"));
+    });
   }
 });
 
