@@ -45,8 +45,8 @@ export { GC_REFUSAL_RULES } from "./gc/gc-refusals.js";
 export {
   SavepointDataWriter, readKeyGroups, readKeyGroupBatches, EntryBatch, readDataFileInfo, dumpSavepointData, entryToJsonLine,
   dataFileInfoToJson, savepointHandleToJson, savepointHandleFromJson, listFrames, SavepointDataError, AtomicFileSink, MemorySink,
-  CANONICAL_BLOCK_BYTES, DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, DEFAULT_SORT_BUFFER_BYTES,
-  type DataSink, type DataFileAccess, type DataFileInfo, type DataReadLimits, type DumpOptions, type FrameInfo, type HandleLocation,
+  CANONICAL_BLOCK_BYTES, DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, DEFAULT_SORT_BUFFER_BYTES, CompressionWorkers,
+  type CompressionWorkersOptions, type DataSink, type DataFileAccess, type DataFileInfo, type DataReadLimits, type DumpOptions, type FrameInfo, type HandleLocation,
   type SavepointDataResult, type SavepointDataWriterOptions, type SavepointEntry, type StateDescriptor,
   type StateEntry, type StateKind, type EntryColumns,
 } from "./savepoint/index.js";

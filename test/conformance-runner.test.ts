@@ -5,7 +5,6 @@
  * capabilities are UNSUPPORTED; expected failures give XFAIL and XPASS.
  */
 import t from "tap";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +16,7 @@ import { runSuite, type SuiteResult } from "../src/conformance/run-suite.js";
 import { decodeUnits } from "../src/conformance/vector-units.js";
 import { packageFile } from "../src/storage/package-files.js";
 import { VECTORS } from "./helpers.js";
+import { runCli } from "./run-cli.js";
 
 const FAKE = `node ${JSON.stringify(packageFile("test/fixtures/adapters/misbehaving-adapter.mjs"))}`;
 /** The seven valid v1.0 decode tests: quick, and each passes for a correct adapter. */
@@ -123,9 +123,9 @@ t.test("JUnit escapes reasons: markup and control characters cannot break the XM
 t.test("CLI: exit status, --tap, --junit and usage errors", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "ksnap-conformance-cli-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const cli = (...args: string[]) => spawnSync(process.execPath, [packageFile("dist/src/cli/bin.js"), "conformance", ...args], { encoding: "utf8" });
+  const cli = (...args: string[]) => runCli("conformance", ...args);
   const junit = join(dir, "report.xml");
-  const failing = cli("--adapter", `${FAKE} --on full-checkpoint-key-groups:wrong-json`, "--level", "decode", "--junit", junit, "--tap");
+  const failing = await cli("--adapter", `${FAKE} --on full-checkpoint-key-groups:wrong-json`, "--level", "decode", "--junit", junit, "--tap");
   t.equal(failing.status, 1, "a failing test exits 1");
   t.match(failing.stdout, /^TAP version 14\n/);
   t.match(readFileSync(junit, "utf8"), /<failure message="\/snapshotId: &quot;999&quot;, expected &quot;7&quot;"/);
@@ -133,17 +133,17 @@ t.test("CLI: exit status, --tap, --junit and usage errors", async (t) => {
 
   const list = join(dir, "xfail.txt");
   writeFileSync(list, `# known bug\n${TARGET}\n`);
-  const listed = cli("--adapter", `${FAKE} --on full-checkpoint-key-groups:wrong-json --caps decode`, "--level", "decode", "--expected-failures", list);
+  const listed = await cli("--adapter", `${FAKE} --on full-checkpoint-key-groups:wrong-json --caps decode`, "--level", "decode", "--expected-failures", list);
   t.equal(listed.status, 0, `the only failure is expected: ${listed.stdout}`);
   t.match(listed.stdout, /1 expected failures, 0 unexpected passes/);
 
   writeFileSync(list, "decode/v1.0/valid/no-such-vector\n");
-  const typo = cli("--adapter", FAKE, "--expected-failures", list);
+  const typo = await cli("--adapter", FAKE, "--expected-failures", list);
   t.equal(typo.status, 2, "an unknown id in the list is a usage error");
   t.match(typo.stderr, /line 1: "decode\/v1.0\/valid\/no-such-vector" is not a test of the catalogue/);
-  t.equal(cli().status, 2, "--adapter is required");
-  t.equal(cli("--adapter", FAKE, "--level", "nope").status, 2, "an unknown level is a usage error");
-  t.match(cli("--list", "--level", "encode").stdout, /^encode\/v1.0\/valid\/empty-checkpoint$/m);
+  t.equal((await cli()).status, 2, "--adapter is required");
+  t.equal((await cli("--adapter", FAKE, "--level", "nope")).status, 2, "an unknown level is a usage error");
+  t.match((await cli("--list", "--level", "encode")).stdout, /^encode\/v1.0\/valid\/empty-checkpoint$/m);
 });
 
 t.test("a bug in a check errs that unit's tests; the run goes on and reports", async (t) => {

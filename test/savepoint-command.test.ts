@@ -18,6 +18,7 @@ import { dumpSavepointData, SavepointDataWriter, type StateDescriptor } from "..
 import { packageFile } from "../src/storage/package-files.js";
 import { METADATA_FILE } from "../src/storage/snapshot-root.js";
 import { VECTORS } from "./helpers.js";
+import { runCli } from "./run-cli.js";
 
 const work = mkdtempSync(join(tmpdir(), "ksnap-sp-dump-"));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -146,7 +147,13 @@ function savepointWithout(name: string): { copy: string; s0: string } {
   return { copy, s0: join(copy, "data", "s0.ksvd") };
 }
 
-/** `ksnap savepoint dump --json PATH` through the bin, killed after 20 s: a read blocked on a FIFO fails the test instead of hanging it. */
+/** `ksnap savepoint dump --json PATH`, in-process. */
+const dumpCli = (path: string) => runCli("savepoint", "dump", "--json", path);
+
+/**
+ * `ksnap savepoint dump --json PATH` through the bin, killed after 20 s: a read blocked on a FIFO fails the test
+ * instead of hanging it (in-process, a blocked read would hang the whole test file).
+ */
 function dumpBin(path: string): { status: number | null; stdout: string; stderr: string; signal: string | null } {
   const r = spawnSync(process.execPath, [packageFile("dist/src/cli/bin.js"), "savepoint", "dump", path], { encoding: "utf8", timeout: 20_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
@@ -175,7 +182,7 @@ t.test("a data file that is a link out of the root: UNSAFE_PATH, nothing of the 
   const { copy, s0 } = savepointWithout("link-out");
   copyFileSync(dataPath(0), join(outside, "s0.ksvd"));
   symlinkSync(join(outside, "s0.ksvd"), s0);
-  const r = dumpBin(copy);
+  const r = await dumpCli(copy);
   t.equal(r.status, 1, r.stderr);
   t.equal(r.stdout, "", "nothing printed");
   t.match(r.stderr, /^ksnap: .*s0\.ksvd: UNSAFE_PATH: the data file "data\/s0\.ksvd" is reached through the symbolic link "data\/s0\.ksvd", which leads outside the snapshot root/);
@@ -188,7 +195,7 @@ t.test("a data file that is a link out of the root: UNSAFE_PATH, nothing of the 
   writeFileSync(secret, "TOP-SECRET-CONTENT of a file outside the root");
   unlinkSync(s0);
   symlinkSync(secret, s0);
-  const leak = dumpBin(copy);
+  const leak = await dumpCli(copy);
   t.equal(leak.status, 1, leak.stderr);
   t.match(leak.stderr, /UNSAFE_PATH/);
   t.notMatch(leak.stdout + leak.stderr, /TOP|SECRET|544f50/, "nothing of the outside file, in text or in hex");
@@ -198,7 +205,7 @@ t.test("a data file that is a link inside the root, or behind a linked folder: U
   const { copy, s0 } = savepointWithout("link-in");
   copyFileSync(dataPath(0), join(copy, "data", "real.ksvd"));
   symlinkSync("real.ksvd", s0);
-  const r = dumpBin(copy);
+  const r = await dumpCli(copy);
   t.equal(r.status, 1, r.stderr);
   t.equal(r.stdout, "");
   t.match(r.stderr, /UNSAFE_PATH: the data file "data\/s0\.ksvd" is reached through the symbolic link "data\/s0\.ksvd"; ksnap does not follow/);

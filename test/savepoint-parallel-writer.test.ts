@@ -5,10 +5,13 @@
  * or two workers); errors and abort stop every worker and leave no file; a
  * worker that dies makes a typed error instead of a hang; while every worker
  * is busy the writer's thread compresses a bounded number of blocks itself.
+ * Most files here go through two shared pools (`CompressionWorkers`, 1 and 2
+ * workers): starting a worker under the TypeScript loader takes a second or
+ * two, and the bytes do not depend on whether the pool is the file's own.
  */
 import t from "tap";
 import fc from "fast-check";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,7 +19,7 @@ import { thrown } from "./helpers.js";
 import { CompressionPool, liveCompressionWorkers, MAX_STOLEN_FRAMES, SLOTS_PER_WORKER } from "../src/savepoint/compress-pool.js";
 import { encodeFrame } from "../src/savepoint/frame.js";
 import {
-  CANONICAL_BLOCK_BYTES, listFrames, MemorySink, readKeyGroups, SavepointDataError, SavepointDataWriter,
+  CANONICAL_BLOCK_BYTES, CompressionWorkers, listFrames, MemorySink, readKeyGroups, SavepointDataError, SavepointDataWriter,
   type StateDescriptor, type StateEntry,
 } from "../src/savepoint/index.js";
 
@@ -29,6 +32,11 @@ const STATES: StateDescriptor[] = [
   { name: "m", kind: "map", keySerializer: "k", namespaceSerializer: "n", valueSerializer: "v", userKeySerializer: "u" },
 ];
 const E = new Uint8Array(0);
+
+/** Shared pools of 1 and 2 workers, started once for the whole file. */
+const SHARED = new Map([1, 2].map((n) => [n, CompressionWorkers.start({ workers: n })]));
+const shared = (n: number) => SHARED.get(n)!;
+t.teardown(() => SHARED.forEach((p) => p.close()));
 
 /** One key group's entries, in the order the writer gets them. */
 interface Group {
@@ -46,10 +54,11 @@ interface Input {
 }
 
 /**
- * The file `input` gives with `workers` compression workers, written into memory. The writer starts once its
- * workers are ready, so that they, not this thread, compress the blocks (but those that find every slot busy).
+ * The file `input` gives with `workers` (a count of the file's own workers, or a shared pool), written into memory.
+ * The writer starts once its workers are ready, so that they, not this thread, compress the blocks (but those that
+ * find every slot busy).
  */
-async function write(input: Input, workers: number): Promise<Uint8Array> {
+async function write(input: Input, workers: number | CompressionWorkers): Promise<Uint8Array> {
   const sink = new MemorySink();
   const w = SavepointDataWriter.open(sink, {
     fileId: "f", filePath: "f.ksvd", states: input.states, keyGroups: { start: input.start, count: input.count },
@@ -114,15 +123,15 @@ const CASES: [string, Input][] = [
 t.test("the same bytes as the in-thread writer, with 1 and 2 workers", async (t) => {
   for (const [name, input] of CASES) {
     const inThread = await write(input, 0);
-    for (const workers of [1, 2]) t.ok(Buffer.from(await write(input, workers)).equals(inThread), `${name}, ${workers} workers`);
+    for (const workers of [1, 2]) t.ok(Buffer.from(await write(input, shared(workers))).equals(inThread), `${name}, ${workers} workers`);
   }
-  const raw = listFrames(await write(CASES[1]![1], 2)).filter((f) => f.uncompressedLength > 0 && f.storedLength === f.uncompressedLength);
+  const raw = listFrames(await write(CASES[1]![1], shared(2))).filter((f) => f.uncompressedLength > 0 && f.storedLength === f.uncompressedLength);
   t.ok(raw.length > 0, "the incompressible case does store blocks raw");
-  const many = listFrames(await write(CASES[0]![1], 2)).filter((f) => f.keyGroup === 0 && f.uncompressedLength > 0);
+  const many = listFrames(await write(CASES[0]![1], shared(2))).filter((f) => f.keyGroup === 0 && f.uncompressedLength > 0);
   t.ok(many.length > 2, `key group 0 spans ${many.length} blocks`);
 });
 
-t.test("a file written with workers reads back", async (t) => {
+t.test("a file written with its own workers: the same bytes, and it reads back", async (t) => {
   const path = join(dir, "read-back.ksvd");
   const input = CASES[0]![1];
   const w = SavepointDataWriter.open(path, { fileId: "f", filePath: "f.ksvd", states: STATES, keyGroups: { start: 0, count: 3 }, presorted: true, compressionWorkers: 2 });
@@ -133,6 +142,7 @@ t.test("a file written with workers reads back", async (t) => {
     w.endKeyGroup();
   }
   const { handle } = w.finish();
+  t.ok(readFileSync(path).equals(await write(input, 0)), "the same bytes as the in-thread writer");
   let n = 0;
   for await (const e of readKeyGroups(path, handle)) n += e.value.length > 0 ? 1 : 0;
   t.equal(n, input.groups.reduce((sum, g) => sum + g.entries.length, 0));
@@ -157,8 +167,8 @@ t.test("property: random inputs give the same bytes with workers", async () => {
       states: STATES, start: 3, count, presorted: false, blockBytes,
       groups: groups.slice(0, count).map((es, i) => ({ keyGroup: 3 + i, entries: dedupe(es) })),
     };
-    return Buffer.from(await write(logical, workers)).equals(await write(logical, 0));
-  }), { numRuns: 12 });
+    return Buffer.from(await write(logical, shared(workers))).equals(await write(logical, 0));
+  }), { numRuns: 100 });
 });
 
 /** One value per key in value and map state, as the writer requires. */
@@ -180,10 +190,16 @@ async function workersReady(pool: CompressionPool): Promise<void> {
   if (pool.readyWorkers() < pool.threads.length) throw new Error("a compression worker exited before it was ready");
 }
 
-/** Waits (up to 5 s) for every worker to exit: their 'exit' events arrive on the event loop. */
+/** Workers of the shared pools, which stay running for the whole file. */
+const sharedWorkers = () => [...SHARED.values()].reduce((n, p) => n + (p.closed ? 0 : p.workers), 0);
+
+/**
+ * Waits (up to 5 s) for every worker but the shared pools' to exit: their 'exit' events arrive on the event loop.
+ * Returns how many others are still running.
+ */
 async function workersGone(): Promise<number> {
-  for (let i = 0; i < 100 && liveCompressionWorkers() > 0; i++) await sleep(50);
-  return liveCompressionWorkers();
+  for (let i = 0; i < 100 && liveCompressionWorkers() > sharedWorkers(); i++) await sleep(50);
+  return liveCompressionWorkers() - sharedWorkers();
 }
 
 t.test("errors and abort stop the workers and leave no file", async (t) => {
@@ -209,7 +225,7 @@ t.test("errors and abort stop the workers and leave no file", async (t) => {
   w2.finish();
   t.equal(await workersGone(), 0, "finish stops the workers");
   t.equal(thrown(() => w2.beginKeyGroup(1)).code, "INVALID_FIELD", "a finished writer refuses work");
-  t.equal(liveCompressionWorkers(), 0, "and starts none");
+  t.equal(liveCompressionWorkers(), sharedWorkers(), "and starts none");
   t.ok(existsSync(join(sub, "done.ksvd")));
 
   const w3 = open(join(sub, "aborted.ksvd"), 2);
@@ -298,6 +314,64 @@ t.test("while every worker is busy the writer compresses blocks itself, in order
       "40 blocks, whoever compressed them: the in-thread frames, in order");
   } finally {
     live.close();
+  }
+  t.equal(await workersGone(), 0);
+});
+
+t.test("a shared pool: file after file with the same workers, one writer at a time, an abort leaves it usable", async (t) => {
+  const pool = shared(2);
+  await pool.whenReady();
+  const running = liveCompressionWorkers();
+  const input = CASES[1]![1];
+  const inThread = await write(input, 0);
+  for (let i = 0; i < 3; i++) t.ok(Buffer.from(await write(input, pool)).equals(inThread), `file ${i + 1}: the same bytes`);
+  t.equal(liveCompressionWorkers(), running, "no worker started or stopped between files");
+
+  const open = (target: string | MemorySink, options: { blockBytes?: number } = {}) => SavepointDataWriter.open(target, {
+    fileId: "f", filePath: "f.ksvd", states: STATES, keyGroups: { start: 0, count: 2 }, presorted: true, compressionWorkers: pool, ...options,
+  });
+  const sub = join(dir, "shared");
+  mkdirSync(sub);
+  const first = open(join(sub, "first.ksvd"));
+  first.beginKeyGroup(0);
+  for (const e of entries(0, 300, 500, true)) first.add(e);
+  const busy = thrown(() => open(new MemorySink()));
+  t.equal(busy.code, "INVALID_FIELD");
+  t.match(busy.message, /the shared pool is in use by .*first\.ksvd; finish or abort that writer first/);
+  first.abort(); // blocks still in the workers: dropped, so the next file finds every slot free
+  t.strictSame(readdirSync(sub), [], "the aborted file is removed");
+  t.ok(Buffer.from(await write(input, pool)).equals(inThread), "after an abort with blocks in flight: the same bytes");
+  t.equal(liveCompressionWorkers(), running, "and the same workers");
+
+  t.match(thrown(() => open(new MemorySink(), { blockBytes: CANONICAL_BLOCK_BYTES + 1 })).message,
+    /blockBytes 131073 exceeds the shared pool's 131072/);
+  t.match(thrown(() => CompressionWorkers.start({ workers: 0 })).message, /workers 0 must be an integer in 1\.\.64/);
+});
+
+t.test("a shared pool whose worker dies: a typed error for that file, then the pool refuses more files", async (t) => {
+  const pool = CompressionWorkers.start({ workers: 1 });
+  try {
+    await pool.whenReady();
+    pool.pool.timeoutMs = 500;
+    await pool.pool.threads[0]!.terminate();
+    const w = SavepointDataWriter.open(new MemorySink(), {
+      fileId: "f", filePath: "dies.ksvd", states: STATES, keyGroups: { start: 0, count: 1 }, presorted: true, compressionWorkers: pool,
+    });
+    w.beginKeyGroup(0);
+    const e = thrown(() => {
+      for (const entry of entries(0, 900, 200, true)) w.add(entry);
+      w.endKeyGroup();
+      w.finish();
+    });
+    t.ok(e instanceof SavepointDataError && e.code === "IO_ERROR", e.message);
+    t.match(e.message, /^dies\.ksvd: key group 0, block \d+: compression worker 0 did not compress the block within 500 ms/);
+    t.ok(pool.closed, "the pool closed itself");
+    const refused = thrown(() => SavepointDataWriter.open(new MemorySink(), {
+      fileId: "f", filePath: "next.ksvd", states: STATES, keyGroups: { start: 0, count: 1 }, compressionWorkers: pool,
+    }));
+    t.match(refused.message, /next\.ksvd: compressionWorkers: the shared pool is closed/);
+  } finally {
+    pool.close();
   }
   t.equal(await workersGone(), 0);
 });

@@ -1,7 +1,8 @@
 /**
  * conformance/vectors/savepoint-data-v1: every valid and accepted file reads
  * back to its dump and info, every invalid one fails with its recorded error,
- * and regenerating the folder is byte-identical.
+ * and regenerating the folder is byte-identical. One subtest per vector, so
+ * one failure does not hide the rest.
  */
 import t from "tap";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -30,11 +31,13 @@ for (const sub of ["valid", "accepted"]) {
     const cases = names(sub);
     t.ok(cases.length >= (sub === "valid" ? 5 : 1), "there are cases");
     for (const name of cases) {
-      const path = join(DIR, sub, `${name}.ksvd`);
-      const expected = text(sub, `${name}.jsonl`);
-      t.equal(await dump(path, handleOf(sub, name)), expected, `${name}: dump through the handle`);
-      t.equal(await dump(path), expected, `${name}: dump through the file's own index`);
-      t.strictSame(dataFileInfoToJson(await readDataFileInfo(path)), JSON.parse(text(sub, `${name}.info.json`)), `${name}: info`);
+      t.test(name, async (t) => {
+        const path = join(DIR, sub, `${name}.ksvd`);
+        const expected = text(sub, `${name}.jsonl`);
+        t.equal(await dump(path, handleOf(sub, name)), expected, "dump through the handle");
+        t.equal(await dump(path), expected, "dump through the file's own index");
+        t.strictSame(dataFileInfoToJson(await readDataFileInfo(path)), JSON.parse(text(sub, `${name}.info.json`)), "info");
+      });
     }
   });
 }
@@ -43,24 +46,26 @@ t.test("invalid files fail with their recorded error", async (t) => {
   const cases = names("invalid");
   t.ok(cases.length >= 15, "there are cases");
   for (const name of cases) {
-    const expected = JSON.parse(text("invalid", `${name}.error.json`)) as {
-      code: string; keyGroup?: number; block?: number; offset?: number; read?: { start: number; count: number };
-    };
-    const path = join(DIR, "invalid", `${name}.ksvd`);
-    const e = await rejection(async () => {
-      for await (const _ of readKeyGroups(path, handleOf("invalid", name), expected.read)) void _;
+    t.test(name, async (t) => {
+      const expected = JSON.parse(text("invalid", `${name}.error.json`)) as {
+        code: string; keyGroup?: number; block?: number; offset?: number; read?: { start: number; count: number };
+      };
+      const path = join(DIR, "invalid", `${name}.ksvd`);
+      const e = await rejection(async () => {
+        for await (const _ of readKeyGroups(path, handleOf("invalid", name), expected.read)) void _;
+      });
+      t.equal(e.code, expected.code, e.message);
+      if (expected.offset !== undefined) t.equal(e.offset, expected.offset, `at byte ${expected.offset}`);
+      if (expected.keyGroup !== undefined) {
+        t.ok(e instanceof SavepointDataError, "a data error");
+        const d = e as SavepointDataError;
+        t.equal(d.keyGroup, expected.keyGroup, `key group ${expected.keyGroup}`);
+        t.equal(d.block, expected.block, `block ${expected.block}`);
+        t.match(e.message, `key group ${expected.keyGroup}, block ${expected.block}`, "the message names them");
+      }
+      t.match(e.message, path, "the message names the file");
+      t.notMatch(e.message, /undefined|NaN|\[object/, "the message reads well");
     });
-    t.equal(e.code, expected.code, `${name}: ${e.message}`);
-    if (expected.offset !== undefined) t.equal(e.offset, expected.offset, `${name}: at byte ${expected.offset}`);
-    if (expected.keyGroup !== undefined) {
-      t.ok(e instanceof SavepointDataError, `${name}: a data error`);
-      const d = e as SavepointDataError;
-      t.equal(d.keyGroup, expected.keyGroup, `${name}: key group ${expected.keyGroup}`);
-      t.equal(d.block, expected.block, `${name}: block ${expected.block}`);
-      t.match(e.message, `key group ${expected.keyGroup}, block ${expected.block}`, `${name}: the message names them`);
-    }
-    t.match(e.message, path, `${name}: the message names the file`);
-    t.notMatch(e.message, /undefined|NaN|\[object/, `${name}: the message reads well`);
   }
 });
 

@@ -1,17 +1,16 @@
 /**
  * Walks conformance/vectors/<version>/{valid,accepted,invalid}: a new case is
- * new files only.
+ * new files only. One subtest per vector, so one failure does not hide the rest.
  */
 import t from "tap";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeFile, encodeSnapshot } from "../src/codec.js";
 import { snapshotFromJsonText } from "../src/json/from-json.js";
 import { snapshotToJsonText } from "../src/json/to-json.js";
 import { ACCEPTED_CASES } from "../conformance/cases/v1-0-accepted.js";
-import { packageFile } from "../src/storage/package-files.js";
 import { bytesOf, caseNames, thrown, VECTORS, versionDirs } from "./helpers.js";
+import { runCli } from "./run-cli.js";
 
 t.ok(versionDirs().includes("v1.0"), "the v1.0 vectors are present");
 
@@ -21,29 +20,35 @@ for (const version of versionDirs()) {
     const names = caseNames(join(dir, "valid"));
     t.ok(names.length >= 5, "there are valid cases");
     for (const name of names) {
-      const bytes = bytesOf(join(dir, "valid", `${name}.ksnap`));
-      const json = readFileSync(join(dir, "valid", `${name}.json`), "utf8");
-      const decoded = decodeFile(bytes);
-      t.equal(snapshotToJsonText(decoded.snapshot, decoded.version), json, `${name}: decodes to its JSON`);
-      t.ok(Buffer.from(encodeSnapshot(snapshotFromJsonText(json))).equals(bytes), `${name}: JSON encodes to the same bytes`);
+      t.test(name, async (t) => {
+        const bytes = bytesOf(join(dir, "valid", `${name}.ksnap`));
+        const json = readFileSync(join(dir, "valid", `${name}.json`), "utf8");
+        const decoded = decodeFile(bytes);
+        t.equal(snapshotToJsonText(decoded.snapshot, decoded.version), json, "decodes to its JSON");
+        t.ok(Buffer.from(encodeSnapshot(snapshotFromJsonText(json))).equals(bytes), "JSON encodes to the same bytes");
+      });
     }
   });
   t.test(`${version} accepted`, async (t) => {
     for (const name of caseNames(join(dir, "accepted"))) {
-      const decoded = decodeFile(bytesOf(join(dir, "accepted", `${name}.ksnap`)));
-      const json = readFileSync(join(dir, "accepted", `${name}.json`), "utf8");
-      t.equal(snapshotToJsonText(decoded.snapshot, decoded.version), json, `${name}: decodes to its JSON`);
+      t.test(name, async (t) => {
+        const decoded = decodeFile(bytesOf(join(dir, "accepted", `${name}.ksnap`)));
+        const json = readFileSync(join(dir, "accepted", `${name}.json`), "utf8");
+        t.equal(snapshotToJsonText(decoded.snapshot, decoded.version), json, "decodes to its JSON");
+      });
     }
   });
   t.test(`${version} invalid`, async (t) => {
     const names = caseNames(join(dir, "invalid"));
     t.ok(names.length >= 10, "there are invalid cases");
     for (const name of names) {
-      const expected = JSON.parse(readFileSync(join(dir, "invalid", `${name}.error.json`), "utf8")) as { code: string; offset?: number };
-      const e = thrown(() => decodeFile(bytesOf(join(dir, "invalid", `${name}.ksnap`))));
-      t.equal(e.code, expected.code, `${name}: ${e.describe()}`);
-      if (expected.offset !== undefined) t.equal(e.offset, expected.offset, `${name}: at byte ${expected.offset}`);
-      t.notMatch(e.message, /undefined|NaN|\[object/, `${name}: the message reads well`);
+      t.test(name, async (t) => {
+        const expected = JSON.parse(readFileSync(join(dir, "invalid", `${name}.error.json`), "utf8")) as { code: string; offset?: number };
+        const e = thrown(() => decodeFile(bytesOf(join(dir, "invalid", `${name}.ksnap`))));
+        t.equal(e.code, expected.code, e.describe());
+        if (expected.offset !== undefined) t.equal(e.offset, expected.offset, `at byte ${expected.offset}`);
+        t.notMatch(e.message, /undefined|NaN|\[object/, "the message reads well");
+      });
     }
   });
 }
@@ -58,15 +63,17 @@ t.test("the unknown-fields vector decodes exactly as the file it extends", async
 t.test("the accepted future-minor vectors keep their minor and decode to what they were built from", async (t) => {
   const v = join(VECTORS, "v1.0", "accepted");
   for (const c of ACCEPTED_CASES.filter((c) => c.name.startsWith("future-"))) {
-    t.ok(c.expected, `${c.name}: built from a known snapshot`);
-    const json = readFileSync(join(v, `${c.name}.json`), "utf8");
-    const minor = new DataView(c.bytes.buffer, c.bytes.byteOffset).getUint16(10, true);
-    t.not(minor, 0, `${c.name}: written as a later minor`);
-    t.equal(JSON.parse(json).formatVersion, `1.${minor}`, `${c.name}: the JSON form names the file's minor`);
-    t.ok(Buffer.from(encodeSnapshot(snapshotFromJsonText(json))).equals(encodeSnapshot(c.expected!)),
-      `${c.name}: the JSON holds exactly the fields 1.0 knows`);
-    const cli = spawnSync(process.execPath, [packageFile("dist/src/cli/bin.js"), "inspect", "--json", join(v, `${c.name}.ksnap`)], { encoding: "utf8" });
-    t.equal(cli.status, 0, cli.stderr);
-    t.equal(cli.stdout, json, `${c.name}: inspect --json prints the vector's JSON`);
+    t.test(c.name, async (t) => {
+      t.ok(c.expected, "built from a known snapshot");
+      const json = readFileSync(join(v, `${c.name}.json`), "utf8");
+      const minor = new DataView(c.bytes.buffer, c.bytes.byteOffset).getUint16(10, true);
+      t.not(minor, 0, "written as a later minor");
+      t.equal(JSON.parse(json).formatVersion, `1.${minor}`, "the JSON form names the file's minor");
+      t.ok(Buffer.from(encodeSnapshot(snapshotFromJsonText(json))).equals(encodeSnapshot(c.expected!)),
+        "the JSON holds exactly the fields 1.0 knows");
+      const cli = await runCli("inspect", "--json", join(v, `${c.name}.ksnap`));
+      t.equal(cli.status, 0, cli.stderr);
+      t.equal(cli.stdout, json, "inspect --json prints the vector's JSON");
+    });
   }
 });

@@ -2,7 +2,9 @@
  * `-o` through the storage seam ([spec](../spec/ownership.md#temporary-files)):
  * the output replaces only a regular file, atomically, writes through to a
  * character device, and refuses a link, a folder or a FIFO; no temporary file
- * is left behind either way.
+ * is left behind either way. The CLI runs in-process, but for the FIFO: a write
+ * that blocked on it would hang the test file, so that case runs the bin in a
+ * process killed after 20 s.
  */
 import t, { type Test } from "tap";
 import { spawnSync } from "node:child_process";
@@ -12,13 +14,17 @@ import { join } from "node:path";
 import { packageFile } from "../src/storage/package-files.js";
 import { TEMP_SUFFIX } from "../src/storage/storage.js";
 import { VECTORS } from "./helpers.js";
+import { runCli } from "./run-cli.js";
 
 const BIN = packageFile("dist/src/cli/bin.js");
 const JSON_IN = join(VECTORS, "v1.0", "valid", "unicode-paths.json");
 const CANONICAL = readFileSync(join(VECTORS, "v1.0", "valid", "unicode-paths.ksnap"));
 
-/** `ksnap encode JSON_IN -o out`, killed after 20 s so that a write blocked on a FIFO fails instead of hanging. */
-function encodeTo(out: string): { status: number | null; stderr: string } {
+/** `ksnap encode JSON_IN -o out`, in-process. */
+const encodeTo = (out: string) => runCli("encode", JSON_IN, "-o", out);
+
+/** `ksnap encode JSON_IN -o out` through the bin, killed after 20 s so that a write blocked on a FIFO fails instead of hanging. */
+function encodeToProcess(out: string): { status: number | null; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, "encode", JSON_IN, "-o", out], { encoding: "utf8", timeout: 20_000 });
   return { status: r.status, stderr: r.stderr };
 }
@@ -44,7 +50,7 @@ t.test("a regular file is replaced atomically: a new file renamed over it", asyn
   const out = join(dir, "out.ksnap");
   writeFileSync(out, "old content");
   const before = statSync(out).ino;
-  const r = encodeTo(out);
+  const r = await encodeTo(out);
   t.equal(r.status, 0, r.stderr);
   t.ok(readFileSync(out).equals(CANONICAL), "the canonical bytes");
   t.not(statSync(out).ino, before, "a new file took the name (rename), not a write into the old one");
@@ -53,7 +59,7 @@ t.test("a regular file is replaced atomically: a new file renamed over it", asyn
 
 t.test("a new file is written", async (t) => {
   const dir = folder(t);
-  const r = encodeTo(join(dir, "new.ksnap"));
+  const r = await encodeTo(join(dir, "new.ksnap"));
   t.equal(r.status, 0, r.stderr);
   t.ok(readFileSync(join(dir, "new.ksnap")).equals(CANONICAL));
   noTemp(t, dir);
@@ -63,7 +69,7 @@ t.test("a dangling symbolic link is refused and stays a link", async (t) => {
   const dir = folder(t);
   const out = join(dir, "out.ksnap");
   symlinkSync(join(dir, "elsewhere.ksnap"), out);
-  refused(t, encodeTo(out), /out\.ksnap: IO_ERROR: cannot write: it is a symbolic link/);
+  refused(t, await encodeTo(out), /out\.ksnap: IO_ERROR: cannot write: it is a symbolic link/);
   t.ok(lstatSync(out).isSymbolicLink(), "still a link");
   t.equal(readlinkSync(out), join(dir, "elsewhere.ksnap"), "to the same target");
   t.strictSame(readdirSync(dir), ["out.ksnap"], "nothing written behind the link");
@@ -73,7 +79,7 @@ t.test("a link to a regular file is refused; the target is untouched", async (t)
   const dir = folder(t);
   writeFileSync(join(dir, "target"), "target content");
   symlinkSync(join(dir, "target"), join(dir, "out.ksnap"));
-  refused(t, encodeTo(join(dir, "out.ksnap")), /IO_ERROR: cannot write: it is a symbolic link/);
+  refused(t, await encodeTo(join(dir, "out.ksnap")), /IO_ERROR: cannot write: it is a symbolic link/);
   t.ok(lstatSync(join(dir, "out.ksnap")).isSymbolicLink());
   t.equal(readFileSync(join(dir, "target"), "utf8"), "target content");
   noTemp(t, dir);
@@ -82,7 +88,7 @@ t.test("a link to a regular file is refused; the target is untouched", async (t)
 t.test("a folder is refused", async (t) => {
   const dir = folder(t);
   mkdirSync(join(dir, "out.ksnap"));
-  refused(t, encodeTo(join(dir, "out.ksnap")), /out\.ksnap: IO_ERROR: cannot write: it is a folder/);
+  refused(t, await encodeTo(join(dir, "out.ksnap")), /out\.ksnap: IO_ERROR: cannot write: it is a folder/);
   t.ok(statSync(join(dir, "out.ksnap")).isDirectory());
   noTemp(t, dir);
 });
@@ -95,13 +101,13 @@ t.test("a FIFO is refused without blocking", { skip: process.platform === "win32
     t.comment("mkfifo is not available");
     return;
   }
-  refused(t, encodeTo(out), /out\.ksnap: IO_ERROR: cannot write: it is a special file/);
+  refused(t, encodeToProcess(out), /out\.ksnap: IO_ERROR: cannot write: it is a special file/);
   t.ok(lstatSync(out).isFIFO(), "still a FIFO");
   noTemp(t, dir);
 });
 
 t.test("/dev/null is written through and stays a character device", { skip: process.platform === "win32" && "no /dev/null" }, async (t) => {
-  const r = encodeTo("/dev/null");
+  const r = await encodeTo("/dev/null");
   t.equal(r.status, 0, r.stderr);
   t.ok(statSync("/dev/null").isCharacterDevice());
 });

@@ -74,11 +74,62 @@ export class CompressionPool {
   /** Slots holding a block not yet written. */
   private busySlots = 0;
   private closed = false;
+  /** Set when a worker failed or timed out: the ring is out of step, so the pool cannot be handed to another writer. */
+  private broken = false;
+  /** Names the file in errors; changes when a shared pool moves to the next writer ({@link bind}). */
+  private label: string;
+  /** Receives each frame, in order; changes with {@link bind}. */
+  private write: (frame: Uint8Array) => void;
   /** How long {@link drain} and {@link submit} wait for one block (worker startup included). */
   timeoutMs: number;
 
   private constructor(private readonly options: CompressionPoolOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
+    this.label = options.label;
+    this.write = options.write;
+  }
+
+  /** The largest block the slots hold. */
+  get blockBytes(): number {
+    return this.options.blockBytes;
+  }
+
+  /** True once {@link close} ran, or a worker failed and {@link release} closed the pool. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Hands the pool to the next file: its frames go to `write`, errors name `label`. Only between files (nothing
+   * in flight); the count of blocks submitted carries on, since each worker walks its slots in a fixed order.
+   */
+  bind(label: string, write: (frame: Uint8Array) => void): void {
+    this.label = label;
+    this.write = write;
+  }
+
+  /**
+   * Ends a file's use of a pool that stays running. Blocks still in flight (an aborted file) are waited for
+   * and dropped, so the next file finds every slot free; if a worker failed, or does not answer within
+   * {@link timeoutMs}, the pool is closed instead. Never throws.
+   */
+  release(): void {
+    if (this.closed) return;
+    try {
+      if (this.broken) throw new Error("a worker failed");
+      for (const f of this.inFlight) {
+        if (f.worker < 0) continue;
+        const layout = this.layouts[f.worker]!;
+        this.await(f, layout);
+        Atomics.store(layout.control, layout.field(f.slot, F_STATE), SLOT_FREE);
+      }
+      this.inFlight.length = 0;
+      this.busySlots = 0;
+      this.stolen = 0;
+    } catch {
+      this.close();
+    }
+    this.bind(this.options.label, () => undefined);
   }
 
   /** Starts `options.workers` workers; they load the compressor while the writer begins encoding. */
@@ -211,7 +262,7 @@ export class CompressionPool {
       if (typeof f.ready === "function") f.ready();
       else {
         if (f.stolen === true) this.stolen--;
-        this.options.write(f.ready!);
+        this.write(f.ready!);
       }
       return;
     }
@@ -224,7 +275,7 @@ export class CompressionPool {
     Atomics.store(layout.control, layout.field(f.slot, F_STATE), SLOT_FREE);
     this.inFlight.shift();
     this.busySlots--;
-    this.options.write(frame);
+    this.write(frame);
   }
 
   private await(f: InFlight, layout: SlotLayout): void {
@@ -234,10 +285,12 @@ export class CompressionPool {
       const state = Atomics.load(layout.control, at);
       if (state === SLOT_DONE) return;
       if (state === SLOT_FAILED) {
+        this.broken = true;
         throw this.error(f, `compression worker ${f.worker} failed: ${layout.error()}`);
       }
       const left = deadline - performance.now();
       if (left <= 0 || state === SLOT_STOP || state === SLOT_FREE) {
+        this.broken = true;
         throw this.error(f, `compression worker ${f.worker} did not compress the block within ${this.timeoutMs} ms ` +
           "(it died or is starved); retry with compressionWorkers: 0");
       }
@@ -246,7 +299,7 @@ export class CompressionPool {
   }
 
   private error(f: InFlight, detail: string): SavepointDataError {
-    return new SavepointDataError("IO_ERROR", detail, { file: this.options.label, keyGroup: f.keyGroup, block: f.block });
+    return new SavepointDataError("IO_ERROR", detail, { file: this.label, keyGroup: f.keyGroup, block: f.block });
   }
 }
 

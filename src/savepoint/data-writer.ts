@@ -12,6 +12,7 @@ import type { KeyGroupRange, SavepointHandle } from "../model.js";
 import { pathProblem } from "../storage/paths.js";
 import { BlockCutter } from "./block-cutter.js";
 import { CompressionPool } from "./compress-pool.js";
+import { CompressionWorkers, MAX_COMPRESSION_WORKERS } from "./compression-workers.js";
 import { SavepointDataError } from "./data-errors.js";
 import {
   CANONICAL_BLOCK_BYTES, DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, rangeEnd, type StateDescriptor,
@@ -52,12 +53,13 @@ export interface SavepointDataWriterOptions {
    * everything in this thread. The bytes written are the same either way; each worker holds 3 blocks of
    * shared memory (~0.8 MiB at 128 KiB blocks). When every worker is busy, this thread compresses a few blocks
    * itself instead of waiting, so one worker already keeps two cores busy. At most {@link MAX_COMPRESSION_WORKERS}.
+   * A number starts that many workers for this file and ends them with it; a {@link CompressionWorkers} pool
+   * is used until the writer finishes or aborts and left running for the next file (one writer at a time).
    */
-  compressionWorkers?: number;
+  compressionWorkers?: number | CompressionWorkers;
 }
 
-/** Upper bound of {@link SavepointDataWriterOptions.compressionWorkers}. */
-export const MAX_COMPRESSION_WORKERS = 64;
+export { MAX_COMPRESSION_WORKERS };
 
 /** What {@link SavepointDataWriter.finish} returns. */
 export interface SavepointDataResult {
@@ -106,8 +108,10 @@ export class SavepointDataWriter {
   /** Where an entry that does not fit in the rest of the block is encoded before it is cut. */
   private readonly spill: Uint8Array;
   private entryCount = 0;
-  /** The workers compressing blocks, when `compressionWorkers` > 0. */
+  /** The workers compressing blocks, when `compressionWorkers` > 0 or a shared pool. */
   private pool: CompressionPool | undefined;
+  /** The shared pool `pool` is leased from, given back (not closed) when the writer is done. */
+  private shared: CompressionWorkers | undefined;
 
   private constructor(private readonly sink: DataSink, private readonly label: string,
     private readonly options: SavepointDataWriterOptions, states: StateDescriptor[]) {
@@ -118,7 +122,10 @@ export class SavepointDataWriter {
     this.maxEntryBytes = options.maxEntryBytes ?? DEFAULT_DATA_READ_LIMITS.maxEntryBytes;
     const blockBytes = options.blockBytes ?? CANONICAL_BLOCK_BYTES;
     const workers = options.compressionWorkers ?? 0;
-    if (workers > 0) {
+    if (workers instanceof CompressionWorkers) {
+      this.pool = workers.lease(label, blockBytes, (frame) => this.append(frame));
+      this.shared = workers;
+    } else if (workers > 0) {
       this.pool = CompressionPool.start({ workers, blockBytes, label, write: (frame) => this.append(frame) });
     }
     const pool = this.pool;
@@ -209,7 +216,7 @@ export class SavepointDataWriter {
       while (this.nextKeyGroup < rangeEnd(this.options.keyGroups)) this.writeEmptyKeyGroup();
       this.pool?.drain(); // the trailer lists the offsets, noted as the frames before each key group are written
       this.write(encodeTrailer(this.options.keyGroups, this.offsets, BigInt(this.entryCount)));
-      this.pool?.close();
+      this.stopWorkers();
       this.sink.close();
       this.sortBuffer?.release();
       this.phase = "finished";
@@ -230,9 +237,17 @@ export class SavepointDataWriter {
   abort(): void {
     if (this.phase === "finished" || this.phase === "failed") return;
     this.phase = "failed";
-    this.pool?.close();
+    this.stopWorkers();
     this.sortBuffer?.release();
     this.sink.abort();
+  }
+
+  /** Closes the writer's own workers, or hands a shared pool back for the next file. */
+  private stopWorkers(): void {
+    if (this.shared === undefined) this.pool?.close();
+    else this.shared.giveBack();
+    this.shared = undefined;
+    this.pool = undefined;
   }
 
   /** Writes `bytes` after every frame still being compressed. */
@@ -426,7 +441,9 @@ function checkOptions(o: SavepointDataWriterOptions): void {
   requireInteger(o.blockBytes, 1, DATA_FORMAT_LIMITS.maxBlockBytes, "blockBytes");
   requireInteger(o.sortBufferBytes, 1, Number.MAX_SAFE_INTEGER, "sortBufferBytes");
   requireInteger(o.maxEntryBytes, 0, Number.MAX_SAFE_INTEGER, "maxEntryBytes");
-  requireInteger(o.compressionWorkers, 0, MAX_COMPRESSION_WORKERS, "compressionWorkers");
+  if (!(o.compressionWorkers instanceof CompressionWorkers)) {
+    requireInteger(o.compressionWorkers, 0, MAX_COMPRESSION_WORKERS, "compressionWorkers");
+  }
 }
 
 function requireInteger(value: number | undefined, min: number, max: number, field: string): void {

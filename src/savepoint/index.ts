@@ -11,6 +11,7 @@ export { AtomicFileSink, MemorySink, type DataSink } from "./data-sink.js";
 export {
   DEFAULT_SORT_BUFFER_BYTES, MAX_COMPRESSION_WORKERS, SavepointDataWriter, type SavepointDataResult, type SavepointDataWriterOptions,
 } from "./data-writer.js";
+export { CompressionWorkers, type CompressionWorkersOptions } from "./compression-workers.js";
 export { listFrames, type FrameInfo } from "./frame-list.js";
 export { readDataFileInfo, readKeyGroupBatches, readKeyGroups, type DataFileAccess, type HandleLocation } from "./data-reader.js";
 export { EntryBatch, type EntryColumns } from "./entry-batch.js";
