@@ -82,13 +82,13 @@ t.test("bad JSON input: exit 1, one line with the field", async (t) => {
   t.notOk(readdirSync(work).includes("never.ksnap"), "nothing written");
 });
 
-t.test("missing file, folder instead of file: exit 1, IO_ERROR", async (t) => {
+t.test("missing file, a folder without a snapshot: exit 1, IO_ERROR", async (t) => {
   const missing = await ksnap("inspect", join(work, "nope.ksnap"));
   t.equal(missing.status, 1);
   oneCleanLine(t, missing.stderr, /nope\.ksnap: IO_ERROR: cannot read: no such file or folder/);
   const folder = await ksnap("inspect", work);
   t.equal(folder.status, 1);
-  oneCleanLine(t, folder.stderr, /IO_ERROR: cannot read: a folder, not a regular file/);
+  oneCleanLine(t, folder.stderr, /IO_ERROR: no _metadata\.ksnap in this folder or its subfolders/);
 });
 
 t.test("usage errors: exit 2", async (t) => {
@@ -148,9 +148,12 @@ t.test("savepoint dump through main: bad input is one line, exit 1", async (t) =
   oneCleanLine(t, notData.stderr, /INVALID_FIELD/);
   const garbage = join(work, "garbage.bin");
   writeFileSync(garbage, "not a data file");
-  const r = await ksnap("savepoint", "dump", "--json", garbage);
+  const r = await ksnap("savepoint", "dump", garbage);
   t.equal(r.status, 1);
   oneCleanLine(t, r.stderr, /^ksnap: /);
+  const json = await ksnap("savepoint", "dump", "--json", garbage);
+  t.equal(json.status, 1);
+  t.match(JSON.parse(json.stderr), { error: { code: String, message: String } }, "with --json the error is one JSON object");
   t.equal((await ksnap("savepoint", "dump")).status, 2, "missing PATH");
 });
 
