@@ -14,23 +14,29 @@ const fileRef: fc.Arbitrary<FileRef> = fc.record({ id, path: id, size: u64, xxh6
 const sharedRef: fc.Arbitrary<SharedFileRef> = fc.record({ id, path: id, size: u64, xxh64: u64, originCheckpointId: positiveU64 });
 // Keeps the element type: shared refs sorted by the FileRef order stay shared refs.
 const sorted = <T>(cmp: (a: T, b: T) => number) => <U extends T>(xs: U[]): U[] => [...xs].sort(cmp);
+/**
+ * A list in canonical order with no two equal sort keys: equal keys make a snapshot invalid (spec/format-v1.md,
+ * "List order"), and the canonical file of such a list would depend on the input order.
+ */
+const canonicalList = <T>(item: fc.Arbitrary<T>, cmp: (a: T, b: T) => number, maxLength: number): fc.Arbitrary<T[]> =>
+  fc.uniqueArray(item, { maxLength, comparator: (a, b) => cmp(a, b) === 0 }).map(sorted(cmp));
 
 const handle: fc.Arbitrary<KeyedStateHandle> = fc.oneof(
   fc.record({
     type: fc.constant("incremental" as const), backendId: id, keyGroups, folder: id, checkpointId: positiveU64,
-    baseCheckpointId: u64, sharedFiles: fc.array(sharedRef, { maxLength: 4 }).map(sorted(compareFiles)),
-    privateFiles: fc.array(fileRef, { maxLength: 3 }).map(sorted(compareFiles)), metaFile: fileRef, stateSize: u64, checkpointedSize: u64,
+    baseCheckpointId: u64, sharedFiles: canonicalList(sharedRef, compareFiles, 4),
+    privateFiles: canonicalList(fileRef, compareFiles, 3), metaFile: fileRef, stateSize: u64, checkpointedSize: u64,
   }),
   fc.record({ type: fc.constant("savepoint" as const), keyGroups, dataFile: fileRef, offsets: fc.array(u64, { maxLength: 6 }) }),
 );
 
 const subtask: fc.Arbitrary<SubtaskState> = fc.record({
-  subtaskIndex: u32, handles: fc.array(handle, { maxLength: 3 }).map(sorted(compareHandles)),
+  subtaskIndex: u32, handles: canonicalList(handle, compareHandles, 3),
 });
 
 const operator: fc.Arbitrary<OperatorState> = fc.record({
   operatorId: id, name: text, parallelism: fc.integer({ min: 1, max: 0xffffffff }),
-  subtasks: fc.array(subtask, { maxLength: 3 }).map(sorted(compareSubtasks)),
+  subtasks: canonicalList(subtask, compareSubtasks, 3),
 });
 
 /** Any snapshot the format can hold, with every list already in canonical order. */
@@ -43,7 +49,7 @@ export const snapshotArb: fc.Arbitrary<Snapshot> = fc.record({
     ownership: fc.constantFrom("system" as const, "user" as const),
   }),
   maxParallelism: fc.integer({ min: 1, max: 32768 }),
-  operators: fc.array(operator, { maxLength: 3 }).map(sorted(compareOperators)),
+  operators: canonicalList(operator, compareOperators, 3),
   snapshotDir: text, jobId: text, timestampMillis: u64,
 });
 
