@@ -8,6 +8,8 @@ import t, { type Test } from "tap";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { packageFile } from "../src/storage/package-files.js";
 import type { IncrementalHandle, Snapshot } from "../src/model.js";
 import { validatePath } from "../src/validate/validate-path.js";
 import { checkpointSnapshot, fileAt, savepointSnapshot } from "./registry-fixtures.js";
@@ -188,7 +190,7 @@ t.test("temporary files of interrupted writes: reported, deleted by gc once olde
 t.test("a write killed before its rename leaves a temporary file that validate reports and gc removes", async (t) => {
   const { root } = chain(t);
   // A child process opens an atomic write of chk-3's MANIFEST and is killed before it closes it.
-  const script = `import { LOCAL_STORAGE } from ${JSON.stringify(new URL("../src/storage/local-storage.ts", import.meta.url).href)};
+  const script = `import { LOCAL_STORAGE } from ${JSON.stringify(pathToFileURL(packageFile("dist/src/storage/local-storage.js")).href)};
 const w = LOCAL_STORAGE.writer(process.argv[1]); w.write(new Uint8Array(64)); process.stdout.write("written\\n"); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, [...process.execArgv, "--input-type=module", "-e", script, join(root, "chk-3", "h", "MANIFEST")], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
@@ -248,7 +250,7 @@ t.test("storage re-resolves each path just before deleting it: a file swapped fo
 
 t.test("the refusal list in spec/ownership.md is the code's GC_REFUSAL_RULES", async (t) => {
   const { GC_REFUSAL_RULES } = await import("../src/gc/gc-refusals.js");
-  const spec = readFileSync(new URL("../spec/ownership.md", import.meta.url), "utf8");
+  const spec = readFileSync(packageFile("spec/ownership.md"), "utf8");
   const table = /<!-- gc-refusal-rules:start -->([\s\S]*?)<!-- gc-refusal-rules:end -->/.exec(spec)?.[1] ?? "";
   const listed = [...table.matchAll(/^\| \[(KS-[EW]\d{3})\]\(validation\.md#(ks-[ew]\d{3})\)/gm)];
   t.strictSame(listed.map((m) => m[1]), [...GC_REFUSAL_RULES], "same rules, same order");
