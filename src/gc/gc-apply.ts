@@ -11,6 +11,7 @@
 import { compareCodePoints } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
 import { SHARED_DIR } from "../storage/snapshot-root.js";
+import { parentPath } from "../storage/paths.js";
 import type { Storage } from "../storage/storage.js";
 import type { RootCheckpoint } from "./gc-history.js";
 import type { Orphan } from "./gc-orphans.js";
@@ -88,15 +89,10 @@ async function removeOne(store: Storage, realRoot: string, path: string, out: Gc
 async function removeEmptyFolders(store: Storage, realRoot: string, deleted: readonly string[]): Promise<string[]> {
   const candidates = new Set<string>();
   for (const p of deleted) {
-    for (let d = parentOf(p); d !== "" && d !== SHARED_DIR; d = parentOf(d)) candidates.add(d);
+    for (let d = parentPath(p); d !== "" && d !== SHARED_DIR; d = parentPath(d)) candidates.add(d);
   }
   const removed: string[] = [];
   const deepestFirst = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || compareCodePoints(a, b));
   for (const d of deepestFirst) if (await store.removeEmptyFolder(realRoot, d)) removed.push(d);
   return removed;
-}
-
-function parentOf(rel: string): string {
-  const i = rel.lastIndexOf("/");
-  return i < 0 ? "" : rel.slice(0, i);
 }

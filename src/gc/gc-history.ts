@@ -9,6 +9,7 @@
 import { compareBigInts } from "../body/canonical-order.js";
 import type { Snapshot } from "../model.js";
 import { referencedPaths } from "../snapshot-walk.js";
+import { parentPath } from "../storage/paths.js";
 import type { Storage } from "../storage/storage.js";
 import type { LoadedTree } from "../validate/load-snapshots.js";
 
@@ -43,7 +44,7 @@ export function rootHistory(root: string, tree: LoadedTree, store: Storage): Roo
       continue;
     }
     // A savepoint, a user-owned snapshot, or one of another root: its folder, and its root when nested, are its own.
-    const folder = metadata === undefined ? undefined : parentOf(metadata);
+    const folder = metadata === undefined ? undefined : parentPath(metadata);
     if (folder !== undefined) history.protectedFolders.push(folder);
     const nestedRoot = s === undefined ? undefined : store.relativeTo(root, s.root);
     if (nestedRoot !== undefined && nestedRoot !== "") history.protectedFolders.push(nestedRoot);
@@ -54,9 +55,4 @@ export function rootHistory(root: string, tree: LoadedTree, store: Storage): Roo
     for (const p of referencedPaths(c.snapshot)) history.known.add(p);
   }
   return history;
-}
-
-function parentOf(rel: string): string {
-  const i = rel.lastIndexOf("/");
-  return i < 0 ? "" : rel.slice(0, i);
 }

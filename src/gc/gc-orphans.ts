@@ -11,7 +11,8 @@
 import { compareCodePoints } from "../body/canonical-order.js";
 import { SHARED_DIR } from "../storage/snapshot-root.js";
 import { isTempName, type Storage } from "../storage/storage.js";
-import { isWithin, type TreeScan } from "../storage/tree-scan.js";
+import { isUnder } from "../storage/paths.js";
+import type { TreeScan } from "../storage/tree-scan.js";
 import type { RootHistory } from "./gc-history.js";
 
 /** Grace period used when none is given: 3 days, in milliseconds. */
@@ -37,7 +38,7 @@ export async function findOrphans(
   const orphans: Orphan[] = [];
   for (const path of scan.files) {
     if (history.known.has(path) || !isCandidate(path)) continue;
-    if (history.protectedFolders.some((f) => isWithin(path, f))) continue;
+    if (history.protectedFolders.some((f) => isUnder(path, f))) continue;
     const info = await store.info(store.locate(root, path));
     if (info?.kind !== "file") continue; // gone or replaced since the walk
     orphans.push({ path, size: info.size, modifiedMs: info.modifiedMs, deletable: info.modifiedMs < now - graceMs });
@@ -46,5 +47,5 @@ export async function findOrphans(
 }
 
 function isCandidate(path: string): boolean {
-  return isWithin(path, SHARED_DIR) && path !== SHARED_DIR || CHECKPOINT_FOLDER.test(path) || isTempName(path.slice(path.lastIndexOf("/") + 1));
+  return isUnder(path, SHARED_DIR) || CHECKPOINT_FOLDER.test(path) || isTempName(path.slice(path.lastIndexOf("/") + 1));
 }

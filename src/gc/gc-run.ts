@@ -6,9 +6,9 @@
  * when asked, through the storage seam.
  */
 import { KsnapError } from "../errors.js";
-import { describeKind, LOCAL_STORAGE } from "../storage/local-storage.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { METADATA_FILE } from "../storage/snapshot-root.js";
-import type { Storage } from "../storage/storage.js";
+import { describeKind, type Storage } from "../storage/storage.js";
 import type { Finding } from "../validate/finding.js";
 import type { StorageProgress } from "../validate/validate-storage.js";
 import { validateTree } from "../validate/validate-path.js";

@@ -15,7 +15,7 @@ import { KsnapError } from "../errors.js";
 import { errnoText, ioError } from "./errno.js";
 import { LocalAtomicWriter, writeAtomically } from "./local-atomic-write.js";
 import { pathProblem } from "./paths.js";
-import type { AtomicWriter, Entry, EntryInfo, EntryKind, ReadHandle, ReadOptions, Resolution, Storage } from "./storage.js";
+import { describeKind, type AtomicWriter, type Entry, type EntryInfo, type EntryKind, type ReadHandle, type ReadOptions, type Resolution, type Storage } from "./storage.js";
 
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -216,13 +216,6 @@ export class LocalStorage implements Storage {
 /** The file system as ksnap uses it by default. */
 export const LOCAL_STORAGE: Storage = new LocalStorage();
 
-/** `a folder`, `a FIFO`, `a symbolic link`, … for messages. */
-export function describeKind(info: EntryInfo): string {
-  if (info.kind === "folder") return "a folder";
-  if (info.kind === "link") return "a symbolic link";
-  if (info.kind === "file") return "a regular file";
-  return info.what ?? "a special file";
-}
 
 async function infoOf(location: string, how: typeof lstat): Promise<EntryInfo | undefined> {
   try {

@@ -28,3 +28,16 @@ export function resolveInRoot(root: string, relative: string): string {
   if (problem !== undefined) throw new KsnapError("UNSAFE_PATH", `path "${relative}" ${problem}`);
   return join(root, ...relative.split("/"));
 }
+
+/** True when `path` lies strictly inside `dir` (both relative, '/'-separated); everything is inside the root (`""`). */
+export function isUnder(path: string, dir: string): boolean {
+  return dir === "" || (path.length > dir.length && path.charCodeAt(dir.length) === SLASH && path.startsWith(dir));
+}
+
+/** The folder of a relative '/'-separated path: `chk-1/h` for `chk-1/h/MANIFEST`, `""` at the top. */
+export function parentPath(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "" : path.slice(0, i);
+}
+
+const SLASH = 0x2f;

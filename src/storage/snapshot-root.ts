@@ -6,9 +6,9 @@
 import { decodeFile, type DecodedFile } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "../limits.js";
-import { describeKind, LOCAL_STORAGE } from "./local-storage.js";
+import { LOCAL_STORAGE } from "./local-storage.js";
 import { pathProblem } from "./paths.js";
-import type { ReadOptions, Storage } from "./storage.js";
+import { describeKind, type ReadOptions, type Storage } from "./storage.js";
 
 /** Name of every metadata file. */
 export const METADATA_FILE = "_metadata.ksnap";

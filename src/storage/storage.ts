@@ -153,6 +153,14 @@ export interface Storage {
   removeEmptyFolder(realRoot: string, relative: string): Promise<boolean>;
 }
 
+/** `a folder`, `a FIFO`, `a symbolic link`, … for messages. */
+export function describeKind(info: EntryInfo): string {
+  if (info.kind === "folder") return "a folder";
+  if (info.kind === "link") return "a symbolic link";
+  if (info.kind === "file") return "a regular file";
+  return info.what ?? "a special file";
+}
+
 /** Suffix of every temporary file ksnap writes ([spec](../../spec/ownership.md#temporary-files)). */
 export const TEMP_SUFFIX = ".ksnap-tmp";
 

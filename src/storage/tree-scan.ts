@@ -47,8 +47,3 @@ async function walk(storage: Storage, folder: string, prefix: string, scan: Tree
     if (isTempName(entry.name)) scan.temps.push(rel);
   }
 }
-
-/** True when `path` is `folder` or inside it (relative '/'-separated paths; `""` is the whole tree). */
-export function isWithin(path: string, folder: string): boolean {
-  return folder === "" || path === folder || (path.length > folder.length && path.charCodeAt(folder.length) === 0x2f && path.startsWith(folder));
-}

@@ -6,8 +6,7 @@
  * leads to is only looked at, to name it and to find two names of one file.
  */
 import { hashToHex } from "../hash/xxh64.js";
-import { describeKind } from "../storage/local-storage.js";
-import type { Resolution, Storage } from "../storage/storage.js";
+import { describeKind, type Resolution, type Storage } from "../storage/storage.js";
 import { fileField } from "../snapshot-walk.js";
 import type { Finding } from "./finding.js";
 import { hashFile } from "./hash-file.js";

@@ -7,17 +7,11 @@
  * but cleanup by folder would then delete or keep the wrong files.
  */
 import type { Snapshot } from "../model.js";
+import { isUnder } from "../storage/paths.js";
 import { SHARED_DIR } from "../storage/snapshot-root.js";
 import type { Report } from "./snapshot-rule.js";
 import { quote } from "./text.js";
 import { eachFile, eachHandle, fileField, variantField } from "../snapshot-walk.js";
-
-/** True when `path` is inside `dir`; everything is inside the root (`""`). */
-export function isUnder(path: string, dir: string): boolean {
-  return dir === "" || (path.length > dir.length && path.charCodeAt(dir.length) === SLASH && path.startsWith(dir));
-}
-
-const SLASH = 0x2f;
 
 /** Checks KS-W075, KS-W076 and KS-W077. */
 export function checkPlacement(s: Snapshot, report: Report): void {
