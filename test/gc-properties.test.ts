@@ -18,9 +18,17 @@ import { materialize, recipeArbitrary, treeContents, type RandomRoot, type Recip
 const RUNS = Number(process.env.KSNAP_GC_PROPERTY_RUNS ?? 150);
 const refusing = new Set<string>(GC_REFUSAL_RULES);
 
-/** What must survive a gc that did not refuse: retained checkpoints' files and metadata, user-owned folders. */
-function mustSurvive(r: RandomRoot, retain: number): string[] {
-  const retained = r.checkpoints.slice(Math.max(0, r.checkpoints.length - retain));
+/**
+ * What must survive a gc that did not refuse: the files and metadata of the checkpoints it retains. A defect may
+ * have deleted a checkpoint's metadata (it then is no checkpoint, and its files are orphans), so only those whose
+ * metadata is a regular file before gc count.
+ */
+function mustSurvive(r: RandomRoot, retain: number, before: Map<string, string>): string[] {
+  const present = r.checkpoints.filter((s) => {
+    const metadata = before.get(`${s.snapshotDir}/_metadata.ksnap`);
+    return metadata !== undefined && metadata !== "special" && !metadata.startsWith("link:");
+  });
+  const retained = present.slice(Math.max(0, present.length - retain));
   const paths = retained.flatMap((s) => [`${s.snapshotDir}/_metadata.ksnap`, ...[...eachFile(s)].map((f) => f.ref.path)]);
   return paths;
 }
@@ -54,7 +62,7 @@ async function check(recipe: Recipe): Promise<void> {
       if (!sameMap(rootBefore, rootAfter)) throw new Error(`gc refused but changed the root (${where})`);
       return;
     }
-    for (const path of mustSurvive(r, recipe.retain)) {
+    for (const path of mustSurvive(r, recipe.retain, rootBefore)) {
       if (rootAfter.get(path) !== rootBefore.get(path)) throw new Error(`${path}, which a retained checkpoint refers to, is gone or changed`);
     }
     for (const folder of r.savepointFolders) {
