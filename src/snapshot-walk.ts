@@ -1,13 +1,24 @@
 /**
- * The one walker of a snapshot's handles and file refs, with the field paths
- * that errors and findings name ([spec](../spec/format-v1.md#errors):
+ * The one walker of a snapshot's handles and refs, with the field paths that
+ * errors and findings name ([spec](../spec/format-v1.md#errors):
  * `operators[0].subtasks[1].handles[0].incremental.sharedFiles[3]`). Validation,
  * the registry, gc, diff, restore planning and rendering all start from it, so
  * a file role or a new kind of ref is added in one place. Field paths are built
  * only when asked for: a checkpoint can hold millions of refs, and most of them
  * need none.
+ *
+ * Format 1.1 adds refs outside keyed handles (operator state, coordinator state,
+ * channel state) and refs that are not whole files (segments of a physical file,
+ * inline bytes, external URIs). `eachFile` yields every whole file under the root
+ * wherever it sits, so a check written for 1.0 covers every 1.1 structure too;
+ * `eachSegment` and `eachExternal` yield the other two kinds that name storage.
  */
-import type { FileRef, KeyedStateHandle, OperatorState, SharedFileRef, Snapshot, SubtaskState } from "./model.js";
+import type {
+  ExternalStream, FileRef, KeyedStateHandle, KeyGroupRange, OperatorState, SegmentStream, SharedFileRef, Snapshot, StreamRef, SubtaskState,
+} from "./model.js";
+
+/** The list of a subtask a handle sits in ([spec](../spec/format-v1.md#subtaskstate)). */
+export type HandleList = "handles" | "rawKeyedHandles" | "channelState";
 
 /** One handle and where it sits. */
 export interface HandleSite {
@@ -15,22 +26,59 @@ export interface HandleSite {
   operator: OperatorState;
   operatorIndex: number;
   subtask: SubtaskState;
-  /** k: the handle's position in its subtask's `handles`. */
+  /** k: the handle's position in its list. */
   handleIndex: number;
-  /** `operators[i].subtasks[j].handles[k]` */
+  /** Which list of the subtask holds it; `handles` is the managed keyed state the backend restores. */
+  list: HandleList;
+  /** `operators[i].subtasks[j].handles[k]` (or `rawKeyedHandles[k]`, `channelState[k]`) */
   field: string;
 }
 
-/** How a file ref belongs to its handle ([spec](../spec/ownership.md#owners)). */
-export type FileRole = "shared" | "private" | "meta" | "data";
+/**
+ * How a ref belongs to its owner ([spec](../spec/ownership.md#owners)). Only
+ * `shared` refs are shared across snapshots; every other role is exclusive to
+ * the snapshot that holds it.
+ */
+export type FileRole = "shared" | "private" | "meta" | "data" | "operator" | "coordinator";
 
-/** One file ref and where it sits. */
-export interface FileSite {
-  ref: FileRef | SharedFileRef;
+/** One ref and where it sits: in a keyed handle (`site`), or in operator or coordinator state (`owner`). */
+export interface RefSite<R> {
+  ref: R;
   role: FileRole;
-  site: HandleSite;
-  /** Index in `sharedFiles` or `privateFiles`; -1 for `metaFile` and `dataFile`. */
+  /** The handle holding the ref; undefined for operator and coordinator state. */
+  site: HandleSite | undefined;
+  /** The field path of the ref's owner when `site` is undefined. */
+  owner: string;
+  /** Index in its list; -1 for a single ref (`metaFile`, `dataFile`, `meta`, `data`, `stream`, a coordinator's state). */
   index: number;
+}
+
+/** A whole file under the root: a 1.0 FileRef or SharedFileRef, or a 1.1 stream of type `file`. */
+export type FileSite = RefSite<FileRef | SharedFileRef>;
+/** A segment of a physical file (1.1, [spec](../spec/format-v1.md#segmentref)); `originCheckpointId` when shared. */
+export type SegmentSite = RefSite<SegmentStream & { originCheckpointId?: bigint }>;
+/** A file outside the root, by URI (1.1, [spec](../spec/format-v1.md#streamref)). */
+export type ExternalSite = RefSite<ExternalStream & { originCheckpointId?: bigint }>;
+/** Any ref, of any kind. */
+export type AnyRefSite = RefSite<FileRef | SharedFileRef | StreamRef>;
+
+/** What kind of storage a ref names: a whole file under the root, a segment, inline bytes, or an external URI. */
+export type RefKind = "file" | "segment" | "inline" | "external";
+
+/** The kind of a ref; a 1.0 FileRef, which has no `type`, is a whole file. */
+export function refKind(ref: FileRef | StreamRef): RefKind {
+  return "type" in ref ? ref.type : "file";
+}
+
+const NO_KEY_GROUPS: KeyGroupRange = Object.freeze({ start: 0, count: 0 });
+
+/**
+ * The key groups a handle holds. Every keyed handle has a range (the decoder
+ * requires one for an opaque handle in `handles` and `rawKeyedHandles`); a
+ * `channelState` entry has none and holds no key group.
+ */
+export function handleKeyGroups(h: KeyedStateHandle): KeyGroupRange {
+  return h.keyGroups ?? NO_KEY_GROUPS;
 }
 
 /** `operators[i].subtasks[j]` */
@@ -38,37 +86,73 @@ export function subtaskField(operatorIndex: number, subtaskPosition: number): st
   return `operators[${operatorIndex}].subtasks[${subtaskPosition}]`;
 }
 
-/** The field path of a handle's variant: `…handles[k].incremental` or `…handles[k].savepoint`. */
+/** The JSON name of each handle variant, as field paths name it. */
+const VARIANT_FIELDS: Record<KeyedStateHandle["type"], string> = {
+  "incremental": "incremental",
+  "savepoint": "savepoint",
+  "stream-incremental": "streamIncremental",
+  "key-groups-stream": "keyGroupsStream",
+  "opaque": "opaque",
+};
+
+/**
+ * The field path of a handle's variant: `…handles[k].incremental`,
+ * `…handles[k].streamIncremental`; a `channelState` entry is an OpaqueHandle
+ * itself, with no variant to name.
+ */
 export function variantField(site: HandleSite): string {
-  return `${site.field}.${site.handle.type}`;
+  return site.list === "channelState" ? site.field : `${site.field}.${VARIANT_FIELDS[site.handle.type]}`;
 }
 
-/** The field path of a file ref, such as `…handles[0].incremental.sharedFiles[2]`. */
-export function fileField(f: FileSite): string {
-  const base = variantField(f.site);
+/** The field path of a ref, such as `…handles[0].incremental.sharedFiles[2]` or `…managedOperatorState.stream`. */
+export function fileField(f: RefSite<unknown>): string {
+  const site = f.site;
+  if (site === undefined) return f.role === "coordinator" ? f.owner : `${f.owner}.stream`;
+  const base = variantField(site);
+  const type = site.handle.type;
   switch (f.role) {
     case "shared": return `${base}.sharedFiles[${f.index}]`;
-    case "private": return `${base}.privateFiles[${f.index}]`;
-    case "meta": return `${base}.metaFile`;
-    case "data": return `${base}.dataFile`;
+    case "private": return type === "opaque" ? `${base}.files[${f.index}]` : `${base}.privateFiles[${f.index}]`;
+    case "meta": return type === "incremental" ? `${base}.metaFile` : `${base}.meta`;
+    case "data": return type === "savepoint" ? `${base}.dataFile` : `${base}.data`;
+    default: return `${base}.${f.role}`;
   }
 }
 
-/** Every handle of `snapshot`, in file order. */
+/** Every managed keyed handle (`handles`) of `snapshot`, in file order. */
 export function* eachHandle(snapshot: Snapshot): Generator<HandleSite> {
   for (const [operatorIndex, operator] of snapshot.operators.entries()) yield* operatorHandles(operator, operatorIndex);
 }
 
 /**
- * The handles of one operator ([spec](../spec/format-v1.md#operatorstate)),
- * `operators[operatorIndex]`, in file order: for the checks and plans that work
- * an operator at a time.
+ * The managed keyed handles (`handles`) of one operator
+ * ([spec](../spec/format-v1.md#operatorstate)), `operators[operatorIndex]`, in file
+ * order: for the checks and plans that work an operator at a time.
  */
 export function* operatorHandles(operator: OperatorState, operatorIndex: number): Generator<HandleSite> {
-  for (const [j, subtask] of operator.subtasks.entries()) {
-    for (const [k, handle] of subtask.handles.entries()) {
-      yield { handle, operator, operatorIndex, subtask, handleIndex: k, field: `${subtaskField(operatorIndex, j)}.handles[${k}]` };
+  for (const [j, subtask] of operator.subtasks.entries()) yield* listSites(operator, operatorIndex, subtask, j, "handles");
+}
+
+/**
+ * Every handle of `snapshot` in every list (`handles`, `rawKeyedHandles`,
+ * `channelState`), in file order: for the checks that hold for any handle, such
+ * as key-group ranges inside the operator's key groups.
+ */
+export function* eachStateHandle(snapshot: Snapshot): Generator<HandleSite> {
+  for (const [operatorIndex, operator] of snapshot.operators.entries()) {
+    for (const [j, subtask] of operator.subtasks.entries()) {
+      yield* listSites(operator, operatorIndex, subtask, j, "handles");
+      yield* listSites(operator, operatorIndex, subtask, j, "rawKeyedHandles");
+      yield* listSites(operator, operatorIndex, subtask, j, "channelState");
     }
+  }
+}
+
+function* listSites(operator: OperatorState, operatorIndex: number, subtask: SubtaskState, j: number, list: HandleList): Generator<HandleSite> {
+  const handles: readonly KeyedStateHandle[] | undefined = subtask[list];
+  if (handles === undefined) return;
+  for (const [k, handle] of handles.entries()) {
+    yield { handle, operator, operatorIndex, subtask, handleIndex: k, list, field: `${subtaskField(operatorIndex, j)}.${list}[${k}]` };
   }
 }
 
@@ -81,41 +165,93 @@ export function* operatorHandlesById(snapshot: Snapshot, operatorId: string): Ge
   if (i >= 0) yield* operatorHandles(snapshot.operators[i]!, i);
 }
 
-/** The file refs of one handle: shared, private, meta (incremental) or data (savepoint). */
-export function* filesOf(site: HandleSite): Generator<FileSite> {
+/** Every ref of one handle, of every kind: shared, private, meta, data. */
+export function* refsOf(site: HandleSite): Generator<AnyRefSite> {
   const h = site.handle;
-  if (h.type === "savepoint") {
-    yield { ref: h.dataFile, role: "data", site, index: -1 };
-    return;
+  const at = (ref: FileRef | StreamRef, role: FileRole, index: number): AnyRefSite => ({ ref, role, site, owner: "", index });
+  switch (h.type) {
+    case "savepoint": yield at(h.dataFile, "data", -1); return;
+    case "key-groups-stream": yield at(h.data, "data", -1); return;
+    case "opaque":
+      for (const [i, ref] of h.sharedFiles.entries()) yield at(ref, "shared", i);
+      for (const [i, ref] of h.files.entries()) yield at(ref, "private", i);
+      return;
+    case "incremental":
+    case "stream-incremental":
+      for (const [i, ref] of h.sharedFiles.entries()) yield at(ref, "shared", i);
+      for (const [i, ref] of h.privateFiles.entries()) yield at(ref, "private", i);
+      yield at(h.type === "incremental" ? h.metaFile : h.meta, "meta", -1);
   }
-  for (const [index, ref] of h.sharedFiles.entries()) yield { ref, role: "shared", site, index };
-  for (const [index, ref] of h.privateFiles.entries()) yield { ref, role: "private", site, index };
-  yield { ref: h.metaFile, role: "meta", site, index: -1 };
 }
 
-/** Every file ref of `snapshot`, in file order. */
+/** The whole-file refs of one handle: shared, private, meta or data. */
+export function* filesOf(site: HandleSite): Generator<FileSite> {
+  for (const r of refsOf(site)) if (refKind(r.ref) === "file") yield r as FileSite;
+}
+
+/**
+ * Every ref of `snapshot`, of every kind, in file order: per operator, per
+ * subtask its handles, managed and raw operator state, raw keyed handles and
+ * channel state; then the operator's coordinator state.
+ */
+export function* eachRef(snapshot: Snapshot): Generator<AnyRefSite> {
+  for (const [operatorIndex, operator] of snapshot.operators.entries()) {
+    for (const [j, subtask] of operator.subtasks.entries()) {
+      for (const site of listSites(operator, operatorIndex, subtask, j, "handles")) yield* refsOf(site);
+      const sub = subtaskField(operatorIndex, j);
+      if (subtask.managedOperatorState !== undefined) {
+        yield { ref: subtask.managedOperatorState.stream, role: "operator", site: undefined, owner: `${sub}.managedOperatorState`, index: -1 };
+      }
+      if (subtask.rawOperatorState !== undefined) {
+        yield { ref: subtask.rawOperatorState.stream, role: "operator", site: undefined, owner: `${sub}.rawOperatorState`, index: -1 };
+      }
+      for (const site of listSites(operator, operatorIndex, subtask, j, "rawKeyedHandles")) yield* refsOf(site);
+      for (const site of listSites(operator, operatorIndex, subtask, j, "channelState")) yield* refsOf(site);
+    }
+    if (operator.coordinatorState !== undefined) {
+      yield { ref: operator.coordinatorState, role: "coordinator", site: undefined, owner: `operators[${operatorIndex}].coordinatorState`, index: -1 };
+    }
+  }
+}
+
+/** Every whole file under the root that `snapshot` refers to, wherever it sits, in file order. */
 export function* eachFile(snapshot: Snapshot): Generator<FileSite> {
-  for (const site of eachHandle(snapshot)) yield* filesOf(site);
+  for (const r of eachRef(snapshot)) if (refKind(r.ref) === "file") yield r as FileSite;
 }
 
-/** The checkpoint that uploaded the file, for a shared ref; undefined for private, meta and data files. */
-export function originOf(f: FileSite): bigint | undefined {
-  return f.role === "shared" ? (f.ref as SharedFileRef).originCheckpointId : undefined;
+/** Every segment ref of `snapshot` (1.1), in file order. */
+export function* eachSegment(snapshot: Snapshot): Generator<SegmentSite> {
+  for (const r of eachRef(snapshot)) if (refKind(r.ref) === "segment") yield r as SegmentSite;
 }
 
-/** The distinct paths `snapshot` refers to. */
+/** Every external ref of `snapshot` (1.1), in file order. */
+export function* eachExternal(snapshot: Snapshot): Generator<ExternalSite> {
+  for (const r of eachRef(snapshot)) if (refKind(r.ref) === "external") yield r as ExternalSite;
+}
+
+/** The checkpoint that uploaded the file, for a shared ref; undefined for every exclusive role. */
+export function originOf(f: RefSite<unknown>): bigint | undefined {
+  return f.role === "shared" ? (f.ref as { originCheckpointId: bigint }).originCheckpointId : undefined;
+}
+
+/** The distinct paths under the root that `snapshot` refers to: whole files and the physical files of segments. */
 export function referencedPaths(snapshot: Snapshot): Set<string> {
   const paths = new Set<string>();
-  for (const f of eachFile(snapshot)) paths.add(f.ref.path);
+  for (const r of eachRef(snapshot)) {
+    const kind = refKind(r.ref);
+    if (kind === "file" || kind === "segment") paths.add((r.ref as FileRef | SegmentStream).path);
+  }
   return paths;
 }
 
-/** The non-zero `base_checkpoint_id` of each incremental handle, with its field path. */
+/** The non-zero `base_checkpoint_id` of each incremental handle (either form), with its field path. */
 export function baseReferences(snapshot: Snapshot): { base: bigint; field: string }[] {
   const out: { base: bigint; field: string }[] = [];
-  for (const site of eachHandle(snapshot)) {
+  for (const site of eachStateHandle(snapshot)) {
     const h = site.handle;
-    if (h.type === "incremental" && h.baseCheckpointId !== 0n) out.push({ base: h.baseCheckpointId, field: `${variantField(site)}.baseCheckpointId` });
+    if ((h.type === "incremental" || h.type === "stream-incremental") && h.baseCheckpointId !== 0n) {
+      out.push({ base: h.baseCheckpointId, field: `${variantField(site)}.baseCheckpointId` });
+    }
   }
   return out;
 }
