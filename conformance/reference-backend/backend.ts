@@ -29,6 +29,9 @@ export const CAPABILITIES = [
   "restore-savepoint", "restore-checkpoint", "rescale",
 ] as const;
 
+/** The newest metadata format minor (of major 1) the backend reads and writes unless told otherwise. */
+export const FORMAT_MINOR = 1;
+
 /** A response ([spec](../../spec/conformance.md#requests-and-responses)). */
 export type Response =
   | { id: number; ok: true; result: object }
@@ -40,7 +43,11 @@ export class ReferenceBackend {
   private readonly sessions = new Map<string, Session>();
   private sessionCount = 0;
 
-  constructor(readonly fault?: Fault) {}
+  /**
+   * `formatMinor` makes the backend a reader and writer of format 1.`formatMinor`
+   * (0: the released 1.0 behaviour), to test how the suite judges an older adapter.
+   */
+  constructor(readonly fault?: Fault, readonly formatMinor = FORMAT_MINOR) {}
 
   /** Answers one request (already parsed from JSON, of any shape). */
   async handle(request: unknown): Promise<Response> {
@@ -65,9 +72,12 @@ export class ReferenceBackend {
     switch (op) {
       case "hello":
         if (req["protocol"] !== PROTOCOL) throw new AdapterError("UNSUPPORTED", `this adapter speaks protocol ${PROTOCOL} only`);
-        return { protocol: PROTOCOL, name: "ksnap-reference-backend", version: "0.1.0", capabilities: [...CAPABILITIES] };
+        return {
+          protocol: PROTOCOL, name: "ksnap-reference-backend", version: "0.1.0", capabilities: [...CAPABILITIES],
+          formats: { read: `1.${this.formatMinor}`, write: `1.${this.formatMinor}` },
+        };
       case "decode":
-        return { json: decodePath(absolute(req, "path")) };
+        return { json: decodePath(absolute(req, "path"), this.formatMinor) };
       case "encode":
         encodeTo(req["json"], absolute(req, "out"));
         return {};

@@ -9,7 +9,7 @@
  * a checkpoint is visible only once all its files are in place.
  */
 import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   encodeSnapshot, KsnapError, METADATA_FILE, resolveInRoot, SHARED_DIR, type IncrementalHandle, type Snapshot,
 } from "../../src/index.js";
@@ -69,12 +69,14 @@ function checkpointSubtask(c: CheckpointRun, store: SubtaskStore): IncrementalHa
   });
   const baseCheckpointId = store.lineage.at(-1) ?? 0n;
   store.lineage.push(c.id);
-  const sharedFiles = store.runs.map((r) => ({ id: r.id, path: r.path, size: r.size, xxh64: r.xxh64, originCheckpointId: r.origin! }));
+  const sharedFiles = store.runs.map((r) => ({
+    id: r.id, path: r.path, size: r.size, xxh64: r.xxh64, originCheckpointId: r.origin!, localName: basename(r.localPath),
+  }));
   const uploaded = sharedFiles.filter((f) => f.originCheckpointId === c.id).reduce((sum, f) => sum + f.size, 0n);
   return {
     type: "incremental", backendId: store.backendId, keyGroups: store.keyGroups, folder, checkpointId: c.id, baseCheckpointId,
     sharedFiles, privateFiles: [],
-    metaFile: { id: `${store.backendId}/${store.instanceId}/${checkpointDir(c.id)}/${MANIFEST_FILE}`, path: metaPath, ...meta },
+    metaFile: { id: `${store.backendId}/${store.instanceId}/${checkpointDir(c.id)}/${MANIFEST_FILE}`, path: metaPath, ...meta, localName: MANIFEST_FILE },
     stateSize: sharedFiles.reduce((sum, f) => sum + f.size, 0n) + meta.size,
     checkpointedSize: uploaded + meta.size,
   };

@@ -13,9 +13,12 @@ import { writeAtomic } from "./atomic-write.js";
 import { dumpEntryOf, type DumpEntry } from "./dump-entries.js";
 import { asObject, int, type Fields } from "./request-fields.js";
 
-/** The JSON form of the metadata file at `path`. */
-export function decodePath(path: string): unknown {
-  const decoded = decodeFile(readBounded(path, DEFAULT_DECODE_LIMITS.maxFileBytes));
+/**
+ * The JSON form of the metadata file at `path`, read as a reader of format
+ * 1.`readerMinor` reads it (the released 1.0 reader with 0).
+ */
+export function decodePath(path: string, readerMinor: number): unknown {
+  const decoded = decodeFile(readBounded(path, DEFAULT_DECODE_LIMITS.maxFileBytes), { ...DEFAULT_DECODE_LIMITS, readerMinor });
   return snapshotToJson(decoded.snapshot, decoded.version);
 }
 

@@ -2,21 +2,31 @@
  * The reference backend's adapter process for the conformance suite
  * ([spec](../../spec/conformance.md#transport)):
  *
- *     node dist/conformance/reference-backend/main.js [--fault NAME]
+ *     node dist/conformance/reference-backend/main.js [--fault NAME] [--format 1.0|1.1]
  *
  * Reads one JSON request per line on stdin and writes one JSON response per
  * line on stdout, in order; logs go to stderr only. `--fault NAME` starts it
- * with a deliberate bug (see faults.ts). Its local files live in a temporary
+ * with a deliberate bug (see faults.ts); `--format 1.0` makes it a reader and
+ * writer of format 1.0 only, as a backend released before 1.1 is. Its local files live in a temporary
  * folder, removed at shutdown or when stdin ends.
  */
 import { createInterface } from "node:readline";
-import { ReferenceBackend, type Response } from "./backend.js";
+import { FORMAT_MINOR, ReferenceBackend, type Response } from "./backend.js";
 import { parseFault, type Fault } from "./faults.js";
 
 function faultArgument(argv: readonly string[]): Fault | undefined {
   const i = argv.indexOf("--fault");
   if (i < 0) return undefined;
   return parseFault(argv[i + 1] ?? "");
+}
+
+/** The minor of `--format 1.N`; the newest when absent. */
+function formatArgument(argv: readonly string[]): number {
+  const i = argv.indexOf("--format");
+  if (i < 0) return FORMAT_MINOR;
+  const m = /^1\.(\d)$/.exec(argv[i + 1] ?? "");
+  if (m === null || Number(m[1]) > FORMAT_MINOR) throw new Error(`--format must be 1.0 to 1.${FORMAT_MINOR}, not ${JSON.stringify(argv[i + 1] ?? "")}`);
+  return Number(m[1]);
 }
 
 function respond(response: Response): Promise<void> {
@@ -39,13 +49,15 @@ async function answer(backend: ReferenceBackend, line: string): Promise<boolean>
 
 function main(): void {
   let fault: Fault | undefined;
+  let formatMinor = FORMAT_MINOR;
   try {
     fault = faultArgument(process.argv.slice(2));
+    formatMinor = formatArgument(process.argv.slice(2));
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(2);
   }
-  const backend = new ReferenceBackend(fault);
+  const backend = new ReferenceBackend(fault, formatMinor);
   if (fault !== undefined) process.stderr.write(`reference backend: running with fault ${fault}\n`);
   process.on("exit", () => backend.dispose());
   // A runner that gives up on the adapter stops it; exiting through process.exit still removes the local files.

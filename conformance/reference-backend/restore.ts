@@ -15,8 +15,9 @@
 import { copyFileSync, existsSync, realpathSync } from "node:fs";
 import {
   KsnapError, loadSnapshot, readKeyGroups, resolveInRoot, restoreSubtask, type IncrementalHandle, type KeyedStateHandle,
-  type KeyGroupRange, type LocatedSnapshot, type SavepointEntry,
+  type KeyGroupRange, type LocatedSnapshot, type SavepointEntry, type SavepointHandle,
 } from "../../src/index.js";
+import { AdapterError } from "./adapter-error.js";
 import type { Fault } from "./faults.js";
 import { readManifest, type Manifest } from "./manifest.js";
 import { mergedView } from "./merged-view.js";
@@ -36,7 +37,7 @@ export async function restoreSession(session: Session, metadataPath: string, fau
   }
   const op = snapshot.operators.find((o) => o.operatorId === session.spec.operatorId);
   if (op === undefined) return; // A snapshot without the operator restores as empty.
-  const handles = op.subtasks.flatMap((s) => s.handles);
+  const handles = ownKinds(op.subtasks.flatMap((s) => s.handles), metadataPath);
   for (const store of session.stores) {
     if (handles.every((h) => h.type === "savepoint")) await restoreFromSavepoint(session, located, store);
     else await restoreFromCheckpoint(session, located, handles, store);
@@ -45,13 +46,25 @@ export async function restoreSession(session: Session, metadataPath: string, fau
   }
 }
 
+/**
+ * The handles this backend can read: its own incremental runs and savepoint
+ * data. A 1.1 kind (a foreign key-groups stream, an opaque or stream handle) is
+ * refused by name rather than skipped, since skipping would restore less state
+ * than the snapshot holds.
+ */
+function ownKinds(handles: KeyedStateHandle[], metadataPath: string): (IncrementalHandle | SavepointHandle)[] {
+  const foreign = handles.find((h) => h.type !== "incremental" && h.type !== "savepoint");
+  if (foreign !== undefined) throw new AdapterError("UNSUPPORTED", `${metadataPath} holds a ${foreign.type} handle, which the reference backend cannot restore`);
+  return handles as (IncrementalHandle | SavepointHandle)[];
+}
+
 async function restoreFromSavepoint(session: Session, located: LocatedSnapshot, store: SubtaskStore): Promise<void> {
   const builder = new RecordBuilder(session.ctx);
   for await (const e of restoreSubtask(located, session.spec.operatorId, session.spec.parallelism, store.index)) builder.add(e);
   store.loadFresh(builder.records());
 }
 
-async function restoreFromCheckpoint(session: Session, located: LocatedSnapshot, handles: KeyedStateHandle[],
+async function restoreFromCheckpoint(session: Session, located: LocatedSnapshot, handles: (IncrementalHandle | SavepointHandle)[],
   store: SubtaskStore): Promise<void> {
   const overlapping = handles.filter((h) => overlap(h.keyGroups, store.keyGroups) !== undefined);
   const only = overlapping.length === 1 ? overlapping[0] : undefined;
@@ -85,9 +98,13 @@ function incrementalRecords(ctx: StateContext, root: string, h: IncrementalHandl
 
 /** Takes over the handle's runs as uploaded: downloaded to the local folder, checked against their refs. */
 function adopt(session: Session, located: LocatedSnapshot, h: IncrementalHandle, manifest: Manifest, store: SubtaskStore): void {
+  const taken = new Set<string>();
   const runs: Run[] = manifest.runs.map((r) => {
     const ref = refOf(h, r.id);
-    const localPath = store.localPath();
+    // Downloaded under its recorded local name, as a RocksDB restore must (its MANIFEST names its files).
+    const localPath = store.localPathNamed(ref.localName, `sharedFiles[${h.sharedFiles.indexOf(ref)}]`);
+    if (taken.has(localPath)) throw new KsnapError("INVALID_FIELD", `two files of the handle have the local name ${JSON.stringify(ref.localName)}`, { field: "sharedFiles" });
+    taken.add(localPath);
     copyFileSync(resolveInRoot(located.root, r.path), localPath);
     const records = readRunRecords(localPath, session.ctx, ref);
     return { id: r.id, path: r.path, localPath, size: ref.size, xxh64: ref.xxh64, origin: ref.originCheckpointId, records };

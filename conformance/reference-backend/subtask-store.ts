@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import type { KeyGroupRange } from "../../src/index.js";
+import { KsnapError, type KeyGroupRange } from "../../src/index.js";
 import { lookup, mergedView, type Layer, type ViewEntry } from "./merged-view.js";
 import { combine, recordFor, sameResolved, type EntryKey, type RecordOp, type StoredRecord } from "./records.js";
 import { writeRun, type Run, type RunIdentity } from "./run-file.js";
@@ -89,7 +89,25 @@ export class SubtaskStore {
     return join(this.localDir, `${this.instanceId}-${this.nextLocal++}.run`);
   }
 
+  /**
+   * The local path of a downloaded file under the name its ref records
+   * ([local names](../../spec/format-v1.md#local-names)); a fresh name when the
+   * ref has none. A name that is not a plain file name is refused, never joined.
+   */
+  localPathNamed(localName: string | undefined, field: string): string {
+    if (localName === undefined || localName === "") return this.localPath();
+    if (!isPlainName(localName)) {
+      throw new KsnapError("INVALID_FIELD", `local name ${JSON.stringify(localName)} is not a plain file name`, { field: `${field}.localName` });
+    }
+    return join(this.localDir, localName);
+  }
+
   private runLayers(): Layer[] {
     return this.runs.map((r) => r.records).reverse();
   }
+}
+
+/** A file name with no separator, NUL, `.` or `..`: what a local name must be. */
+function isPlainName(name: string): boolean {
+  return name !== "." && name !== ".." && !/[/\\\0]/.test(name);
 }

@@ -6,6 +6,7 @@
  * command costs two timeouts, not one per test.
  */
 import { AdapterProcess, ProtocolBreak, type Response } from "./adapter-process.js";
+import { type AdapterFormats, DEFAULT_FORMATS, parseFormatVersion } from "./format-versions.js";
 import { CAPABILITIES, type Capability } from "./outcomes.js";
 
 /** The protocol version this runner speaks. */
@@ -19,6 +20,8 @@ export interface AdapterInfo {
   name: string;
   version: string;
   capabilities: Set<Capability>;
+  /** The metadata format versions it reads and writes ([spec](../../spec/conformance.md#format-versions)). */
+  formats: AdapterFormats;
 }
 
 /** An error response to a request the test needed: the test fails with it. */
@@ -63,6 +66,11 @@ export class Adapter {
       if (++this.startFailures >= 2) this.gaveUp = `the adapter could not be started: ${(e as Error).message}`;
       throw e;
     }
+  }
+
+  /** What the adapter declared it reads and writes; 1.0 until it has said `hello`. */
+  formats(): AdapterFormats {
+    return this.info?.formats ?? DEFAULT_FORMATS;
   }
 
   /** True when the adapter declared `capability`. */
@@ -110,5 +118,12 @@ export class Adapter {
 function infoOf(result: Record<string, unknown>): AdapterInfo {
   const known = new Set<string>(CAPABILITIES);
   const caps = (result.capabilities as string[]).filter((c): c is Capability => known.has(c));
-  return { name: String(result.name), version: String(result.version), capabilities: new Set(caps) };
+  const formats = result.formats as { read?: unknown; write?: unknown } | undefined;
+  return {
+    name: String(result.name), version: String(result.version), capabilities: new Set(caps),
+    formats: {
+      read: parseFormatVersion(formats?.read) ?? DEFAULT_FORMATS.read,
+      write: parseFormatVersion(formats?.write) ?? DEFAULT_FORMATS.write,
+    },
+  };
 }

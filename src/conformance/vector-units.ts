@@ -5,6 +5,7 @@
  * vector. A new vector is a new test, with no code change.
  */
 import { join } from "node:path";
+import { covers, folderVersion, unknownFeatureBits, versionText, type FormatVersionText } from "./format-versions.js";
 import { jsonDifference } from "./json-difference.js";
 import type { Response } from "./adapter-process.js";
 import { entriesDifference } from "./compare-entries.js";
@@ -35,7 +36,7 @@ export async function decodeUnits(vectors: string): Promise<Unit[]> {
   for (const version of await metadataVersions(vectors)) {
     for (const category of CATEGORIES) {
       const dir = join(vectors, version, category);
-      for (const name of await namesIn(dir, ".ksnap")) units.push(decodeUnit(`decode/${version}/${category}/${name}`, join(dir, name)));
+      for (const name of await namesIn(dir, ".ksnap")) units.push(decodeUnit(`decode/${version}/${category}/${name}`, join(dir, name), versionOf(version)));
     }
   }
   for (const version of await dataVersions(vectors)) {
@@ -52,18 +53,44 @@ export async function encodeUnits(vectors: string): Promise<Unit[]> {
   const units: Unit[] = [];
   for (const version of await metadataVersions(vectors)) {
     const dir = join(vectors, version, "valid");
-    for (const name of await namesIn(dir, ".ksnap")) units.push(encodeUnit(`encode/${version}/valid/${name}`, join(dir, name)));
+    for (const name of await namesIn(dir, ".ksnap")) units.push(encodeUnit(`encode/${version}/valid/${name}`, join(dir, name), versionOf(version)));
   }
   return units;
 }
 
-function decodeUnit(id: string, base: string): Unit {
+function versionOf(folder: string): FormatVersionText {
+  const v = folderVersion(folder);
+  if (v === undefined) throw new Error(`vector folder ${folder} is not v<major>.<minor> (a runner bug)`);
+  return v;
+}
+
+/**
+ * A vector of a version the adapter reads is judged by its expectation. Of a
+ * newer version, the adapter must refuse a file that sets a feature bit its
+ * version does not define, with UNKNOWN_REQUIRED_FEATURE, which is what keeps
+ * an older reader from acting on state it cannot see; other files of that
+ * version are UNSUPPORTED.
+ */
+function decodeUnit(id: string, base: string, version: FormatVersionText): Unit {
   return {
     tests: [{ id, level: "decode", needs: ["decode"] }],
-    run: (u) => u.check(id, async () => {
-      const r = await u.ctx.adapter.send("decode", { path: `${base}.ksnap` });
-      return outcomeProblem(base, r, async (result) => jsonDifference(await readJson(`${base}.json`), result.json));
-    }),
+    run: async (u) => {
+      const reads = u.ctx.adapter.formats().read;
+      if (covers(reads, version)) {
+        return u.check(id, async () => {
+          const r = await u.ctx.adapter.send("decode", { path: `${base}.ksnap` });
+          return outcomeProblem(base, r, async (result) => jsonDifference(await readJson(`${base}.json`), result.json));
+        });
+      }
+      const unknown = unknownFeatureBits(await readBytes(`${base}.ksnap`), reads);
+      if (unknown === 0) return u.skip(id, "UNSUPPORTED", `the adapter reads format ${versionText(reads)}; this is a ${versionText(version)} file`);
+      return u.check(id, async () => {
+        const r = await u.ctx.adapter.send("decode", { path: `${base}.ksnap` });
+        const why = `the file sets required-feature bits 0x${unknown.toString(16)}, which format ${versionText(reads)} does not define`;
+        if (r.ok) return `the adapter read the file; ${why}, so it must be refused with UNKNOWN_REQUIRED_FEATURE`;
+        return r.error.code === "UNKNOWN_REQUIRED_FEATURE" ? undefined : `refused with ${r.error.code} (${r.error.message}); ${why}: expected UNKNOWN_REQUIRED_FEATURE`;
+      });
+    },
   };
 }
 
@@ -96,10 +123,12 @@ async function outcomeProblem(base: string, r: Response,
   return compare(r.result);
 }
 
-function encodeUnit(id: string, base: string): Unit {
+function encodeUnit(id: string, base: string, version: FormatVersionText): Unit {
   return {
     tests: [{ id, level: "encode", needs: ["encode"] }],
-    run: (u) => u.check(id, async () => {
+    run: (u) => !covers(u.ctx.adapter.formats().write, version)
+      ? Promise.resolve(u.skip(id, "UNSUPPORTED", `the adapter writes format ${versionText(u.ctx.adapter.formats().write)}; this is a ${versionText(version)} file`))
+      : u.check(id, async () => {
       const dir = join(u.ctx.workDir, "encode");
       await RUNNER_STORAGE.makeFolder(dir);
       const out = join(dir, `${id.replace(/\//g, "-")}.ksnap`);
