@@ -27,14 +27,17 @@ const sorted = <T>(cmp: (a: T, b: T) => number) => <U extends T>(xs: U[]): U[] =
 const canonicalList = <T>(item: fc.Arbitrary<T>, cmp: (a: T, b: T) => number, maxLength: number): fc.Arbitrary<T[]> =>
   fc.uniqueArray(item, { maxLength, comparator: (a, b) => cmp(a, b) === 0 }).map(sorted(cmp));
 
-const handle: fc.Arbitrary<KeyedStateHandle> = fc.oneof(
+/** 1.0's two handle kinds, over the given file-ref arbitraries (1.1 adds local names to them). */
+const handles10 = (file: fc.Arbitrary<FileRef>, shared: fc.Arbitrary<SharedFileRef>) => [
   fc.record({
     type: fc.constant("incremental" as const), backendId: id, keyGroups, folder: id, checkpointId: positiveU64,
-    baseCheckpointId: u64, sharedFiles: canonicalList(sharedRef, compareFiles, 4),
-    privateFiles: canonicalList(fileRef, compareFiles, 3), metaFile: fileRef, stateSize: u64, checkpointedSize: u64,
+    baseCheckpointId: u64, sharedFiles: canonicalList(shared, compareFiles, 4),
+    privateFiles: canonicalList(file, compareFiles, 3), metaFile: file, stateSize: u64, checkpointedSize: u64,
   }),
-  fc.record({ type: fc.constant("savepoint" as const), keyGroups, dataFile: fileRef, offsets: fc.array(u64, { maxLength: 6 }) }),
-);
+  fc.record({ type: fc.constant("savepoint" as const), keyGroups, dataFile: file, offsets: fc.array(u64, { maxLength: 6 }) }),
+] as const;
+
+const handle: fc.Arbitrary<KeyedStateHandle> = fc.oneof(...handles10(fileRef, sharedRef));
 
 const subtask: fc.Arbitrary<SubtaskState> = fc.record({
   subtaskIndex: u32, handles: canonicalList(handle, compareHandles, 3),
@@ -45,16 +48,18 @@ const operator: fc.Arbitrary<OperatorState> = fc.record({
   subtasks: canonicalList(subtask, compareSubtasks, 3),
 });
 
+const kind = fc.constantFrom("checkpoint" as const, "savepoint" as const);
+const properties = fc.record({
+  incremental: fc.boolean(), keyGroupAware: fc.boolean(),
+  sharing: fc.constantFrom("none" as const, "forward" as const, "forward-backward" as const),
+  ownership: fc.constantFrom("system" as const, "user" as const),
+});
+const maxParallelism = fc.integer({ min: 1, max: 32768 });
+
 /** Any snapshot the format can hold, with every list already in canonical order. */
 export const snapshotArb: fc.Arbitrary<Snapshot> = fc.record({
   snapshotId: positiveU64,
-  kind: fc.constantFrom("checkpoint" as const, "savepoint" as const),
-  properties: fc.record({
-    incremental: fc.boolean(), keyGroupAware: fc.boolean(),
-    sharing: fc.constantFrom("none" as const, "forward" as const, "forward-backward" as const),
-    ownership: fc.constantFrom("system" as const, "user" as const),
-  }),
-  maxParallelism: fc.integer({ min: 1, max: 32768 }),
+  kind, properties, maxParallelism,
   operators: canonicalList(operator, compareOperators, 3),
   snapshotDir: text, jobId: text, timestampMillis: u64,
 });
@@ -87,12 +92,7 @@ const opaque = (keyed: boolean): fc.Arbitrary<OpaqueHandle> => fc.record({
 });
 
 const handle11: fc.Arbitrary<KeyedStateHandle> = fc.oneof(
-  fc.record({
-    type: fc.constant("incremental" as const), backendId: id, keyGroups, folder: id, checkpointId: positiveU64,
-    baseCheckpointId: u64, sharedFiles: canonicalList(sharedRef11, compareFiles, 3),
-    privateFiles: canonicalList(fileRef11, compareFiles, 2), metaFile: fileRef11, stateSize: u64, checkpointedSize: u64,
-  }),
-  fc.record({ type: fc.constant("savepoint" as const), keyGroups, dataFile: fileRef11, offsets: fc.array(u64, { maxLength: 4 }) }),
+  ...handles10(fileRef11, sharedRef11),
   fc.record({
     type: fc.constant("stream-incremental" as const), backendId: id, keyGroups, folder: text, checkpointId: positiveU64,
     baseCheckpointId: u64, sharedFiles: sharedStreams, privateFiles: streams, meta: stream, stateSize: u64, checkpointedSize: u64,
@@ -135,13 +135,7 @@ const source: fc.Arbitrary<SourceInfo> = fc.record({ system: id, formatVersion: 
  */
 export const snapshotArb11: fc.Arbitrary<Snapshot> = fc.record({
   snapshotId: positiveU64,
-  kind: fc.constantFrom("checkpoint" as const, "savepoint" as const),
-  properties: fc.record({
-    incremental: fc.boolean(), keyGroupAware: fc.boolean(),
-    sharing: fc.constantFrom("none" as const, "forward" as const, "forward-backward" as const),
-    ownership: fc.constantFrom("system" as const, "user" as const),
-  }),
-  maxParallelism: fc.integer({ min: 1, max: 32768 }),
+  kind, properties, maxParallelism,
   operators: canonicalList(operator11, compareOperators, 2),
   snapshotDir: text, jobId: text, timestampMillis: u64,
   masterStates: nonEmpty(canonicalList(masterState, compareNames, 2)),
