@@ -1,48 +1,70 @@
 /**
- * Regenerates conformance/vectors/v1.0/ from the cases in conformance/cases/,
- * and its reference savepoints (snapshots/, by generate-snapshot-vectors.ts):
- * `npm run vectors` (or `node dist/conformance/generate-vectors.js [OUT_DIR]`).
+ * Regenerates conformance/vectors/v1.0/ and v1.1/ from the cases in conformance/cases/,
+ * and v1.0's reference savepoints (snapshots/, by generate-snapshot-vectors.ts):
+ * `npm run vectors` (or `node dist/conformance/generate-vectors.js [V1_0_DIR [V1_1_DIR]]`).
  * Output is deterministic; test/vectors-regenerate.test.ts checks that a fresh
  * run reproduces the committed files byte for byte.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeFile, encodeSnapshot } from "../src/codec.js";
+import type { ReaderMinor } from "../src/decode-options.js";
 import type { Snapshot } from "../src/model.js";
 import { snapshotToJsonText } from "../src/json/to-json.js";
 import { packageFile } from "../src/storage/package-files.js";
-import { ACCEPTED_CASES } from "./cases/v1-0-accepted.js";
-import { INVALID_CASES } from "./cases/v1-0-invalid.js";
-import { VALID_CASES } from "./cases/v1-0-valid.js";
+import { ACCEPTED_CASES, type AcceptedCase } from "./cases/v1-0-accepted.js";
+import { INVALID_CASES, type InvalidCase } from "./cases/v1-0-invalid.js";
+import { VALID_CASES, type ValidCase } from "./cases/v1-0-valid.js";
+import { ACCEPTED_CASES_1_1 } from "./cases/v1-1-accepted.js";
+import { INVALID_CASES_1_1 } from "./cases/v1-1-invalid.js";
+import { VALID_CASES_1_1 } from "./cases/v1-1-valid.js";
 import { caseTables } from "./cases/readme-tables.js";
 import { replaceFolder } from "./cases/replace-folder.js";
 import { generateSnapshotVectors } from "./generate-snapshot-vectors.js";
 
+/**
+ * The cases of one version folder, and the reader whose outcomes the folder records: v1.0's are a 1.0 reader's
+ * (its future-minor file uses field numbers 1.1 gave other types, so only a 1.0 reader reads it as recorded).
+ */
+interface VersionCases { readerMinor: ReaderMinor; valid: ValidCase[]; accepted: AcceptedCase[]; invalid: InvalidCase[] }
+
 /** Writes every v1.0 vector and the folder's README into `outDir`, replacing it once all are written. */
 export function generateV1Vectors(outDir: string): void {
-  replaceFolder(outDir, writeV1Vectors);
+  replaceFolder(outDir, (dir) => {
+    writeCases(dir, { readerMinor: 0, valid: VALID_CASES, accepted: ACCEPTED_CASES, invalid: INVALID_CASES });
+    generateSnapshotVectors(join(dir, "snapshots"));
+    writeFileSync(join(dir, "README.md"), readme());
+  });
 }
 
-function writeV1Vectors(outDir: string): void {
+/** Writes every v1.1 vector and the folder's README into `outDir`, replacing it once all are written. */
+export function generateV11Vectors(outDir: string): void {
+  const cases: VersionCases = { readerMinor: 1, valid: VALID_CASES_1_1, accepted: ACCEPTED_CASES_1_1, invalid: INVALID_CASES_1_1 };
+  replaceFolder(outDir, (dir) => {
+    writeCases(dir, cases);
+    writeFileSync(join(dir, "README.md"), readme11(cases));
+  });
+}
+
+function writeCases(outDir: string, cases: VersionCases): void {
   for (const sub of ["valid", "accepted", "invalid"]) mkdirSync(join(outDir, sub), { recursive: true });
-  for (const c of VALID_CASES) {
+  for (const c of cases.valid) {
     const bytes = encodeSnapshot(c.snapshot);
+    const decoded = decodeFile(bytes, { readerMinor: cases.readerMinor });
     writeFileSync(join(outDir, "valid", `${c.name}.ksnap`), bytes);
-    writeFileSync(join(outDir, "valid", `${c.name}.json`), snapshotToJsonText(decodeFile(bytes).snapshot));
+    writeFileSync(join(outDir, "valid", `${c.name}.json`), snapshotToJsonText(decoded.snapshot, decoded.version));
   }
-  for (const c of ACCEPTED_CASES) {
-    const decoded = decodeFile(c.bytes);
+  for (const c of cases.accepted) {
+    const decoded = decodeFile(c.bytes, { readerMinor: cases.readerMinor });
     checkExpected(c.name, decoded.snapshot, c.expected);
     writeFileSync(join(outDir, "accepted", `${c.name}.ksnap`), c.bytes);
     writeFileSync(join(outDir, "accepted", `${c.name}.json`), snapshotToJsonText(decoded.snapshot, decoded.version));
   }
-  for (const c of INVALID_CASES) {
+  for (const c of cases.invalid) {
     writeFileSync(join(outDir, "invalid", `${c.name}.ksnap`), c.bytes);
     const expected = c.offset === undefined ? { code: c.code } : { code: c.code, offset: c.offset };
     writeFileSync(join(outDir, "invalid", `${c.name}.error.json`), JSON.stringify(expected) + "\n");
   }
-  generateSnapshotVectors(join(outDir, "snapshots"));
-  writeFileSync(join(outDir, "README.md"), readme());
 }
 
 /** Refuses to record a decoding that differs from what the case was built from: a decoder bug must not become a vector. */
@@ -73,6 +95,29 @@ function readme(): string {
   ].join("\n");
 }
 
+function readme11(cases: VersionCases): string {
+  return [
+    "# KSNAP 1.1 test vectors",
+    "",
+    "Generated by `npm run vectors` from `conformance/cases/v1-1-*.ts`; do not edit by hand. Not released yet: the",
+    "folder is frozen (listed in [`../RELEASED.json`](../README.md#released-vectors-are-kept-for-good)) when 1.1 is",
+    "released. Specification: [spec/format-v1.md](../../../spec/format-v1.md), column 1.1.",
+    "",
+    "- `valid/NAME.ksnap` is the canonical encoding of `valid/NAME.json`: a 1.1 reader MUST decode the `.ksnap` to",
+    "  the JSON form in `.json`, and a canonical encoder MUST turn the `.json` into exactly the `.ksnap` bytes. A",
+    "  file is written in the lowest version that holds it (`formatVersion`), with the fewest feature bits.",
+    "- `accepted/NAME.ksnap` is not canonical but valid: a 1.1 reader MUST decode it to `accepted/NAME.json`.",
+    "- `invalid/NAME.ksnap` MUST be rejected by a 1.1 reader with the error code in `invalid/NAME.error.json` (and,",
+    "  where given, at that byte offset).",
+    "- A 1.0 reader MUST refuse every file here that sets a required-feature bit (`UNKNOWN_REQUIRED_FEATURE`) and",
+    "  read every other valid or accepted file as the same JSON without its 1.1 members (the project's tests check",
+    "  both with `decodeSnapshot(bytes, { readerMinor: 0 })`).",
+    "",
+    ...caseTables(cases.valid, cases.accepted, cases.invalid, (c) => `\`${c.code}\`${c.offset === undefined ? "" : ` at byte ${c.offset}`}`),
+  ].join("\n");
+}
+
 if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!)) {
   generateV1Vectors(process.argv[2] ?? packageFile("conformance/vectors/v1.0"));
+  generateV11Vectors(process.argv[3] ?? packageFile("conformance/vectors/v1.1"));
 }

@@ -5,7 +5,15 @@
 export type {
   FileOwnership, FileRef, FileSharing, FormatVersion, IncrementalHandle, KeyedStateHandle, KeyGroupRange,
   OperatorState, SavepointHandle, SharedFileRef, Snapshot, SnapshotKind, SnapshotProperties, SubtaskState,
+  DistributionMode, ExternalStream, FileStream, InlineStream, KeyGroupsStreamHandle, MasterState, NamedOperatorState,
+  OpaqueHandle, OperatorStateHandle, SegmentScope, SegmentStream, SharedStreamRef, SourceInfo, StreamIncrementalHandle, StreamRef,
 } from "./model.js";
+export type { DecodeOptions, ReaderMinor } from "./decode-options.js";
+export {
+  FEATURE_COORDINATOR_AND_MASTER_STATE, FEATURE_EXTERNAL_REFS, FEATURE_FINISHED_MARKERS, FEATURE_NAMES, FEATURE_OPAQUE_HANDLES,
+  FEATURE_OPERATOR_MAX_PARALLELISM, FEATURE_OPERATOR_STATE, FEATURE_RAW_KEYED_STATE, FEATURE_SEGMENTS, FEATURE_STREAM_HANDLES,
+  formatVersionOf, requiredFeaturesOf, type WrittenVersion,
+} from "./body/features.js";
 export { encodeSnapshot, decodeSnapshot, decodeFile, type DecodedFile } from "./codec.js";
 export { snapshotToJson, snapshotToJsonText } from "./json/to-json.js";
 export { snapshotFromJson, snapshotFromJsonBytes, snapshotFromJsonText } from "./json/from-json.js";

@@ -11,6 +11,12 @@ export const FORMAT_LIMITS = {
   maxIdBytes: 256,
   /** Longest path or other string, in UTF-8 bytes. */
   maxStringBytes: 4096,
+  /** 1.1: largest InlineBytes.data, OpaqueHandle.payload or MasterState.payload (1 MiB), in bytes. */
+  maxInlineBytes: 1024 * 1024,
+  /** 1.1: longest local name, in UTF-8 bytes (a file name on common file systems). */
+  maxLocalNameBytes: 255,
+  /** 1.1: most offsets of one NamedOperatorState (2^24: partitions of a list state, not key groups). */
+  maxOperatorStateOffsets: 1 << 24,
 } as const;
 
 /** Limits a reader chooses; these defaults suit a metadata file of a few million file refs. */

@@ -16,7 +16,7 @@ t.test("schema errors name the field and the problem", async (t) => {
     ["64-bit as number", (d) => { d.operators[0].subtasks[0].handles[0].sharedFiles[2].size = 12; }, /must be string/, "operators[0].subtasks[0].handles[0].sharedFiles[2].size"],
     ["bad hash", (d) => { d.operators[0].subtasks[0].handles[0].metaFile.xxh64 = "ABC"; }, /16 lowercase hex/, "operators[0].subtasks[0].handles[0].metaFile.xxh64"],
     ["bad enum", (d) => { d.kind = "snapshot"; }, /must be one of \["checkpoint","savepoint"\]/, "kind"],
-    ["bad handle type", (d) => { d.operators[0].subtasks[0].handles[0].type = "full"; }, /must be one of \["incremental","savepoint"\]/, "operators[0].subtasks[0].handles[0].type"],
+    ["bad handle type", (d) => { d.operators[0].subtasks[0].handles[0].type = "full"; }, /must be one of \["incremental","savepoint","stream-incremental","key-groups-stream","opaque"\]/, "operators[0].subtasks[0].handles[0].type"],
   ];
   for (const [name, edit, message, field] of cases) {
     const doc = chain();

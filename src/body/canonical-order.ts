@@ -3,7 +3,7 @@
  * Strings compare by Unicode code point (the same as UTF-8 byte order), not by
  * JavaScript's UTF-16 code units.
  */
-import type { FileRef, KeyedStateHandle, OperatorState, SubtaskState } from "../model.js";
+import type { FileRef, KeyedStateHandle, KeyGroupRange, OpaqueHandle, OperatorState, StreamRef, SubtaskState } from "../model.js";
 
 const HIGH_UNITS = /[\uD800-\uFFFF]/;
 
@@ -48,16 +48,70 @@ export const compareSubtasks = (a: SubtaskState, b: SubtaskState): number => a.s
 /** File refs by id. */
 export const compareFiles = (a: FileRef, b: FileRef): number => compareCodePoints(a.id, b.id);
 
-/** Handles by key-group start, count, kind (incremental first), then folder or data-file id. */
+/** Position of each handle variant in the handle order: the 1.0 variants first, then 1.1's in field order. */
+const VARIANT_RANK: Readonly<Record<KeyedStateHandle["type"], number>> = {
+  incremental: 0, savepoint: 1, "stream-incremental": 2, "key-groups-stream": 3, opaque: 4,
+};
+
+/**
+ * Handles by key-group start, count, variant (incremental, savepoint, stream-incremental, key-groups-stream,
+ * opaque), then folder, data-file id, data stream or kind and payload ([spec](../../spec/format-v1.md#list-order)).
+ */
 export function compareHandles(a: KeyedStateHandle, b: KeyedStateHandle): number {
-  return a.keyGroups.start - b.keyGroups.start
-    || a.keyGroups.count - b.keyGroups.count
-    || (a.type === b.type ? compareCodePoints(handleName(a), handleName(b)) : a.type === "incremental" ? -1 : 1);
+  return rangeStart(a.keyGroups) - rangeStart(b.keyGroups)
+    || rangeCount(a.keyGroups) - rangeCount(b.keyGroups)
+    || (VARIANT_RANK[a.type] ?? 5) - (VARIANT_RANK[b.type] ?? 5)
+    || sameVariantOrder(a, b);
 }
 
-function handleName(h: KeyedStateHandle): string {
-  return h.type === "incremental" ? h.folder : h.dataFile.id;
+// An opaque handle's range is optional in the model (channel state has none); a handle without one sorts first.
+const rangeStart = (kg: KeyGroupRange | undefined): number => kg?.start ?? 0;
+const rangeCount = (kg: KeyGroupRange | undefined): number => kg?.count ?? 0;
+
+function sameVariantOrder(a: KeyedStateHandle, b: KeyedStateHandle): number {
+  if (a.type === "incremental" && b.type === "incremental") return compareCodePoints(a.folder, b.folder);
+  if (a.type === "savepoint" && b.type === "savepoint") return compareCodePoints(a.dataFile?.id ?? "", b.dataFile?.id ?? "");
+  if (a.type === "stream-incremental" && b.type === "stream-incremental") return compareCodePoints(a.folder, b.folder);
+  if (a.type === "key-groups-stream" && b.type === "key-groups-stream") return compareStreams(a.data, b.data);
+  if (a.type === "opaque" && b.type === "opaque") return compareOpaque(a, b);
+  return 0;
 }
+
+/** Position of each stream target in the stream order: as in the StreamRef oneof. */
+const TARGET_RANK: Readonly<Record<StreamRef["type"], number>> = { file: 0, segment: 1, inline: 2, external: 3 };
+
+/**
+ * Streams by target (file, segment, inline, external), then file id; segment id, offset, length; inline bytes;
+ * URI ([spec](../../spec/format-v1.md#list-order)). Shared streams use the same order.
+ */
+export function compareStreams(a: StreamRef, b: StreamRef): number {
+  const rank = (TARGET_RANK[a?.type] ?? 4) - (TARGET_RANK[b?.type] ?? 4);
+  if (rank !== 0) return rank;
+  if (a.type === "file" && b.type === "file") return compareCodePoints(a.id, b.id);
+  if (a.type === "segment" && b.type === "segment") {
+    return compareCodePoints(a.id, b.id) || compareBigInts(a.offset, b.offset) || compareBigInts(a.length, b.length);
+  }
+  if (a.type === "inline" && b.type === "inline") return compareBytes(a.data, b.data);
+  if (a.type === "external" && b.type === "external") return compareCodePoints(a.uri, b.uri);
+  return 0;
+}
+
+/** Opaque handles (of `channel_state`, and ties among keyed ones) by kind, then payload bytes. */
+export function compareOpaque(a: OpaqueHandle, b: OpaqueHandle): number {
+  return compareCodePoints(a.kind, b.kind) || compareBytes(a.payload, b.payload);
+}
+
+/** Items with a `name` (operator states, master states) by name. */
+export const compareNames = (a: { name: string }, b: { name: string }): number => compareCodePoints(a.name, b.name);
+
+/** Bytewise, shorter first on a common prefix; anything but bytes compares as empty (the encoder then rejects it). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const x = a instanceof Uint8Array ? a : EMPTY;
+  const y = b instanceof Uint8Array ? b : EMPTY;
+  return Buffer.compare(x, y);
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** True when `list` is already in `compare` order (ties allowed). */
 export function isSorted<T>(list: readonly T[], compare: (a: T, b: T) => number): boolean {

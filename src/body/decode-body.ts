@@ -1,28 +1,50 @@
 /**
  * Decodes the protobuf body into the model ([spec](../../spec/format-v1.md#messages)).
  * Accepts any valid proto3 encoding (field order, unpacked repeated fields,
- * explicit defaults, unknown fields); rejects what 1.0 requires and is absent.
+ * explicit defaults, unknown fields); rejects what the version read requires and
+ * is absent, and a 1.1 structure whose feature bit the header does not set.
+ * As a 1.0 reader (`readerMinor` 0) it skips every 1.1 field as unknown, exactly
+ * as the released 1.0 reader does. Messages live one concern per file, below this one.
  */
 import { KsnapError, withContext } from "../errors.js";
 import { FORMAT_LIMITS } from "../limits.js";
 import type {
-  FileOwnership, FileRef, FileSharing, IncrementalHandle, KeyedStateHandle, KeyGroupRange,
-  OperatorState, SavepointHandle, SharedFileRef, Snapshot, SnapshotKind, SnapshotProperties, SubtaskState,
+  FileOwnership, FileSharing, KeyedStateHandle, MasterState, OpaqueHandle, OperatorState, OperatorStateHandle,
+  Snapshot, SnapshotKind, SnapshotProperties, SourceInfo, StreamRef, SubtaskState,
 } from "../model.js";
+import {
+  closeMessage, enumValue, fieldNumber, missing, once, requireFeature, skip, type BodyContext, type BodyReader,
+} from "./decode-fields.js";
+import { readHandleAt } from "./decode-handles.js";
+import { readMasterStateAt, readOperatorStateAt, readSource } from "./decode-operator-state.js";
+import { readChannelStateAt } from "./decode-stream-handles.js";
+import { readStreamAt } from "./decode-streams.js";
 import { byNumber, KIND_NUMBERS, OWNERSHIP_NUMBERS, SHARING_NUMBERS } from "./enums.js";
 import {
-  createReader, expectWireType, malformed, readBool, readFixed64, readLengthEnd, readString, readTag,
-  readUint32, readUint64, readUint64Repeated, skipField, WT_I64, WT_LEN, WT_VARINT, type Reader,
-} from "./wire.js";
+  FEATURE_COORDINATOR_AND_MASTER_STATE, FEATURE_FINISHED_MARKERS, FEATURE_OPAQUE_HANDLES, FEATURE_OPERATOR_MAX_PARALLELISM,
+  FEATURE_OPERATOR_STATE, FEATURE_RAW_KEYED_STATE,
+} from "./features.js";
+import { createReader, expectWireType, readBool, readLengthEnd, readString, readTag, readUint32, readUint64, WT_LEN, WT_VARINT } from "./wire.js";
+import { KNOWN_FEATURES } from "../container/layout.js";
 
 const KINDS = byNumber(KIND_NUMBERS);
 const SHARINGS = byNumber(SHARING_NUMBERS);
 const OWNERSHIPS = byNumber(OWNERSHIP_NUMBERS);
 const { maxIdBytes, maxStringBytes, maxKeyGroups } = FORMAT_LIMITS;
 
-/** Decodes `body`; error offsets are reported as `bodyOffset + position in body`. */
-export function decodeBody(body: Uint8Array, bodyOffset = 0): Snapshot {
-  const r = createReader(body);
+/** A body read on its own, without a header: the 1.1 reader, every bit taken as set. */
+const BODY_ONLY: BodyContext = { readerMinor: 1, features: KNOWN_FEATURES };
+
+export type { BodyContext } from "./decode-fields.js";
+
+/**
+ * Decodes `body` as the reader `context` names, with the header's feature bits; error offsets are reported as
+ * `bodyOffset + position in body`.
+ */
+export function decodeBody(body: Uint8Array, bodyOffset = 0, context: BodyContext = BODY_ONLY): Snapshot {
+  const r = createReader(body) as BodyReader;
+  r.readerMinor = context.readerMinor;
+  r.features = context.features;
   try {
     return readSnapshot(r, body.length);
   } catch (e) {
@@ -30,44 +52,16 @@ export function decodeBody(body: Uint8Array, bodyOffset = 0): Snapshot {
   }
 }
 
-function missing(r: Reader, what: string, field: string): KsnapError {
-  return new KsnapError("MISSING_FIELD", `${what} is required in format 1.0 and is absent or zero`, { offset: r.pos, field });
-}
-
-function fieldNumber(r: Reader, tag: number): number {
-  const n = tag >>> 3;
-  if (n === 0) throw malformed(r, "field number 0 is not allowed");
-  return n;
-}
-
-function closeMessage(r: Reader, end: number, name: string): void {
-  if (r.pos > end) throw malformed(r, `a field of ${name} runs past the end of the message at ${end}`);
-}
-
-/** protobuf merges a repeated singular message field; KSNAP forbids it so that readers need not merge. */
-function once<T>(r: Reader, seen: T | undefined, name: string): void {
-  if (seen !== undefined) throw malformed(r, `${name} occurs more than once`);
-}
-
-function enumValue<T>(r: Reader, table: ReadonlyMap<number, T>, what: string, field: string): T | undefined {
-  const at = r.pos;
-  const n = readUint32(r);
-  if (n === 0) return undefined;
-  const v = table.get(n);
-  if (v === undefined) {
-    throw new KsnapError("INVALID_FIELD", `${what} ${n} is not defined in format 1.0`, { offset: at, field });
-  }
-  return v;
-}
-
-function readSnapshot(r: Reader, end: number): Snapshot {
+function readSnapshot(r: BodyReader, end: number): Snapshot {
   let snapshotId = 0n, maxParallelism = 0, snapshotDir = "", jobId = "", timestampMillis = 0n;
   let kind: SnapshotKind | undefined;
   let properties: SnapshotProperties | undefined;
+  let source: SourceInfo | undefined;
   const operators: OperatorState[] = [];
+  const masterStates: MasterState[] = [];
   while (r.pos < end) {
     const tag = readTag(r);
-    switch (fieldNumber(r, tag)) {
+    switch (fieldNumber(r, tag, 9)) {
       case 1: expectWireType(r, tag, WT_VARINT, "Snapshot"); snapshotId = readUint64(r); break;
       case 2: expectWireType(r, tag, WT_VARINT, "Snapshot"); kind = enumValue(r, KINDS, "snapshot kind", "kind"); break;
       case 3: expectWireType(r, tag, WT_LEN, "Snapshot"); once(r, properties, "properties"); properties = readProperties(r, readLengthEnd(r, end)); break;
@@ -76,10 +70,17 @@ function readSnapshot(r: Reader, end: number): Snapshot {
       case 6: expectWireType(r, tag, WT_LEN, "Snapshot"); snapshotDir = readString(r, end, maxStringBytes, "snapshot_dir", "snapshotDir"); break;
       case 7: expectWireType(r, tag, WT_LEN, "Snapshot"); jobId = readString(r, end, maxIdBytes, "job_id", "jobId"); break;
       case 8: expectWireType(r, tag, WT_VARINT, "Snapshot"); timestampMillis = readUint64(r); break;
-      default: skipField(r, tag & 7);
+      case 9:
+        expectWireType(r, tag, WT_LEN, "Snapshot");
+        requireFeature(r, FEATURE_COORDINATOR_AND_MASTER_STATE, "master state", `masterStates[${masterStates.length}]`);
+        masterStates.push(readMasterStateAt(r, end, masterStates.length));
+        break;
+      case 10: expectWireType(r, tag, WT_LEN, "Snapshot"); once(r, source, "source"); source = readSource(r, readLengthEnd(r, end)); break;
+      default: skip(r, tag);
     }
   }
   closeMessage(r, end, "Snapshot");
+  // Snapshot id 0 stays invalid in 1.1: 1.0 readers require >= 1, and ids order a history.
   if (snapshotId === 0n) throw missing(r, "snapshot_id", "snapshotId");
   if (kind === undefined) throw missing(r, "kind", "kind");
   if (properties === undefined) throw missing(r, "properties", "properties");
@@ -87,10 +88,33 @@ function readSnapshot(r: Reader, end: number): Snapshot {
   if (maxParallelism > maxKeyGroups) {
     throw new KsnapError("INVALID_FIELD", `max_parallelism ${maxParallelism} exceeds ${maxKeyGroups}`, { field: "maxParallelism" });
   }
-  return { snapshotId, kind, properties, maxParallelism, operators, snapshotDir, jobId, timestampMillis };
+  operators.forEach((op, i) => checkOperatorMaxParallelism(r, op, maxParallelism, i));
+  const snapshot: Snapshot = { snapshotId, kind, properties, maxParallelism, operators, snapshotDir, jobId, timestampMillis };
+  if (masterStates.length > 0) snapshot.masterStates = masterStates;
+  if (source !== undefined) snapshot.source = source;
+  return snapshot;
 }
 
-function readProperties(r: Reader, end: number): SnapshotProperties {
+/**
+ * An operator's own max parallelism is known to differ from the snapshot's only once the whole body is read
+ * (fields come in any order). Equal to the snapshot's, it says nothing (canonical: omitted) and is dropped.
+ */
+function checkOperatorMaxParallelism(r: BodyReader, op: OperatorState, snapshotMax: number, index: number): void {
+  if (op.maxParallelism === undefined) return;
+  const field = `operators[${index}].maxParallelism`;
+  if (op.maxParallelism === snapshotMax) {
+    delete op.maxParallelism;
+    return;
+  }
+  if (op.maxParallelism > maxKeyGroups) {
+    throw new KsnapError("INVALID_FIELD", `operator max_parallelism ${op.maxParallelism} exceeds ${maxKeyGroups}`, { field });
+  }
+  // The field's offset is long gone: the path names it.
+  requireFeature(r, FEATURE_OPERATOR_MAX_PARALLELISM,
+    `an operator max_parallelism (${op.maxParallelism}) that differs from the snapshot's (${snapshotMax})`, field, null);
+}
+
+function readProperties(r: BodyReader, end: number): SnapshotProperties {
   let incremental = false, keyGroupAware = false;
   let sharing: FileSharing | undefined;
   let ownership: FileOwnership | undefined;
@@ -101,7 +125,7 @@ function readProperties(r: Reader, end: number): SnapshotProperties {
       case 2: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); keyGroupAware = readBool(r); break;
       case 3: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); sharing = enumValue(r, SHARINGS, "sharing", "properties.sharing"); break;
       case 4: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); ownership = enumValue(r, OWNERSHIPS, "ownership", "properties.ownership"); break;
-      default: skipField(r, tag & 7);
+      default: skip(r, tag);
     }
   }
   closeMessage(r, end, "SnapshotProperties");
@@ -110,7 +134,7 @@ function readProperties(r: Reader, end: number): SnapshotProperties {
   return { incremental, keyGroupAware, sharing, ownership };
 }
 
-function readOperatorAt(r: Reader, parentEnd: number, index: number): OperatorState {
+function readOperatorAt(r: BodyReader, parentEnd: number, index: number): OperatorState {
   try {
     return readOperator(r, readLengthEnd(r, parentEnd));
   } catch (e) {
@@ -118,198 +142,95 @@ function readOperatorAt(r: Reader, parentEnd: number, index: number): OperatorSt
   }
 }
 
-function readOperator(r: Reader, end: number): OperatorState {
-  let operatorId = "", name = "", parallelism = 0;
+function readOperator(r: BodyReader, end: number): OperatorState {
+  let operatorId = "", name = "", parallelism = 0, maxParallelism = 0, uid = "", finished = false;
+  let coordinatorState: StreamRef | undefined;
   const subtasks: SubtaskState[] = [];
   while (r.pos < end) {
     const tag = readTag(r);
-    switch (fieldNumber(r, tag)) {
+    switch (fieldNumber(r, tag, 5)) {
       case 1: expectWireType(r, tag, WT_LEN, "OperatorState"); operatorId = readString(r, end, maxIdBytes, "operator_id", "operatorId"); break;
       case 2: expectWireType(r, tag, WT_LEN, "OperatorState"); name = readString(r, end, maxStringBytes, "name", "name"); break;
       case 3: expectWireType(r, tag, WT_VARINT, "OperatorState"); parallelism = readUint32(r); break;
       case 4: expectWireType(r, tag, WT_LEN, "OperatorState"); subtasks.push(readSubtaskAt(r, end, subtasks.length)); break;
-      default: skipField(r, tag & 7);
+      case 5: expectWireType(r, tag, WT_VARINT, "OperatorState"); maxParallelism = readUint32(r); break;
+      case 6: expectWireType(r, tag, WT_LEN, "OperatorState"); uid = readString(r, end, maxStringBytes, "uid", "uid"); break;
+      case 7:
+        expectWireType(r, tag, WT_LEN, "OperatorState");
+        requireFeature(r, FEATURE_COORDINATOR_AND_MASTER_STATE, "coordinator state", "coordinatorState");
+        once(r, coordinatorState, "coordinator_state");
+        coordinatorState = readStreamAt(r, end, "coordinatorState");
+        break;
+      case 8: expectWireType(r, tag, WT_VARINT, "OperatorState"); finished = readFinished(r); break;
+      default: skip(r, tag);
     }
   }
   closeMessage(r, end, "OperatorState");
   if (operatorId === "") throw missing(r, "operator_id", "operatorId");
   if (parallelism === 0) throw missing(r, "parallelism", "parallelism");
-  return { operatorId, name, parallelism, subtasks };
+  const op: OperatorState = { operatorId, name, parallelism, subtasks };
+  if (maxParallelism !== 0) op.maxParallelism = maxParallelism;
+  if (uid !== "") op.uid = uid;
+  if (coordinatorState !== undefined) op.coordinatorState = coordinatorState;
+  if (finished) op.finished = true;
+  return op;
 }
 
-function readSubtaskAt(r: Reader, parentEnd: number, index: number): SubtaskState {
+/** A `finished` bool: true needs bit 7 (false is the default and needs nothing). */
+function readFinished(r: BodyReader): boolean {
+  const at = r.pos;
+  const finished = readBool(r);
+  if (finished) requireFeature(r, FEATURE_FINISHED_MARKERS, "finished", "finished", at);
+  return finished;
+}
+
+/** SubtaskState's managed_operator_state or raw_operator_state (`field`, in JSON naming), whose tag has been read. */
+function readOperatorStateField(r: BodyReader, tag: number, end: number, seen: OperatorStateHandle | undefined, field: string): OperatorStateHandle {
+  expectWireType(r, tag, WT_LEN, "SubtaskState");
+  requireFeature(r, FEATURE_OPERATOR_STATE, field, field);
+  once(r, seen, field);
+  return readOperatorStateAt(r, end, field);
+}
+
+function readSubtaskAt(r: BodyReader, parentEnd: number, index: number): SubtaskState {
   try {
     const end = readLengthEnd(r, parentEnd);
-    let subtaskIndex = 0;
+    let subtaskIndex = 0, finished = false;
+    let managed: OperatorStateHandle | undefined;
+    let raw: OperatorStateHandle | undefined;
     const handles: KeyedStateHandle[] = [];
+    const rawKeyedHandles: KeyedStateHandle[] = [];
+    const channelState: OpaqueHandle[] = [];
     while (r.pos < end) {
       const tag = readTag(r);
-      switch (fieldNumber(r, tag)) {
+      switch (fieldNumber(r, tag, 3)) {
         case 1: expectWireType(r, tag, WT_VARINT, "SubtaskState"); subtaskIndex = readUint32(r); break;
-        case 2: expectWireType(r, tag, WT_LEN, "SubtaskState"); handles.push(readHandleAt(r, end, handles.length)); break;
-        default: skipField(r, tag & 7);
+        case 2: expectWireType(r, tag, WT_LEN, "SubtaskState"); handles.push(readHandleAt(r, end, "handles", handles.length)); break;
+        case 3: managed = readOperatorStateField(r, tag, end, managed, "managedOperatorState"); break;
+        case 4: raw = readOperatorStateField(r, tag, end, raw, "rawOperatorState"); break;
+        case 5:
+          expectWireType(r, tag, WT_LEN, "SubtaskState");
+          requireFeature(r, FEATURE_RAW_KEYED_STATE, "raw keyed state", `rawKeyedHandles[${rawKeyedHandles.length}]`);
+          rawKeyedHandles.push(readHandleAt(r, end, "rawKeyedHandles", rawKeyedHandles.length));
+          break;
+        case 6:
+          expectWireType(r, tag, WT_LEN, "SubtaskState");
+          requireFeature(r, FEATURE_OPAQUE_HANDLES, "channel state", `channelState[${channelState.length}]`);
+          channelState.push(readChannelStateAt(r, end, channelState.length));
+          break;
+        case 7: expectWireType(r, tag, WT_VARINT, "SubtaskState"); finished = readFinished(r); break;
+        default: skip(r, tag);
       }
     }
     closeMessage(r, end, "SubtaskState");
-    return { subtaskIndex, handles };
+    const st: SubtaskState = { subtaskIndex, handles };
+    if (managed !== undefined) st.managedOperatorState = managed;
+    if (raw !== undefined) st.rawOperatorState = raw;
+    if (rawKeyedHandles.length > 0) st.rawKeyedHandles = rawKeyedHandles;
+    if (channelState.length > 0) st.channelState = channelState;
+    if (finished) st.finished = true;
+    return st;
   } catch (e) {
     return withContext(e, `subtasks[${index}]`);
   }
-}
-
-function readHandleAt(r: Reader, parentEnd: number, index: number): KeyedStateHandle {
-  try {
-    const end = readLengthEnd(r, parentEnd);
-    let handle: KeyedStateHandle | undefined;
-    while (r.pos < end) {
-      const tag = readTag(r);
-      const n = fieldNumber(r, tag);
-      if (n !== 1 && n !== 2) { skipField(r, tag & 7); continue; }
-      expectWireType(r, tag, WT_LEN, "KeyedStateHandle");
-      if (handle !== undefined) {
-        throw new KsnapError("INVALID_FIELD", "more than one variant of the handle oneof is set", { offset: r.pos });
-      }
-      const subEnd = readLengthEnd(r, end);
-      handle = n === 1 ? readIncremental(r, subEnd) : readSavepoint(r, subEnd);
-    }
-    closeMessage(r, end, "KeyedStateHandle");
-    if (handle === undefined) {
-      throw new KsnapError("MISSING_FIELD", "the handle sets no variant format 1.0 knows (incremental or savepoint)", { offset: r.pos });
-    }
-    return handle;
-  } catch (e) {
-    return withContext(e, `handles[${index}]`);
-  }
-}
-
-function readIncremental(r: Reader, end: number): IncrementalHandle {
-  let backendId = "", folder = "", checkpointId = 0n, baseCheckpointId = 0n, stateSize = 0n, checkpointedSize = 0n;
-  let keyGroups: KeyGroupRange | undefined;
-  let metaFile: FileRef | undefined;
-  const sharedFiles: SharedFileRef[] = [];
-  const privateFiles: FileRef[] = [];
-  try {
-    while (r.pos < end) {
-      const tag = readTag(r);
-      switch (fieldNumber(r, tag)) {
-        case 1: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); backendId = readString(r, end, maxIdBytes, "backend_id", "backendId"); break;
-        case 2: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); once(r, keyGroups, "key_groups"); keyGroups = readKeyGroups(r, readLengthEnd(r, end)); break;
-        case 3: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); folder = readString(r, end, maxStringBytes, "folder", "folder"); break;
-        case 4: expectWireType(r, tag, WT_VARINT, "IncrementalHandle"); checkpointId = readUint64(r); break;
-        case 5: expectWireType(r, tag, WT_VARINT, "IncrementalHandle"); baseCheckpointId = readUint64(r); break;
-        case 6: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); sharedFiles.push(readSharedFileAt(r, end, sharedFiles.length)); break;
-        case 7: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); privateFiles.push(readFileRefAt(r, end, "privateFiles", privateFiles.length)); break;
-        case 8: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); once(r, metaFile, "meta_file"); metaFile = readFileRefAt(r, end, "metaFile", -1); break;
-        case 9: expectWireType(r, tag, WT_VARINT, "IncrementalHandle"); stateSize = readUint64(r); break;
-        case 10: expectWireType(r, tag, WT_VARINT, "IncrementalHandle"); checkpointedSize = readUint64(r); break;
-        default: skipField(r, tag & 7);
-      }
-    }
-    closeMessage(r, end, "IncrementalHandle");
-    if (backendId === "") throw missing(r, "backend_id", "backendId");
-    if (keyGroups === undefined) throw missing(r, "key_groups", "keyGroups");
-    if (folder === "") throw missing(r, "folder", "folder");
-    if (checkpointId === 0n) throw missing(r, "checkpoint_id", "checkpointId");
-    if (metaFile === undefined) throw missing(r, "meta_file", "metaFile");
-  } catch (e) {
-    return withContext(e, "incremental");
-  }
-  return {
-    type: "incremental", backendId, keyGroups, folder, checkpointId, baseCheckpointId,
-    sharedFiles, privateFiles, metaFile, stateSize, checkpointedSize,
-  };
-}
-
-function readSavepoint(r: Reader, end: number): SavepointHandle {
-  let keyGroups: KeyGroupRange | undefined;
-  let dataFile: FileRef | undefined;
-  const offsets: bigint[] = [];
-  try {
-    while (r.pos < end) {
-      const tag = readTag(r);
-      switch (fieldNumber(r, tag)) {
-        case 1: expectWireType(r, tag, WT_LEN, "SavepointHandle"); once(r, keyGroups, "key_groups"); keyGroups = readKeyGroups(r, readLengthEnd(r, end)); break;
-        case 2: expectWireType(r, tag, WT_LEN, "SavepointHandle"); once(r, dataFile, "data_file"); dataFile = readFileRefAt(r, end, "dataFile", -1); break;
-        case 3: readOffsets(r, tag, end, offsets); break;
-        default: skipField(r, tag & 7);
-      }
-    }
-    closeMessage(r, end, "SavepointHandle");
-    if (keyGroups === undefined) throw missing(r, "key_groups", "keyGroups");
-    if (dataFile === undefined) throw missing(r, "data_file", "dataFile");
-  } catch (e) {
-    return withContext(e, "savepoint");
-  }
-  return { type: "savepoint", keyGroups, dataFile, offsets };
-}
-
-/** Offsets arrive packed (canonical) or one per field (accepted); either way at most maxKeyGroups. */
-function readOffsets(r: Reader, tag: number, end: number, offsets: bigint[]): void {
-  if ((tag & 7) === WT_VARINT) {
-    pushOffset(r, offsets);
-    return;
-  }
-  expectWireType(r, tag, WT_LEN, "SavepointHandle");
-  const stop = readLengthEnd(r, end);
-  while (r.pos < stop) pushOffset(r, offsets);
-  closeMessage(r, stop, "SavepointHandle.offsets");
-}
-
-function pushOffset(r: Reader, offsets: bigint[]): void {
-  if (offsets.length === maxKeyGroups) {
-    throw new KsnapError("INVALID_FIELD", `more than ${maxKeyGroups} offsets`, { offset: r.pos, field: "offsets" });
-  }
-  offsets.push(readUint64(r));
-}
-
-function readKeyGroups(r: Reader, end: number): KeyGroupRange {
-  let start = 0, count = 0;
-  while (r.pos < end) {
-    const tag = readTag(r);
-    switch (fieldNumber(r, tag)) {
-      case 1: expectWireType(r, tag, WT_VARINT, "KeyGroupRange"); start = readUint32(r); break;
-      case 2: expectWireType(r, tag, WT_VARINT, "KeyGroupRange"); count = readUint32(r); break;
-      default: skipField(r, tag & 7);
-    }
-  }
-  closeMessage(r, end, "KeyGroupRange");
-  return { start, count };
-}
-
-function readFileRefAt(r: Reader, parentEnd: number, list: string, index: number): FileRef {
-  try {
-    return readFileFields(r, readLengthEnd(r, parentEnd), false);
-  } catch (e) {
-    return withContext(e, index < 0 ? list : `${list}[${index}]`);
-  }
-}
-
-function readSharedFileAt(r: Reader, parentEnd: number, index: number): SharedFileRef {
-  try {
-    return readFileFields(r, readLengthEnd(r, parentEnd), true) as SharedFileRef;
-  } catch (e) {
-    return withContext(e, `sharedFiles[${index}]`);
-  }
-}
-
-/** FileRef and SharedFileRef share fields 1-4; field 5 exists only in SharedFileRef. */
-function readFileFields(r: Reader, end: number, shared: boolean): FileRef | SharedFileRef {
-  let id = "", path = "", size = 0n, xxh64 = 0n, origin = 0n;
-  const message = shared ? "SharedFileRef" : "FileRef";
-  while (r.pos < end) {
-    const tag = readTag(r);
-    const n = fieldNumber(r, tag);
-    if (n === 1) { expectWireType(r, tag, WT_LEN, message); id = readString(r, end, maxIdBytes, "file id", "id"); }
-    else if (n === 2) { expectWireType(r, tag, WT_LEN, message); path = readString(r, end, maxStringBytes, "file path", "path"); }
-    else if (n === 3) { expectWireType(r, tag, WT_VARINT, message); size = readUint64(r); }
-    else if (n === 4) { expectWireType(r, tag, WT_I64, message); xxh64 = readFixed64(r); }
-    else if (n === 5 && shared) { expectWireType(r, tag, WT_VARINT, message); origin = readUint64Repeated(r); }
-    else skipField(r, tag & 7);
-  }
-  closeMessage(r, end, message);
-  if (id === "") throw missing(r, "file id", "id");
-  if (path === "") throw missing(r, "file path", "path");
-  if (!shared) return { id, path, size, xxh64 };
-  if (origin === 0n) throw missing(r, "origin_checkpoint_id", "originCheckpointId");
-  return { id, path, size, xxh64, originCheckpointId: origin };
 }

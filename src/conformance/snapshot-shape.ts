@@ -67,6 +67,8 @@ function rangeProblem(snapshot: Snapshot, want: ExpectedSnapshot): string | unde
     const at = `subtask ${subtask.subtaskIndex} handle ${handleIndex}`;
     if (want.kind === "savepoint" && handle.type !== "savepoint") return `${at} is an ${handle.type} handle in a savepoint`;
     const kg = handle.keyGroups;
+    // Only channel state's opaque handles lack key groups; in `handles` that is a decoding error, never a shape.
+    if (kg === undefined) return `${at} holds no key-group range`;
     if (kg.start !== range.start || kg.count !== range.count) {
       return `${at} holds key groups start ${kg.start} count ${kg.count}; Flink's range is start ${range.start} count ${range.count}`;
     }

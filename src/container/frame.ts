@@ -5,11 +5,11 @@
 import { WireWriter } from "../body/wire-writer.js";
 import { KsnapError } from "../errors.js";
 import { createXxh64, xxh64 } from "../hash/xxh64.js";
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "../limits.js";
+import { resolveDecodeOptions, type DecodeOptions, type ReaderMinor } from "../decode-options.js";
 import type { FormatVersion } from "../model.js";
 import {
   HEADER_SIZE, KNOWN_FEATURES, MAGIC, OFFSET_BODY_LENGTH, OFFSET_FEATURES, OFFSET_MAJOR,
-  OFFSET_MINOR, TRAILER_SIZE, WRITE_MAJOR, WRITE_MINOR,
+  OFFSET_MINOR, TRAILER_SIZE, WRITE_MAJOR,
 } from "./layout.js";
 
 /**
@@ -44,31 +44,40 @@ export function startFrame(sizeHint?: number): WireWriter {
   return w;
 }
 
-/** Completes a 1.0 file around the body written since {@link startFrame}: header, then whole-file XXH64. */
-export function finishFrame(w: WireWriter): Uint8Array {
+/** The minor version and feature bits a file is written with ([spec](../../spec/format-v1.md#required-features)). */
+export interface FrameVersion { minor: number; requiredFeatures: number }
+
+const V1_0: FrameVersion = { minor: 0, requiredFeatures: 0 };
+
+/**
+ * Completes a file around the body written since {@link startFrame}: header (1.`minor`, with the feature bits),
+ * then whole-file XXH64. The caller chooses the lowest minor and the fewest bits (body/features.ts).
+ */
+export function finishFrame(w: WireWriter, version: FrameVersion = V1_0): Uint8Array {
   const bodyLength = w.length - HEADER_SIZE;
   const trailer = w.reserve(TRAILER_SIZE);
   const out = w.finish();
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out.set(MAGIC, 0);
   view.setUint16(OFFSET_MAJOR, WRITE_MAJOR, true);
-  view.setUint16(OFFSET_MINOR, WRITE_MINOR, true);
-  view.setUint32(OFFSET_FEATURES, KNOWN_FEATURES, true);
+  view.setUint16(OFFSET_MINOR, version.minor, true);
+  view.setUint32(OFFSET_FEATURES, version.requiredFeatures, true);
   view.setBigUint64(OFFSET_BODY_LENGTH, BigInt(bodyLength), true);
   view.setBigUint64(trailer, hashBytes(out.subarray(0, trailer)), true);
   return out;
 }
 
-/** Frames a finished `body` as a 1.0 file (for bodies built elsewhere, such as test vectors). */
-export function frameBody(body: Uint8Array): Uint8Array {
+/** Frames a finished `body` (for bodies built elsewhere, such as test vectors), as 1.0 unless `version` says otherwise. */
+export function frameBody(body: Uint8Array, version: FrameVersion = V1_0): Uint8Array {
   const w = startFrame();
   const at = w.reserve(body.length);
   w.bytes(at, at + body.length).set(body);
-  return finishFrame(w);
+  return finishFrame(w, version);
 }
 
 /** Checks magic, version, features, lengths and checksum, in that order, and returns the body. */
-export function unframe(file: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Unframed {
+export function unframe(file: Uint8Array, options: DecodeOptions = {}): Unframed {
+  const limits = resolveDecodeOptions(options);
   checkMagic(file);
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const version = readVersion(file, view);
@@ -76,7 +85,7 @@ export function unframe(file: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_
     throw new KsnapError("LIMIT_EXCEEDED",
       `file size ${file.length} exceeds the limit of ${limits.maxFileBytes} bytes`, { offset: 0 });
   }
-  const requiredFeatures = readFeatures(file, view);
+  const requiredFeatures = readFeatures(file, view, knownFeatures(limits.readerMinor, version.minor));
   const bodyLength = readBodyLength(file, view);
   checkChecksum(file, view, HEADER_SIZE + bodyLength);
   return { version, requiredFeatures, body: file.subarray(HEADER_SIZE, HEADER_SIZE + bodyLength), bodyOffset: HEADER_SIZE };
@@ -112,10 +121,19 @@ function readVersion(file: Uint8Array, view: DataView): FormatVersion {
   return { major, minor };
 }
 
-function readFeatures(file: Uint8Array, view: DataView): number {
+/**
+ * The bits a reader of minor `readerMinor` knows in a file of minor `fileMinor`. 1.0 defines no bit and bits 0-8
+ * are 1.1's: a bit counts as known only in a file whose minor defines it, since a writer sets only bits its own
+ * version defines (a 1.0 file with bit 0 set is refused, by 1.0 and 1.1 readers alike).
+ */
+export function knownFeatures(readerMinor: ReaderMinor, fileMinor: number): number {
+  return readerMinor >= 1 && fileMinor >= 1 ? KNOWN_FEATURES : 0;
+}
+
+function readFeatures(file: Uint8Array, view: DataView, known: number): number {
   need(file, OFFSET_BODY_LENGTH, "required-feature flags");
   const features = view.getUint32(OFFSET_FEATURES, true);
-  const unknown = (features & ~KNOWN_FEATURES) >>> 0;
+  const unknown = (features & ~known) >>> 0;
   if (unknown !== 0) {
     throw new KsnapError("UNKNOWN_REQUIRED_FEATURE",
       `required-feature flags 0x${features.toString(16).padStart(8, "0")} include bits 0x${unknown.toString(16).padStart(8, "0")} this reader does not understand`,

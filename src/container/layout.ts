@@ -13,8 +13,9 @@ export const OFFSET_BODY_LENGTH = 16;
 export const HEADER_SIZE = 24;
 export const TRAILER_SIZE = 8;
 
-/** The version this library writes. */
+/** The major version this library reads and writes; the minor it writes depends on the snapshot (body/features.ts). */
 export const WRITE_MAJOR = 1;
-export const WRITE_MINOR = 0;
-/** Required-feature bits this reader understands (none are defined in 1.0). */
-export const KNOWN_FEATURES = 0;
+/** The highest minor version this library reads and writes. */
+export const LATEST_MINOR = 1;
+/** Required-feature bits this reader understands: bits 0-8, defined in 1.1 (1.0 defines none). */
+export const KNOWN_FEATURES = 0x1ff;

@@ -1,15 +1,23 @@
 /**
  * JSON form → model ([spec](../../spec/format-v1.md#json-form)): checked against
- * the JSON Schema first, then converted; optional fields may be omitted.
+ * the JSON Schema first, then converted; optional fields may be omitted. A
+ * document of any 1.x version may hold 1.1 members; the encoder then writes the
+ * lowest version that holds what the document says.
  */
 import { KsnapError } from "../errors.js";
-import type { FileRef, KeyedStateHandle, SavepointHandle, SharedFileRef, Snapshot } from "../model.js";
-import type { FileRefJson, HandleJson, SavepointHandleJson, SharedFileRefJson, SnapshotJson } from "./json-types.js";
+import type {
+  KeyedStateHandle, MasterState, OpaqueHandle, OperatorState, OperatorStateHandle, SavepointHandle, Snapshot, SubtaskState,
+} from "../model.js";
+import { base64ToBytes } from "./base64.js";
+import type {
+  HandleJson, MasterStateJson, OpaqueHandleJson, OperatorJson, OperatorStateHandleJson, SavepointHandleJson, SnapshotJson, SubtaskJson,
+} from "./json-types.js";
 import { escapeControls } from "../quote.js";
 import { checkSnapshotJson } from "./schema.js";
+import {
+  fileFromJson, listFromJson, optionalU64, sharedFromJson, sharedStreamFromJson, streamFromJson, u64,
+} from "./streams-from-json.js";
 import { decodeUtf8Strict } from "./strict-utf8.js";
-
-const U64_MAX = (1n << 64n) - 1n;
 
 /** Parses JSON bytes, which must be UTF-8 (invalid bytes are INVALID_JSON with their offset, never replaced), and converts them. */
 export function snapshotFromJsonBytes(bytes: Uint8Array): Snapshot {
@@ -53,7 +61,7 @@ export function snapshotFromJson(doc: unknown): Snapshot {
   const j = doc as SnapshotJson;
   const minor = Number(j.formatVersion.split(".")[1]);
   if (minor > 0xffff) throw new KsnapError("INVALID_JSON", `minor version ${minor} exceeds 65535`, { field: "formatVersion" });
-  return {
+  const s: Snapshot = {
     snapshotId: u64(j.snapshotId, "snapshotId"),
     kind: j.kind,
     properties: {
@@ -65,34 +73,101 @@ export function snapshotFromJson(doc: unknown): Snapshot {
     maxParallelism: j.maxParallelism,
     snapshotDir: j.snapshotDir ?? "",
     jobId: j.jobId ?? "",
-    timestampMillis: u64(j.timestampMillis ?? "0", "timestampMillis"),
-    operators: (j.operators ?? []).map((op, i) => ({
-      operatorId: op.operatorId,
-      name: op.name ?? "",
-      parallelism: op.parallelism,
-      subtasks: (op.subtasks ?? []).map((st, k) => ({
-        subtaskIndex: st.subtaskIndex ?? 0,
-        handles: (st.handles ?? []).map((h, n) => handleFromJson(h, `operators[${i}].subtasks[${k}].handles[${n}]`)),
-      })),
-    })),
+    timestampMillis: optionalU64(j.timestampMillis, "timestampMillis"),
+    operators: listFromJson(j.operators, "operators", operatorFromJson),
   };
+  if (j.masterStates !== undefined && j.masterStates.length > 0) s.masterStates = listFromJson(j.masterStates, "masterStates", masterStateFromJson);
+  if (j.source !== undefined) {
+    s.source = { system: j.source.system, formatVersion: j.source.formatVersion ?? 0, checkpointId: optionalU64(j.source.checkpointId, "source.checkpointId") };
+  }
+  return s;
+}
+
+function operatorFromJson(op: OperatorJson, at: string): OperatorState {
+  const o: OperatorState = {
+    operatorId: op.operatorId,
+    name: op.name ?? "",
+    parallelism: op.parallelism,
+    subtasks: listFromJson(op.subtasks, `${at}.subtasks`, subtaskFromJson),
+  };
+  if (op.maxParallelism !== undefined && op.maxParallelism !== 0) o.maxParallelism = op.maxParallelism;
+  if (op.uid !== undefined && op.uid !== "") o.uid = op.uid;
+  if (op.coordinatorState !== undefined) o.coordinatorState = streamFromJson(op.coordinatorState, `${at}.coordinatorState`);
+  if (op.finished === true) o.finished = true;
+  return o;
+}
+
+function subtaskFromJson(st: SubtaskJson, at: string): SubtaskState {
+  const s: SubtaskState = { subtaskIndex: st.subtaskIndex ?? 0, handles: listFromJson(st.handles, `${at}.handles`, handleFromJson) };
+  if (st.managedOperatorState !== undefined) s.managedOperatorState = operatorStateFromJson(st.managedOperatorState, `${at}.managedOperatorState`);
+  if (st.rawOperatorState !== undefined) s.rawOperatorState = operatorStateFromJson(st.rawOperatorState, `${at}.rawOperatorState`);
+  if (st.rawKeyedHandles !== undefined && st.rawKeyedHandles.length > 0) s.rawKeyedHandles = listFromJson(st.rawKeyedHandles, `${at}.rawKeyedHandles`, handleFromJson);
+  if (st.channelState !== undefined && st.channelState.length > 0) s.channelState = listFromJson(st.channelState, `${at}.channelState`, opaqueFromJson);
+  if (st.finished === true) s.finished = true;
+  return s;
 }
 
 function handleFromJson(h: HandleJson, at: string): KeyedStateHandle {
-  if (h.type === "savepoint") return savepointHandleFromJson(h, at);
-  return {
-    type: "incremental",
-    backendId: h.backendId,
-    keyGroups: { start: h.keyGroups.start, count: h.keyGroups.count },
-    folder: h.folder,
-    checkpointId: u64(h.checkpointId, `${at}.checkpointId`),
-    baseCheckpointId: u64(h.baseCheckpointId ?? "0", `${at}.baseCheckpointId`),
-    sharedFiles: (h.sharedFiles ?? []).map((f, i) => sharedFromJson(f, `${at}.sharedFiles[${i}]`)),
-    privateFiles: (h.privateFiles ?? []).map((f, i) => fileFromJson(f, `${at}.privateFiles[${i}]`)),
-    metaFile: fileFromJson(h.metaFile, `${at}.metaFile`),
-    stateSize: u64(h.stateSize ?? "0", `${at}.stateSize`),
-    checkpointedSize: u64(h.checkpointedSize ?? "0", `${at}.checkpointedSize`),
+  switch (h.type) {
+    case "savepoint": return savepointHandleFromJson(h, at);
+    case "incremental": return {
+      type: "incremental",
+      backendId: h.backendId,
+      keyGroups: { start: h.keyGroups.start, count: h.keyGroups.count },
+      folder: h.folder,
+      checkpointId: u64(h.checkpointId, `${at}.checkpointId`),
+      baseCheckpointId: optionalU64(h.baseCheckpointId, `${at}.baseCheckpointId`),
+      sharedFiles: listFromJson(h.sharedFiles, `${at}.sharedFiles`, sharedFromJson),
+      privateFiles: listFromJson(h.privateFiles, `${at}.privateFiles`, fileFromJson),
+      metaFile: fileFromJson(h.metaFile, `${at}.metaFile`),
+      stateSize: optionalU64(h.stateSize, `${at}.stateSize`),
+      checkpointedSize: optionalU64(h.checkpointedSize, `${at}.checkpointedSize`),
+    };
+    case "stream-incremental": return {
+      type: "stream-incremental",
+      backendId: h.backendId,
+      keyGroups: { start: h.keyGroups.start, count: h.keyGroups.count },
+      folder: h.folder ?? "",
+      checkpointId: u64(h.checkpointId, `${at}.checkpointId`),
+      baseCheckpointId: optionalU64(h.baseCheckpointId, `${at}.baseCheckpointId`),
+      sharedFiles: listFromJson(h.sharedFiles, `${at}.sharedFiles`, sharedStreamFromJson),
+      privateFiles: listFromJson(h.privateFiles, `${at}.privateFiles`, streamFromJson),
+      meta: streamFromJson(h.meta, `${at}.meta`),
+      stateSize: optionalU64(h.stateSize, `${at}.stateSize`),
+      checkpointedSize: optionalU64(h.checkpointedSize, `${at}.checkpointedSize`),
+    };
+    case "key-groups-stream": return {
+      type: "key-groups-stream",
+      keyGroups: { start: h.keyGroups.start, count: h.keyGroups.count },
+      data: streamFromJson(h.data, `${at}.data`),
+      offsets: listFromJson(h.offsets, `${at}.offsets`, u64),
+      dataFormat: h.dataFormat,
+    };
+    case "opaque": return opaqueFromJson(h, at);
+  }
+}
+
+/** An opaque handle: keyed (with key groups) or an item of channel state (without). */
+function opaqueFromJson(h: OpaqueHandleJson, at: string): OpaqueHandle {
+  const o: OpaqueHandle = {
+    type: "opaque", kind: h.kind,
+    files: listFromJson(h.files, `${at}.files`, streamFromJson),
+    sharedFiles: listFromJson(h.sharedFiles, `${at}.sharedFiles`, sharedStreamFromJson),
+    payload: base64ToBytes(h.payload ?? "", `${at}.payload`),
   };
+  if (h.keyGroups !== undefined) o.keyGroups = { start: h.keyGroups.start, count: h.keyGroups.count };
+  return o;
+}
+
+function operatorStateFromJson(h: OperatorStateHandleJson, at: string): OperatorStateHandle {
+  return {
+    stream: streamFromJson(h.stream, `${at}.stream`),
+    states: listFromJson(h.states, `${at}.states`, (s, sat) => ({ name: s.name, mode: s.mode, offsets: listFromJson(s.offsets, `${sat}.offsets`, u64) })),
+  };
+}
+
+function masterStateFromJson(m: MasterStateJson, at: string): MasterState {
+  return { name: m.name, version: m.version ?? 0, payload: base64ToBytes(m.payload ?? "", `${at}.payload`) };
 }
 
 /**
@@ -106,21 +181,6 @@ export function savepointHandleFromJson(h: Omit<SavepointHandleJson, "type">, at
     type: "savepoint",
     keyGroups: { start: h.keyGroups.start, count: h.keyGroups.count },
     dataFile: fileFromJson(h.dataFile, `${at}.dataFile`),
-    offsets: (h.offsets ?? []).map((o, i) => u64(o, `${at}.offsets[${i}]`)),
+    offsets: listFromJson(h.offsets, `${at}.offsets`, u64),
   };
-}
-
-function fileFromJson(f: FileRefJson, at: string): FileRef {
-  return { id: f.id, path: f.path, size: u64(f.size ?? "0", `${at}.size`), xxh64: BigInt(`0x${f.xxh64 ?? "0"}`) };
-}
-
-function sharedFromJson(f: SharedFileRefJson, at: string): SharedFileRef {
-  return { ...fileFromJson(f, at), originCheckpointId: u64(f.originCheckpointId, `${at}.originCheckpointId`) };
-}
-
-/** The schema guarantees decimal digits; the range needs a bigint comparison. */
-function u64(text: string, field: string): bigint {
-  const v = BigInt(text);
-  if (v > U64_MAX) throw new KsnapError("INVALID_JSON", `${text} exceeds the largest 64-bit value ${U64_MAX}`, { field });
-  return v;
 }

@@ -1,15 +1,29 @@
 /**
  * Model → JSON form ([spec](../../spec/format-v1.md#json-form)). Prints every
- * field, defaults included, so the output shows all a file says.
+ * 1.0 field, defaults included, so the output shows all a file says; 1.1 fields
+ * appear only when set, so a 1.0 file prints exactly as a 1.0 reader prints it.
  */
-import { hashToHex } from "../hash/xxh64.js";
-import type { FileRef, FormatVersion, KeyedStateHandle, KeyGroupRange, SavepointHandle, SharedFileRef, Snapshot } from "../model.js";
-import type { FileRefJson, HandleJson, SavepointHandleJson, SharedFileRefJson, SnapshotJson } from "./json-types.js";
+import { formatVersionOf } from "../body/features.js";
+import type {
+  FormatVersion, KeyedStateHandle, KeyGroupRange, MasterState, OpaqueHandle, OperatorState, OperatorStateHandle,
+  SavepointHandle, SharedFileRef, Snapshot, SubtaskState,
+} from "../model.js";
+import { bytesToBase64 } from "./base64.js";
+import type {
+  HandleJson, MasterStateJson, OpaqueHandleJson, OperatorJson, OperatorStateHandleJson, SavepointHandleJson,
+  SharedFileRefJson, SnapshotJson, SubtaskJson,
+} from "./json-types.js";
+import { fileToJson, sharedStreamToJson, streamToJson } from "./streams-to-json.js";
 
-/** The JSON form of `snapshot`, as read from a file of `version` (default 1.0). */
-export function snapshotToJson(snapshot: Snapshot, version: FormatVersion = { major: 1, minor: 0 }): SnapshotJson {
+export { fileToJson } from "./streams-to-json.js";
+
+/**
+ * The JSON form of `snapshot`, as read from a file of `version` (by default the version it is written as: 1.0
+ * unless it uses something of 1.1).
+ */
+export function snapshotToJson(snapshot: Snapshot, version: FormatVersion = formatVersionOf(snapshot)): SnapshotJson {
   const s = snapshot;
-  return {
+  const j: SnapshotJson = {
     formatVersion: `${version.major}.${version.minor}`,
     snapshotId: String(s.snapshotId),
     kind: s.kind,
@@ -18,30 +32,88 @@ export function snapshotToJson(snapshot: Snapshot, version: FormatVersion = { ma
     snapshotDir: s.snapshotDir,
     jobId: s.jobId,
     timestampMillis: String(s.timestampMillis),
-    operators: s.operators.map((op) => ({
-      operatorId: op.operatorId,
-      name: op.name,
-      parallelism: op.parallelism,
-      subtasks: op.subtasks.map((st) => ({ subtaskIndex: st.subtaskIndex, handles: st.handles.map(handleToJson) })),
-    })),
+    operators: s.operators.map(operatorToJson),
   };
+  if (s.masterStates !== undefined && s.masterStates.length > 0) j.masterStates = s.masterStates.map(masterStateToJson);
+  if (s.source !== undefined) {
+    j.source = { system: s.source.system, formatVersion: s.source.formatVersion, checkpointId: String(s.source.checkpointId) };
+  }
+  return j;
+}
+
+function operatorToJson(op: OperatorState): OperatorJson {
+  const j: OperatorJson = { operatorId: op.operatorId, name: op.name, parallelism: op.parallelism, subtasks: op.subtasks.map(subtaskToJson) };
+  if (op.maxParallelism !== undefined && op.maxParallelism !== 0) j.maxParallelism = op.maxParallelism;
+  if (op.uid !== undefined && op.uid !== "") j.uid = op.uid;
+  if (op.coordinatorState !== undefined) j.coordinatorState = streamToJson(op.coordinatorState);
+  if (op.finished === true) j.finished = true;
+  return j;
+}
+
+function subtaskToJson(st: SubtaskState): SubtaskJson {
+  const j: SubtaskJson = { subtaskIndex: st.subtaskIndex, handles: st.handles.map(handleToJson) };
+  if (st.managedOperatorState !== undefined) j.managedOperatorState = operatorStateToJson(st.managedOperatorState);
+  if (st.rawOperatorState !== undefined) j.rawOperatorState = operatorStateToJson(st.rawOperatorState);
+  if (st.rawKeyedHandles !== undefined && st.rawKeyedHandles.length > 0) j.rawKeyedHandles = st.rawKeyedHandles.map(handleToJson);
+  if (st.channelState !== undefined && st.channelState.length > 0) j.channelState = st.channelState.map(opaqueToJson);
+  if (st.finished === true) j.finished = true;
+  return j;
 }
 
 function handleToJson(h: KeyedStateHandle): HandleJson {
-  if (h.type === "savepoint") return savepointHandleToJson(h);
+  switch (h.type) {
+    case "savepoint": return savepointHandleToJson(h);
+    case "incremental": return {
+      type: "incremental",
+      backendId: h.backendId,
+      keyGroups: rangeToJson(h.keyGroups),
+      folder: h.folder,
+      checkpointId: String(h.checkpointId),
+      baseCheckpointId: String(h.baseCheckpointId),
+      sharedFiles: h.sharedFiles.map(sharedToJson),
+      privateFiles: h.privateFiles.map(fileToJson),
+      metaFile: fileToJson(h.metaFile),
+      stateSize: String(h.stateSize),
+      checkpointedSize: String(h.checkpointedSize),
+    };
+    case "stream-incremental": return {
+      type: "stream-incremental",
+      backendId: h.backendId,
+      keyGroups: rangeToJson(h.keyGroups),
+      folder: h.folder,
+      checkpointId: String(h.checkpointId),
+      baseCheckpointId: String(h.baseCheckpointId),
+      sharedFiles: h.sharedFiles.map(sharedStreamToJson),
+      privateFiles: h.privateFiles.map(streamToJson),
+      meta: streamToJson(h.meta),
+      stateSize: String(h.stateSize),
+      checkpointedSize: String(h.checkpointedSize),
+    };
+    case "key-groups-stream": return {
+      type: "key-groups-stream", keyGroups: rangeToJson(h.keyGroups), data: streamToJson(h.data),
+      offsets: h.offsets.map(String), dataFormat: h.dataFormat,
+    };
+    case "opaque": return opaqueToJson(h);
+  }
+}
+
+/** An opaque handle; `keyGroups` only when it has them (a keyed handle does, channel state does not). */
+function opaqueToJson(h: OpaqueHandle): OpaqueHandleJson {
   return {
-    type: "incremental",
-    backendId: h.backendId,
-    keyGroups: rangeToJson(h.keyGroups),
-    folder: h.folder,
-    checkpointId: String(h.checkpointId),
-    baseCheckpointId: String(h.baseCheckpointId),
-    sharedFiles: h.sharedFiles.map(sharedToJson),
-    privateFiles: h.privateFiles.map(fileToJson),
-    metaFile: fileToJson(h.metaFile),
-    stateSize: String(h.stateSize),
-    checkpointedSize: String(h.checkpointedSize),
+    type: "opaque", kind: h.kind, ...(h.keyGroups === undefined ? {} : { keyGroups: rangeToJson(h.keyGroups) }),
+    files: h.files.map(streamToJson), sharedFiles: h.sharedFiles.map(sharedStreamToJson), payload: bytesToBase64(h.payload),
   };
+}
+
+function operatorStateToJson(h: OperatorStateHandle): OperatorStateHandleJson {
+  return {
+    stream: streamToJson(h.stream),
+    states: h.states.map((s) => ({ name: s.name, mode: s.mode, offsets: s.offsets.map(String) })),
+  };
+}
+
+function masterStateToJson(m: MasterState): MasterStateJson {
+  return { name: m.name, version: m.version, payload: bytesToBase64(m.payload) };
 }
 
 /**
@@ -55,15 +127,6 @@ export function savepointHandleToJson(h: SavepointHandle): SavepointHandleJson {
 /** Start and count only, in that order, whatever else the object holds: the printed form is fixed. */
 function rangeToJson(kg: KeyGroupRange): KeyGroupRange {
   return { start: kg.start, count: kg.count };
-}
-
-/**
- * A file ref in the snapshot's JSON form ([spec](../../spec/format-v1.md#json-form)),
- * which diffs and restore plans print their files in too
- * ([spec](../../spec/diff-and-restore.md#restore-plan-json)).
- */
-export function fileToJson(f: FileRef): FileRefJson {
-  return { id: f.id, path: f.path, size: String(f.size), xxh64: hashToHex(f.xxh64) };
 }
 
 function sharedToJson(f: SharedFileRef): SharedFileRefJson {
