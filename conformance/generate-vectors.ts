@@ -23,8 +23,8 @@ import { replaceFolder } from "./cases/replace-folder.js";
 import { generateSnapshotVectors } from "./generate-snapshot-vectors.js";
 
 /**
- * The cases of one version folder, and the reader whose outcomes the folder records: v1.0's are a 1.0 reader's
- * (its future-minor file uses field numbers 1.1 gave other types, so only a 1.0 reader reads it as recorded).
+ * The cases of one version folder, and the reader whose outcomes the folder records: v1.0's are a 1.0 reader's,
+ * which every later reader must reproduce (test/compat-1-1.test.ts checks that the 1.1 reader does).
  */
 interface VersionCases { readerMinor: ReaderMinor; valid: ValidCase[]; accepted: AcceptedCase[]; invalid: InvalidCase[] }
 

@@ -12,19 +12,6 @@ export function versionDirs(): string[] {
   return readdirSync(VECTORS).filter((d) => /^v\d+\.\d+$/.test(d) && statSync(join(VECTORS, d)).isDirectory()).sort();
 }
 
-/**
- * Released v1.0 vectors that only a 1.0 reader reads as recorded. `accepted/future-minor-unknown-fields` holds,
- * as "fields a later minor might add", field numbers that 1.1 then defined with other wire types (Snapshot 9 as a
- * varint, FileRef 5, KeyedStateHandle 3, ...): a 1.1 reader rejects it (MALFORMED_BODY), a 1.0 reader
- * (`readerMinor: 0`) still reads it to its JSON. spec/format-v1.md#versioning says so.
- */
-export const READ_AS_1_0_ONLY: readonly string[] = ["v1.0/accepted/future-minor-unknown-fields"];
-
-/** The reader minor whose outcome the vector `version/category/name` records: 0 for {@link READ_AS_1_0_ONLY}, else 1. */
-export function readerMinorOf(version: string, category: string, name: string): 0 | 1 {
-  return READ_AS_1_0_ONLY.includes(`${version}/${category}/${name}`) ? 0 : 1;
-}
-
 /** Names (without extension) of the `.ksnap` files in `dir`, sorted; [] when `dir` does not exist. */
 export function caseNames(dir: string): string[] {
   try {

@@ -31,7 +31,7 @@ export const ACCEPTED_CASES_1_1: AcceptedCase[] = [
   {
     name: "stream-lists-out-of-order",
     checks: "a stream_incremental handle whose private streams are external, inline, two segments (offset 20, then 0) and a file: reverse of stream order",
-    bytes: file11(FEATURE_STREAM_HANDLES | FEATURE_SEGMENTS | FEATURE_EXTERNAL_REFS, subtaskBody([[2, "msg", [[3, "msg", [
+    bytes: file11(FEATURE_STREAM_HANDLES | FEATURE_SEGMENTS | FEATURE_EXTERNAL_REFS, subtaskBody([[2, "msg", [[10, "msg", [
       [1, "bytes", "b"], [2, "msg", KG], [4, "varint", 1],
       [7, "msg", [[4, "msg", [[1, "bytes", "s3://b/k"]]]]], [7, "msg", [[3, "msg", [[1, "bytes", "x"]]]]],
       [7, "msg", [[2, "msg", SEG(20)]]], [7, "msg", [[2, "msg", SEG(0)]]], [7, "msg", [[1, "msg", FILE("f", "chk-1/f")]]],
@@ -53,14 +53,14 @@ export const ACCEPTED_CASES_1_1: AcceptedCase[] = [
     name: "unknown-fields-in-1-1-messages",
     checks: "unknown fields of every wire type inside StreamRef, InlineBytes, OperatorStateHandle, NamedOperatorState, MasterState and SourceInfo, and named states out of order with offsets unpacked",
     bytes: file11(FEATURE_OPERATOR_STATE | 1 << 5, snapshotBody([
-      operator([[4, "msg", [[3, "msg", [
+      operator([[4, "msg", [[9, "msg", [
         [1, "msg", [...unknowns(6), [3, "msg", [[1, "bytes", "op state"], ...unknowns(3)]]]],
         [2, "msg", [[1, "bytes", "b"], [2, "varint", 2], [3, "varint", 5], [3, "varint", 7], ...unknowns(4)]],
         [2, "msg", [[1, "bytes", "a"], [2, "varint", 1], [3, "bytes", packedVarints([0, 3])]]],
         ...unknowns(3),
       ]]]]]),
-      [9, "msg", [[1, "bytes", "hook"], [2, "varint", 1], ...unknowns(4)]],
-      [10, "msg", [[1, "bytes", "apache-flink"], [2, "varint", 6], [3, "varint", 0], ...unknowns(4)]],
+      [15, "msg", [[1, "bytes", "hook"], [2, "varint", 1], ...unknowns(4)]],
+      [16, "msg", [[1, "bytes", "apache-flink"], [2, "varint", 6], [3, "varint", 0], ...unknowns(4)]],
     ])),
     expected: oneSubtask({ managedOperatorState: {
       stream: { type: "inline", data: bytes("op state") },
@@ -71,8 +71,8 @@ export const ACCEPTED_CASES_1_1: AcceptedCase[] = [
     name: "explicit-defaults-1-1",
     checks: "1.1 fields written with their defaults: finished false, uid \"\", local_name \"\", operator max_parallelism equal to the snapshot's (says nothing, needs no bit); the JSON shows none of them",
     bytes: file11(0, snapshotBody([operator([
-      [4, "msg", [[7, "varint", 0], [2, "msg", [[2, "msg", [[1, "msg", KG], [2, "msg", [...FILE("d", "d.bin"), [5, "bytes", ""]]]]]]]]],
-      [5, "varint", 128], [6, "bytes", ""], [8, "varint", 0],
+      [4, "msg", [[13, "varint", 0], [2, "msg", [[2, "msg", [[1, "msg", KG], [2, "msg", [...FILE("d", "d.bin"), [11, "bytes", ""]]]]]]]]],
+      [11, "varint", 128], [12, "bytes", ""], [14, "varint", 0],
     ])])),
     expected: oneSubtask({ handles: [{ type: "savepoint", keyGroups: { start: 0, count: 1 }, dataFile: { id: "d", path: "d.bin", size: 0n, xxh64: 0n }, offsets: [] }] }),
   },

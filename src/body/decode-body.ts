@@ -61,7 +61,7 @@ function readSnapshot(r: BodyReader, end: number): Snapshot {
   const masterStates: MasterState[] = [];
   while (r.pos < end) {
     const tag = readTag(r);
-    switch (fieldNumber(r, tag, 9)) {
+    switch (fieldNumber(r, tag, 15)) {
       case 1: expectWireType(r, tag, WT_VARINT, "Snapshot"); snapshotId = readUint64(r); break;
       case 2: expectWireType(r, tag, WT_VARINT, "Snapshot"); kind = enumValue(r, KINDS, "snapshot kind", "kind"); break;
       case 3: expectWireType(r, tag, WT_LEN, "Snapshot"); once(r, properties, "properties"); properties = readProperties(r, readLengthEnd(r, end)); break;
@@ -70,12 +70,12 @@ function readSnapshot(r: BodyReader, end: number): Snapshot {
       case 6: expectWireType(r, tag, WT_LEN, "Snapshot"); snapshotDir = readString(r, end, maxStringBytes, "snapshot_dir", "snapshotDir"); break;
       case 7: expectWireType(r, tag, WT_LEN, "Snapshot"); jobId = readString(r, end, maxIdBytes, "job_id", "jobId"); break;
       case 8: expectWireType(r, tag, WT_VARINT, "Snapshot"); timestampMillis = readUint64(r); break;
-      case 9:
+      case 15:
         expectWireType(r, tag, WT_LEN, "Snapshot");
         requireFeature(r, FEATURE_COORDINATOR_AND_MASTER_STATE, "master state", `masterStates[${masterStates.length}]`);
         masterStates.push(readMasterStateAt(r, end, masterStates.length));
         break;
-      case 10: expectWireType(r, tag, WT_LEN, "Snapshot"); once(r, source, "source"); source = readSource(r, readLengthEnd(r, end)); break;
+      case 16: expectWireType(r, tag, WT_LEN, "Snapshot"); once(r, source, "source"); source = readSource(r, readLengthEnd(r, end)); break;
       default: skip(r, tag);
     }
   }
@@ -148,20 +148,20 @@ function readOperator(r: BodyReader, end: number): OperatorState {
   const subtasks: SubtaskState[] = [];
   while (r.pos < end) {
     const tag = readTag(r);
-    switch (fieldNumber(r, tag, 5)) {
+    switch (fieldNumber(r, tag, 11)) {
       case 1: expectWireType(r, tag, WT_LEN, "OperatorState"); operatorId = readString(r, end, maxIdBytes, "operator_id", "operatorId"); break;
       case 2: expectWireType(r, tag, WT_LEN, "OperatorState"); name = readString(r, end, maxStringBytes, "name", "name"); break;
       case 3: expectWireType(r, tag, WT_VARINT, "OperatorState"); parallelism = readUint32(r); break;
       case 4: expectWireType(r, tag, WT_LEN, "OperatorState"); subtasks.push(readSubtaskAt(r, end, subtasks.length)); break;
-      case 5: expectWireType(r, tag, WT_VARINT, "OperatorState"); maxParallelism = readUint32(r); break;
-      case 6: expectWireType(r, tag, WT_LEN, "OperatorState"); uid = readString(r, end, maxStringBytes, "uid", "uid"); break;
-      case 7:
+      case 11: expectWireType(r, tag, WT_VARINT, "OperatorState"); maxParallelism = readUint32(r); break;
+      case 12: expectWireType(r, tag, WT_LEN, "OperatorState"); uid = readString(r, end, maxStringBytes, "uid", "uid"); break;
+      case 13:
         expectWireType(r, tag, WT_LEN, "OperatorState");
         requireFeature(r, FEATURE_COORDINATOR_AND_MASTER_STATE, "coordinator state", "coordinatorState");
         once(r, coordinatorState, "coordinator_state");
         coordinatorState = readStreamAt(r, end, "coordinatorState");
         break;
-      case 8: expectWireType(r, tag, WT_VARINT, "OperatorState"); finished = readFinished(r); break;
+      case 14: expectWireType(r, tag, WT_VARINT, "OperatorState"); finished = readFinished(r); break;
       default: skip(r, tag);
     }
   }
@@ -203,22 +203,22 @@ function readSubtaskAt(r: BodyReader, parentEnd: number, index: number): Subtask
     const channelState: OpaqueHandle[] = [];
     while (r.pos < end) {
       const tag = readTag(r);
-      switch (fieldNumber(r, tag, 3)) {
+      switch (fieldNumber(r, tag, 9)) {
         case 1: expectWireType(r, tag, WT_VARINT, "SubtaskState"); subtaskIndex = readUint32(r); break;
         case 2: expectWireType(r, tag, WT_LEN, "SubtaskState"); handles.push(readHandleAt(r, end, "handles", handles.length)); break;
-        case 3: managed = readOperatorStateField(r, tag, end, managed, "managedOperatorState"); break;
-        case 4: raw = readOperatorStateField(r, tag, end, raw, "rawOperatorState"); break;
-        case 5:
+        case 9: managed = readOperatorStateField(r, tag, end, managed, "managedOperatorState"); break;
+        case 10: raw = readOperatorStateField(r, tag, end, raw, "rawOperatorState"); break;
+        case 11:
           expectWireType(r, tag, WT_LEN, "SubtaskState");
           requireFeature(r, FEATURE_RAW_KEYED_STATE, "raw keyed state", `rawKeyedHandles[${rawKeyedHandles.length}]`);
           rawKeyedHandles.push(readHandleAt(r, end, "rawKeyedHandles", rawKeyedHandles.length));
           break;
-        case 6:
+        case 12:
           expectWireType(r, tag, WT_LEN, "SubtaskState");
           requireFeature(r, FEATURE_OPAQUE_HANDLES, "channel state", `channelState[${channelState.length}]`);
           channelState.push(readChannelStateAt(r, end, channelState.length));
           break;
-        case 7: expectWireType(r, tag, WT_VARINT, "SubtaskState"); finished = readFinished(r); break;
+        case 13: expectWireType(r, tag, WT_VARINT, "SubtaskState"); finished = readFinished(r); break;
         default: skip(r, tag);
       }
     }

@@ -28,14 +28,15 @@ export function readSharedFileAt(r: BodyReader, parentEnd: number, index: number
 }
 
 /**
- * FileRef and SharedFileRef share fields 1-4. Field 5 is SharedFileRef's origin and, since 1.1, FileRef's local
- * name; SharedFileRef's local name is field 6. A 1.0 reader skips the local names as unknown fields.
+ * FileRef and SharedFileRef share fields 1-4. Field 5 is SharedFileRef's origin. The 1.1 local name is field 11
+ * of FileRef and 12 of SharedFileRef, past the numbers released vectors use as unknown fields (reserved in
+ * snapshot.proto). A 1.0 reader skips the local names as unknown fields.
  */
 function readFileFields(r: BodyReader, end: number, place: FileRefPlace): FileRef | SharedFileRef {
   let id = "", path = "", size = 0n, xxh64 = 0n, origin = 0n, localName = "";
   const shared = place === "shared";
   const message = shared ? "SharedFileRef" : "FileRef";
-  const localNameField = shared ? 6 : 5;
+  const localNameField = shared ? 12 : 11;
   while (r.pos < end) {
     const tag = readTag(r);
     const n = fieldNumber(r, tag, localNameField);

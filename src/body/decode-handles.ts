@@ -22,9 +22,10 @@ export function readHandleAt(r: BodyReader, parentEnd: number, list: string, ind
     let handle: KeyedStateHandle | undefined;
     while (r.pos < end) {
       const tag = readTag(r);
-      // Variants 3-5 are 1.1's: a 1.0 reader skips them and then finds no variant it knows.
-      const n = fieldNumber(r, tag, 3);
-      if (n < 1 || n > 5) { skip(r, tag); continue; }
+      // Variants 10-12 are 1.1's: a 1.0 reader skips them and then finds no variant it knows. Numbers 3-9 are
+      // reserved (released vectors use them as unknown fields) and are skipped by every reader.
+      const n = fieldNumber(r, tag, 10);
+      if (n !== 1 && n !== 2 && (n < 10 || n > 12)) { skip(r, tag); continue; }
       expectWireType(r, tag, WT_LEN, "KeyedStateHandle");
       if (handle !== undefined) {
         throw new KsnapError("INVALID_FIELD", "more than one variant of the handle oneof is set", { offset: r.pos });
@@ -44,15 +45,15 @@ export function readHandleAt(r: BodyReader, parentEnd: number, list: string, ind
 }
 
 function readVariant(r: BodyReader, n: number, parentEnd: number): KeyedStateHandle {
-  if (n === 3) requireFeature(r, FEATURE_STREAM_HANDLES, "a stream_incremental handle", "streamIncremental");
-  else if (n === 4) requireFeature(r, FEATURE_STREAM_HANDLES, "a key_groups_stream handle", "keyGroupsStream");
-  else if (n === 5) requireFeature(r, FEATURE_OPAQUE_HANDLES, "an opaque handle", "opaque");
+  if (n === 10) requireFeature(r, FEATURE_STREAM_HANDLES, "a stream_incremental handle", "streamIncremental");
+  else if (n === 11) requireFeature(r, FEATURE_STREAM_HANDLES, "a key_groups_stream handle", "keyGroupsStream");
+  else if (n === 12) requireFeature(r, FEATURE_OPAQUE_HANDLES, "an opaque handle", "opaque");
   const end = readLengthEnd(r, parentEnd);
   switch (n) {
     case 1: return readIncremental(r, end);
     case 2: return readSavepoint(r, end);
-    case 3: return readStreamIncremental(r, end);
-    case 4: return readKeyGroupsStream(r, end);
+    case 10: return readStreamIncremental(r, end);
+    case 11: return readKeyGroupsStream(r, end);
     default: return readOpaqueVariant(r, end);
   }
 }

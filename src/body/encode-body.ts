@@ -130,8 +130,8 @@ function writeSnapshot(w: Writer, s: Snapshot): void {
   str(w, 6, s.snapshotDir, maxStringBytes, "snapshotDir");
   str(w, 7, s.jobId, maxIdBytes, "jobId");
   u64(w, 8, s.timestampMillis, "timestampMillis");
-  optionalList(s.masterStates, compareNames, "masterStates", (m) => message(w, 9, () => writeMasterState(w, m)));
-  if (present(s.source)) message(w, 10, () => writeSource(w, s.source!));
+  optionalList(s.masterStates, compareNames, "masterStates", (m) => message(w, 15, () => writeMasterState(w, m)));
+  if (present(s.source)) message(w, 16, () => writeSource(w, s.source!));
 }
 
 function writeProperties(w: Writer, p: SnapshotProperties): void {
@@ -149,26 +149,26 @@ function writeOperator(w: Writer, op: OperatorState, snapshotMaxParallelism: num
   u32(w, 3, op.parallelism, "parallelism");
   list(op.subtasks, compareSubtasks, "subtasks", (st) => message(w, 4, () => writeSubtask(w, st), reserveFor(subtaskSize(st))));
   writeOperatorMaxParallelism(w, op.maxParallelism, snapshotMaxParallelism);
-  optionalStr(w, 6, op.uid, maxStringBytes, "uid");
-  if (present(op.coordinatorState)) writeStreamField(w, 7, op.coordinatorState, "coordinatorState");
-  bool(w, 8, op.finished);
+  optionalStr(w, 12, op.uid, maxStringBytes, "uid");
+  if (present(op.coordinatorState)) writeStreamField(w, 13, op.coordinatorState, "coordinatorState");
+  bool(w, 14, op.finished);
 }
 
 /** Canonical: omitted when 0 or equal to the snapshot's (it then says nothing and needs no feature bit). */
 function writeOperatorMaxParallelism(w: Writer, v: number | undefined, snapshotMaxParallelism: number): void {
   if (!present(v) || v === snapshotMaxParallelism) return;
   if (typeof v === "number" && v > maxKeyGroups) throw invalid("maxParallelism", `operator max_parallelism ${v} exceeds ${maxKeyGroups}`);
-  u32(w, 5, v, "maxParallelism");
+  u32(w, 11, v, "maxParallelism");
 }
 
 function writeSubtask(w: Writer, st: SubtaskState): void {
   u32(w, 1, st.subtaskIndex, "subtaskIndex");
   writeHandles(w, 2, st.handles, "handles");
-  if (present(st.managedOperatorState)) message(w, 3, () => inContext("managedOperatorState", () => writeOperatorState(w, st.managedOperatorState!)));
-  if (present(st.rawOperatorState)) message(w, 4, () => inContext("rawOperatorState", () => writeOperatorState(w, st.rawOperatorState!)));
-  if (present(st.rawKeyedHandles)) writeHandles(w, 5, st.rawKeyedHandles, "rawKeyedHandles");
-  optionalList(st.channelState, compareOpaque, "channelState", (h) => message(w, 6, () => writeOpaque(w, h, false)));
-  bool(w, 7, st.finished);
+  if (present(st.managedOperatorState)) message(w, 9, () => inContext("managedOperatorState", () => writeOperatorState(w, st.managedOperatorState!)));
+  if (present(st.rawOperatorState)) message(w, 10, () => inContext("rawOperatorState", () => writeOperatorState(w, st.rawOperatorState!)));
+  if (present(st.rawKeyedHandles)) writeHandles(w, 11, st.rawKeyedHandles, "rawKeyedHandles");
+  optionalList(st.channelState, compareOpaque, "channelState", (h) => message(w, 12, () => writeOpaque(w, h, false)));
+  bool(w, 13, st.finished);
 }
 
 /** Handles in their canonical form (converted ones sort as what they become), then in handle order. */

@@ -126,5 +126,5 @@ function writeFile(w: Writer, f: FileRef | SharedFileRef, place: FileRefPlace): 
     u64(w, 5, origin, "originCheckpointId");
   }
   // Inside a StreamRef the local name is the stream's (StreamRef.local_name), written by the caller.
-  if (place !== "stream") optionalStr(w, place === "shared" ? 6 : 5, f.localName, maxLocalNameBytes, "localName");
+  if (place !== "stream") optionalStr(w, place === "shared" ? 12 : 11, f.localName, maxLocalNameBytes, "localName");
 }

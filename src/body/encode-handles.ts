@@ -22,9 +22,9 @@ export function writeHandle(w: Writer, h: KeyedStateHandle, reserve = 1): void {
   switch (h.type) {
     case "incremental": message(w, 1, () => inContext("incremental", () => writeIncremental(w, h)), reserve); break;
     case "savepoint": message(w, 2, () => inContext("savepoint", () => writeSavepoint(w, h))); break;
-    case "stream-incremental": message(w, 3, () => inContext("streamIncremental", () => writeStreamIncremental(w, h)), reserve); break;
-    case "key-groups-stream": message(w, 4, () => inContext("keyGroupsStream", () => writeKeyGroupsStream(w, h))); break;
-    case "opaque": message(w, 5, () => inContext("opaque", () => writeOpaque(w, h, true))); break;
+    case "stream-incremental": message(w, 10, () => inContext("streamIncremental", () => writeStreamIncremental(w, h)), reserve); break;
+    case "key-groups-stream": message(w, 11, () => inContext("keyGroupsStream", () => writeKeyGroupsStream(w, h))); break;
+    case "opaque": message(w, 12, () => inContext("opaque", () => writeOpaque(w, h, true))); break;
     default:
       throw invalid("type", `handle type "${String((h as { type: unknown }).type)}" is not incremental, savepoint, stream-incremental, key-groups-stream or opaque`);
   }
