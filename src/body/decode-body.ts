@@ -49,11 +49,17 @@ function once<T>(r: Reader, seen: T | undefined, name: string): void {
   if (seen !== undefined) throw malformed(r, `${name} occurs more than once`);
 }
 
-function enumValue<T>(r: Reader, table: ReadonlyMap<number, T>, what: string, field: string): T | undefined {
+/**
+ * An enum field: undefined for 0 (absent). The whole varint is the number: one of 2^32 or more is not defined, and
+ * is never cut to its low 32 bits (2^32 + 1 would become 1). A value running past its message is MALFORMED_BODY,
+ * whatever its number.
+ */
+function enumValue<T>(r: Reader, end: number, table: ReadonlyMap<number, T>, what: string, field: string): T | undefined {
   const at = r.pos;
-  const n = readUint32(r);
-  if (n === 0) return undefined;
-  const v = table.get(n);
+  const n = readUint64(r);
+  if (r.pos > end) throw malformed(r, `${what} runs past the end of its message`);
+  if (n === 0n) return undefined;
+  const v = n > 0xffffffffn ? undefined : table.get(Number(n));
   if (v === undefined) {
     throw new KsnapError("INVALID_FIELD", `${what} ${n} is not defined in format 1.0`, { offset: at, field });
   }
@@ -69,14 +75,14 @@ function readSnapshot(r: Reader, end: number): Snapshot {
     const tag = readTag(r);
     switch (fieldNumber(r, tag)) {
       case 1: expectWireType(r, tag, WT_VARINT, "Snapshot"); snapshotId = readUint64(r); break;
-      case 2: expectWireType(r, tag, WT_VARINT, "Snapshot"); kind = enumValue(r, KINDS, "snapshot kind", "kind"); break;
+      case 2: expectWireType(r, tag, WT_VARINT, "Snapshot"); kind = enumValue(r, end, KINDS, "snapshot kind", "kind"); break;
       case 3: expectWireType(r, tag, WT_LEN, "Snapshot"); once(r, properties, "properties"); properties = readProperties(r, readLengthEnd(r, end)); break;
       case 4: expectWireType(r, tag, WT_VARINT, "Snapshot"); maxParallelism = readUint32(r); break;
       case 5: expectWireType(r, tag, WT_LEN, "Snapshot"); operators.push(readOperatorAt(r, end, operators.length)); break;
       case 6: expectWireType(r, tag, WT_LEN, "Snapshot"); snapshotDir = readString(r, end, maxStringBytes, "snapshot_dir", "snapshotDir"); break;
       case 7: expectWireType(r, tag, WT_LEN, "Snapshot"); jobId = readString(r, end, maxIdBytes, "job_id", "jobId"); break;
       case 8: expectWireType(r, tag, WT_VARINT, "Snapshot"); timestampMillis = readUint64(r); break;
-      default: skipField(r, tag & 7);
+      default: skipField(r, tag & 7, tag >>> 3);
     }
   }
   closeMessage(r, end, "Snapshot");
@@ -99,9 +105,9 @@ function readProperties(r: Reader, end: number): SnapshotProperties {
     switch (fieldNumber(r, tag)) {
       case 1: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); incremental = readBool(r); break;
       case 2: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); keyGroupAware = readBool(r); break;
-      case 3: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); sharing = enumValue(r, SHARINGS, "sharing", "properties.sharing"); break;
-      case 4: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); ownership = enumValue(r, OWNERSHIPS, "ownership", "properties.ownership"); break;
-      default: skipField(r, tag & 7);
+      case 3: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); sharing = enumValue(r, end, SHARINGS, "sharing", "properties.sharing"); break;
+      case 4: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); ownership = enumValue(r, end, OWNERSHIPS, "ownership", "properties.ownership"); break;
+      default: skipField(r, tag & 7, tag >>> 3);
     }
   }
   closeMessage(r, end, "SnapshotProperties");
@@ -128,7 +134,7 @@ function readOperator(r: Reader, end: number): OperatorState {
       case 2: expectWireType(r, tag, WT_LEN, "OperatorState"); name = readString(r, end, maxStringBytes, "name", "name"); break;
       case 3: expectWireType(r, tag, WT_VARINT, "OperatorState"); parallelism = readUint32(r); break;
       case 4: expectWireType(r, tag, WT_LEN, "OperatorState"); subtasks.push(readSubtaskAt(r, end, subtasks.length)); break;
-      default: skipField(r, tag & 7);
+      default: skipField(r, tag & 7, tag >>> 3);
     }
   }
   closeMessage(r, end, "OperatorState");
@@ -147,7 +153,7 @@ function readSubtaskAt(r: Reader, parentEnd: number, index: number): SubtaskStat
       switch (fieldNumber(r, tag)) {
         case 1: expectWireType(r, tag, WT_VARINT, "SubtaskState"); subtaskIndex = readUint32(r); break;
         case 2: expectWireType(r, tag, WT_LEN, "SubtaskState"); handles.push(readHandleAt(r, end, handles.length)); break;
-        default: skipField(r, tag & 7);
+        default: skipField(r, tag & 7, tag >>> 3);
       }
     }
     closeMessage(r, end, "SubtaskState");
@@ -164,12 +170,13 @@ function readHandleAt(r: Reader, parentEnd: number, index: number): KeyedStateHa
     while (r.pos < end) {
       const tag = readTag(r);
       const n = fieldNumber(r, tag);
-      if (n !== 1 && n !== 2) { skipField(r, tag & 7); continue; }
+      if (n !== 1 && n !== 2) { skipField(r, tag & 7, tag >>> 3); continue; }
       expectWireType(r, tag, WT_LEN, "KeyedStateHandle");
-      if (handle !== undefined) {
-        throw new KsnapError("INVALID_FIELD", "more than one variant of the handle oneof is set", { offset: r.pos });
-      }
+      const at = r.pos;
       const subEnd = readLengthEnd(r, end);
+      if (handle !== undefined) {
+        throw new KsnapError("INVALID_FIELD", "more than one variant of the handle oneof is set", { offset: at });
+      }
       handle = n === 1 ? readIncremental(r, subEnd) : readSavepoint(r, subEnd);
     }
     closeMessage(r, end, "KeyedStateHandle");
@@ -202,7 +209,7 @@ function readIncremental(r: Reader, end: number): IncrementalHandle {
         case 8: expectWireType(r, tag, WT_LEN, "IncrementalHandle"); once(r, metaFile, "meta_file"); metaFile = readFileRefAt(r, end, "metaFile", -1); break;
         case 9: expectWireType(r, tag, WT_VARINT, "IncrementalHandle"); stateSize = readUint64(r); break;
         case 10: expectWireType(r, tag, WT_VARINT, "IncrementalHandle"); checkpointedSize = readUint64(r); break;
-        default: skipField(r, tag & 7);
+        default: skipField(r, tag & 7, tag >>> 3);
       }
     }
     closeMessage(r, end, "IncrementalHandle");
@@ -231,7 +238,7 @@ function readSavepoint(r: Reader, end: number): SavepointHandle {
         case 1: expectWireType(r, tag, WT_LEN, "SavepointHandle"); once(r, keyGroups, "key_groups"); keyGroups = readKeyGroups(r, readLengthEnd(r, end)); break;
         case 2: expectWireType(r, tag, WT_LEN, "SavepointHandle"); once(r, dataFile, "data_file"); dataFile = readFileRefAt(r, end, "dataFile", -1); break;
         case 3: readOffsets(r, tag, end, offsets); break;
-        default: skipField(r, tag & 7);
+        default: skipField(r, tag & 7, tag >>> 3);
       }
     }
     closeMessage(r, end, "SavepointHandle");
@@ -246,6 +253,7 @@ function readSavepoint(r: Reader, end: number): SavepointHandle {
 /** Offsets arrive packed (canonical) or one per field (accepted); either way at most maxKeyGroups. */
 function readOffsets(r: Reader, tag: number, end: number, offsets: bigint[]): void {
   if ((tag & 7) === WT_VARINT) {
+    closeMessage(r, end, "SavepointHandle");
     pushOffset(r, offsets);
     return;
   }
@@ -269,7 +277,7 @@ function readKeyGroups(r: Reader, end: number): KeyGroupRange {
     switch (fieldNumber(r, tag)) {
       case 1: expectWireType(r, tag, WT_VARINT, "KeyGroupRange"); start = readUint32(r); break;
       case 2: expectWireType(r, tag, WT_VARINT, "KeyGroupRange"); count = readUint32(r); break;
-      default: skipField(r, tag & 7);
+      default: skipField(r, tag & 7, tag >>> 3);
     }
   }
   closeMessage(r, end, "KeyGroupRange");
@@ -304,7 +312,7 @@ function readFileFields(r: Reader, end: number, shared: boolean): FileRef | Shar
     else if (n === 3) { expectWireType(r, tag, WT_VARINT, message); size = readUint64(r); }
     else if (n === 4) { expectWireType(r, tag, WT_I64, message); xxh64 = readFixed64(r); }
     else if (n === 5 && shared) { expectWireType(r, tag, WT_VARINT, message); origin = readUint64Repeated(r); }
-    else skipField(r, tag & 7);
+    else skipField(r, tag & 7, tag >>> 3);
   }
   closeMessage(r, end, message);
   if (id === "") throw missing(r, "file id", "id");
