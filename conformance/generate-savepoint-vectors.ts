@@ -342,6 +342,23 @@ export const INVALID_CASES: InvalidCase[] = [
   { name: "entry-over-limit", checks: "a value declaring 2^32 - 1 bytes: over the reference reader's 16 MiB entry limit, rejected before allocating",
     error: { code: "LIMIT_EXCEEDED", keyGroup: 4, block: 0 },
     build: () => craftedThreeKinds("entry-over-limit", Uint8Array.of(COUNTS, 0x01, 0x61, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x31), 1n) },
+  { name: "order-error-across-blocks", checks: "an entry out of order that starts in block 0 and ends in block 1: named by block 1, where its last byte, and so the error, is found",
+    error: { code: "MALFORMED_BODY", keyGroup: 4, block: 1 },
+    build: () => craftDataFile("order-error-across-blocks", THREE_STATES, { start: 4, count: 4 }, [Buffer.concat([
+      rawEntry(COUNTS, bytes("b"), EMPTY, bytes("1")), rawEntry(COUNTS, bytes("a"), EMPTY, bytes("2"))]), EMPTY, EMPTY, EMPTY], 2n, 8) },
+  { name: "limit-across-blocks", checks: "a value length of 2^32 - 1 whose varint starts in block 0 and ends in block 1: named by block 1, where the varint ends",
+    error: { code: "LIMIT_EXCEEDED", keyGroup: 4, block: 1 },
+    build: () => craftDataFile("limit-across-blocks", THREE_STATES, { start: 4, count: 4 },
+      [Uint8Array.of(COUNTS, 0x01, 0x61, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x31), EMPTY, EMPTY, EMPTY], 1n, 6) },
+  { name: "entry-count-unchecked-trailer", checks: "the footer's entry_count changed (11 → 12) and trailer_xxh64 left as it was: read through the handle, the trailer checksum is not verified, and the count is MALFORMED_BODY",
+    error: { code: "MALFORMED_BODY" },
+    build: () => patched(base(), (b, v) => v.setBigUint64(b.length - 24, v.getBigUint64(b.length - 24, true) + 1n, true)) },
+  { name: "handle-offsets-equal", checks: "the handle repeats key group 4's offset for key group 5: every key group holds at least its end marker, so offsets strictly increase (step 9)",
+    error: { code: "INVALID_FIELD" },
+    build: () => {
+      const f = base();
+      return { bytes: f.bytes, handle: { ...f.handle, offsets: [f.handle.offsets[0]!, ...f.handle.offsets.slice(0, 1), ...f.handle.offsets.slice(2)] } };
+    } },
 ];
 
 /** Writes every vector and the folder's README into `outDir`, replacing it once all are written. */

@@ -38,7 +38,7 @@ interface ReadBase {
 export interface SavepointRead extends ReadBase {
   type: "savepoint";
   dataFile: FileRef;
-  /** The kept key groups' bytes, adjacent ranges merged, empty key groups left out. */
+  /** The kept key groups' bytes, adjacent ranges merged. */
   byteRanges: ByteRange[];
 }
 
@@ -279,14 +279,14 @@ function checkOffsets(h: SavepointHandle, field: string): void {
       { field: `${field}.offsets` });
   }
   h.offsets.forEach((offset, i) => {
-    if (offset > h.dataFile.size) {
-      throw new KsnapError("INVALID_FIELD", `offset ${offset} is past the end of data file ${h.dataFile.path} (${h.dataFile.size} bytes)`,
+    if (offset >= h.dataFile.size) {
+      throw new KsnapError("INVALID_FIELD", `offset ${offset} is ${offset === h.dataFile.size ? "at" : "past"} the end of data file ${h.dataFile.path} (${h.dataFile.size} bytes)`,
         { field: `${field}.offsets[${i}]` });
     }
     const previous = h.offsets[i - 1];
-    if (previous !== undefined && offset < previous) {
+    if (previous !== undefined && offset <= previous) {
       throw new KsnapError("INVALID_FIELD",
-        `offset ${offset} is before the previous key group's offset ${previous}: key groups must be stored in key-group order`,
+        `offset ${offset} is ${offset === previous ? "equal to" : "before"} the previous key group's offset ${previous}: key groups are stored in order, each with at least its end marker`,
         { field: `${field}.offsets[${i}]` });
     }
   });

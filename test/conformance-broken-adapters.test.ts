@@ -27,8 +27,8 @@ const EXPECTED: Record<Fault, { mustFail: string[]; reachable: (id: string) => b
   },
   "wrong-offset": {
     mustFail: ["savepoint/three-kinds/sp-3/content", "restore/three-kinds/sp-3/p3", "restore/value-state-incremental/sp-6/p4"],
-    // Savepoints read through their handles; checkpoints only where a scenario restored from a savepoint.
-    reachable: (id) => /^savepoint\/[^/]+\/sp-\d+\/content$/.test(id) || /^restore\/[^/]+\/sp-/.test(id) || RESTORING.test(id),
+    // Savepoints read through their handles or validated (KS-E052, KS-E107); checkpoints only where a scenario restored from a savepoint.
+    reachable: (id) => /^savepoint\/[^/]+\/sp-\d+\/(content|valid)$/.test(id) || /^restore\/[^/]+\/sp-/.test(id) || RESTORING.test(id),
   },
   "reuse-file-id": {
     mustFail: ["checkpoint/value-state-incremental/chk-2/incremental", "checkpoint/compaction-churn/chk-3/valid", "restore/three-kinds/chk-4/p3"],

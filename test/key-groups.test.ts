@@ -5,7 +5,7 @@
  */
 import t from "tap";
 import fc from "fast-check";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import {
   defaultMaxParallelism, keyGroupForKeyHash, keyGroupRangeForOperator, murmurHash32, operatorIndexForKeyGroup,
 } from "../src/key-groups.js";
@@ -121,4 +121,15 @@ t.test("invalid arguments: INVALID_FIELD naming the argument and its value", asy
     t.equal(e.field, field);
     t.match(e.message, message);
   }
+});
+
+t.test("the spec points at the shipped table, and nothing shipped names the old test/fixtures path", async (t) => {
+  const spec = readFileSync(packageFile("spec/key-groups.md"), "utf8");
+  t.match(spec, /\]\(\.\.\/conformance\/key-groups\.json\)/, "spec/key-groups.md links conformance/key-groups.json");
+  const pkg = JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as { files: string[] };
+  t.ok(pkg.files.includes("conformance/key-groups.json"), "the table is in the package");
+  const shipped = ["spec", "schemas", "conformance/vectors"].flatMap((dir) => readdirSync(packageFile(dir), { recursive: true, encoding: "utf8" })
+    .filter((f) => /\.(md|json)$/.test(f)).map((f) => `${dir}/${f}`));
+  const stale = shipped.filter((f) => readFileSync(packageFile(f), "utf8").includes("test/fixtures/key-groups"));
+  t.strictSame(stale, [], `${shipped.length} shipped documents`);
 });

@@ -95,15 +95,15 @@ t.test("key groups no handle holds are reported, not thrown", async (t) => {
     [[0, 0n, [{ start: 0, count: 4 }]], [0, 0n, [{ start: 4, count: 4 }]]]);
 });
 
-t.test("empty key groups: no bytes, and the ranges around them merge", async (t) => {
-  // Groups 0..5 with sizes 10, 0, 5, 0, 0, 7 after an 8-byte header; the file is 30 bytes.
-  const h: SavepointHandle = { ...savepointHandle("d", "d.kg", 0, 6, 1n), offsets: [8n, 18n, 18n, 23n, 23n, 23n] };
-  h.dataFile = { ...h.dataFile, size: 30n };
+t.test("key groups without entries still hold their 16-byte end marker; the ranges of a read merge", async (t) => {
+  // Groups 0..5 of 10, 16, 5, 16, 16 and 7 bytes after an 8-byte header; the key-group area ends at 78.
+  const h: SavepointHandle = { ...savepointHandle("d", "d.kg", 0, 6, 1n), offsets: [8n, 18n, 34n, 39n, 55n, 71n] };
+  h.dataFile = { ...h.dataFile, size: 78n };
   const snapshot = oneOperator(6, [h]);
   const at = (p: number) => planRestore(snapshot, p).operators[0]!.subtasks.map((st) => (st.reads[0] as SavepointRead).byteRanges);
-  t.strictSame(at(1), [[{ start: 8n, end: 30n }]], "one merged range across the empty groups");
-  t.strictSame(at(3), [[{ start: 8n, end: 18n }], [{ start: 18n, end: 23n }], [{ start: 23n, end: 30n }]]);
-  t.strictSame(at(6)[1], [], "an empty key group reads nothing");
+  t.strictSame(at(1), [[{ start: 8n, end: 78n }]], "one merged range across all key groups");
+  t.strictSame(at(3), [[{ start: 8n, end: 34n }], [{ start: 34n, end: 55n }], [{ start: 55n, end: 78n }]]);
+  t.strictSame(at(6)[1], [{ start: 18n, end: 34n }], "an entry-less key group reads its end marker");
 });
 
 t.test("overlapping and empty handles: both read, in key-group then handle order", async (t) => {
@@ -118,11 +118,11 @@ t.test("overlapping and empty handles: both read, in key-group then handle order
 });
 
 t.test("the readable plan: unnamed operators, single key groups, empty reads, no operators", async (t) => {
-  const h: SavepointHandle = { ...savepointHandle("d", "d.kg", 0, 2, 1n), offsets: [16n, 16n] };
+  const h: SavepointHandle = { ...savepointHandle("d", "d.kg", 0, 2, 1n), offsets: [0n, 16n] };
   h.dataFile = { ...h.dataFile, size: 20n };
   const text = renderPlan(planRestore(oneOperator(2, [h]), 2), "x.ksnap");
-  t.match(text, /^x\.ksnap: restore plan for savepoint 1 \(max parallelism 2\)\n  operator op: parallelism 1 → 2, reads 4 B\n/);
-  t.match(text, /subtask 0: key groups 0 \(1\), 1 read\(s\), 0 B\n.*keep 0 \(1\); d\.kg no bytes \(empty key groups\), 0 B/);
+  t.match(text, /^x\.ksnap: restore plan for savepoint 1 \(max parallelism 2\)\n  operator op: parallelism 1 → 2, reads 20 B\n/);
+  t.match(text, /subtask 0: key groups 0 \(1\), 1 read\(s\), 16 B\n.*keep 0 \(1\); d\.kg bytes 0\.\.16, 16 B/);
   t.match(text, /keep 1 \(1\); d\.kg bytes 16\.\.20, 4 B/);
   t.match(renderPlan(planRestore(base({ kind: "savepoint", properties: SAVEPOINT }), 1), "e"), /no operators: nothing to restore/);
 });
@@ -158,6 +158,8 @@ t.test("errors: INVALID_FIELD naming the value and the field", async (t) => {
     [() => planRestore(withHandle({ offsets: h.offsets.slice(1) }), 1), `${at}.offsets`, /3 offset\(s\) for 4 key group\(s\)/],
     [() => planRestore(withHandle({ offsets: [16n, 36n, 26n, 46n] }), 1), `${at}.offsets[2]`, /offset 26 is before the previous key group's offset 36/],
     [() => planRestore(withHandle({ offsets: [16n, 26n, 36n, 57n] }), 1), `${at}.offsets[3]`, /offset 57 is past the end of data file d\.kg \(56 bytes\)/],
+    [() => planRestore(withHandle({ offsets: [16n, 26n, 26n, 46n] }), 1), `${at}.offsets[2]`, /offset 26 is equal to the previous key group's offset 26/],
+    [() => planRestore(withHandle({ offsets: [16n, 26n, 36n, 56n] }), 1), `${at}.offsets[3]`, /offset 56 is at the end of data file d\.kg \(56 bytes\)/],
     [() => planRestore(withHandle({ keyGroups: { start: 2, count: 4 } }), 1), `${at}.keyGroups`, /key groups 2\.\.5 reach past max parallelism 4/],
   );
   for (const [call, field, message] of cases) {
@@ -264,7 +266,7 @@ function scenario(): fc.Arbitrary<{ snapshot: Snapshot; newParallelism: number }
     oldP: fc.integer({ min: 1, max: maxP }),
     newParallelism: fc.integer({ min: 1, max: maxP }),
     header: fc.bigInt({ min: 0n, max: 20n }),
-    sizes: fc.array(fc.bigInt({ min: 0n, max: 40n }), { minLength: maxP, maxLength: maxP }),
+    sizes: fc.array(fc.bigInt({ min: 16n, max: 40n }), { minLength: maxP, maxLength: maxP }),
     present: fc.array(fc.boolean(), { minLength: maxP, maxLength: maxP }),
     incremental: fc.array(fc.boolean(), { minLength: maxP, maxLength: maxP }),
   })).map(({ maxP, oldP, newParallelism, header, sizes, present, incremental }) => {

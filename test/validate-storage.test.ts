@@ -284,7 +284,7 @@ t.test("memory does not grow with the file size (256 MiB sparse file)", async (t
     samples++;
   }, 5);
   const r = await validateStorage(located).finally(() => clearInterval(sampler));
-  t.strictSame(r.findings, [], "size and hash of 256 MiB match");
+  t.strictSame(r.findings.map((f) => f.rule), ["KS-E107"], "size and hash of 256 MiB match; zeros are no savepoint data file");
   t.ok(samples >= 10, `RSS sampled during the read (${samples} samples)`);
   const grownMiB = (peak - before) / (1 << 20);
   t.ok(grownMiB < 64, `RSS grew by ${grownMiB.toFixed(1)} MiB while 256 MiB were hashed`);
@@ -297,6 +297,33 @@ t.test("KS-W106: a temporary file an interrupted write left is reported", async 
   t.strictSame(r.findings.map((f) => `${f.rule} ${f.location.path}`), ["KS-W106 chk-3/.MANIFEST.0123456789ab.ksnap-tmp"]);
   t.match(r.findings[0]!.message, /temporary file of an interrupted write; gc deletes it once it is older than the grace period/);
   covered.add("KS-W106");
+});
+
+t.test("KS-E107: a savepoint handle's offsets or key groups differ from its data file's index and header", async (t) => {
+  const root = tempRoot(t);
+  const spec = new TreeSpec();
+  const s = savepoint(spec, { parallelism: 2, maxParallelism: 8 });
+  spec.write(root);
+  const valid = await validateStorage(await readSnapshot(writeMetadata(root, s)));
+  t.strictSame(valid.findings, [], "the writer's offsets are the index: no finding");
+  const first = s.operators[0]!.subtasks[0]!.handles[0]!;
+  const second = s.operators[0]!.subtasks[1]!.handles[0]!;
+  if (first.type !== "savepoint" || second.type !== "savepoint") throw new Error("the fixture holds savepoint handles");
+  // Still strictly increasing and inside the file, so only the data file can tell.
+  first.offsets[1] = first.offsets[1]! + 1n;
+  first.offsets[2] = first.offsets[2]! + 1n;
+  second.keyGroups = { start: second.keyGroups.start + 1, count: second.keyGroups.count - 1 };
+  second.offsets = second.offsets.slice(1);
+  const r = await validateStorage(await readSnapshot(writeMetadata(root, s)));
+  t.strictSame(r.findings.map((f) => `${f.rule} ${f.location.field}`), [
+    "KS-E107 operators[0].subtasks[0].handles[0].savepoint.offsets[1]",
+    "KS-E107 operators[0].subtasks[1].handles[0].savepoint.keyGroups",
+  ]);
+  t.match(r.findings[0]!.message, /offsets\[1\] = \d+, but the index of data file "op-a-0\.bin" says key group 1 begins at \d+ \(2 such offsets\)/);
+  t.match(r.findings[1]!.message, /holds key groups start 4, count 4; the handle says start 5, count 3/);
+  const sizesOnly = await validateStorage(await readSnapshot(writeMetadata(root, s)), { hashes: false });
+  t.strictSame(sizesOnly.findings, [], "checking sizes only reads no file");
+  covered.add("KS-E107");
 });
 
 t.test("every storage rule and KS-E091, KS-E093, KS-E094 is covered above", async (t) => {

@@ -64,4 +64,10 @@ export const ACCEPTED_CASES: AcceptedCase[] = [
     checks: "format version 1.65535, the largest minor: read as 1.x; the rest is empty-checkpoint",
     bytes: withVersion(encodeSnapshot(snapshotOf("empty-checkpoint")), 1, 65535), expected: snapshotOf("empty-checkpoint"),
   },
+  {
+    name: "nested-groups",
+    checks: "an unknown group holding a nested group of another field and values of every wire type, each closed by its own end-group tag; the rest is empty-checkpoint",
+    bytes: frameBody(concat(bodyOf("empty-checkpoint"), raw([[40, "group", [[1, "varint", 1n << 63n], [2, "fixed64", 7n], [41, "group", [[3, "bytes", "inner"], [4, "fixed32", 9]]], [5, "msg", []]]]]))),
+    expected: snapshotOf("empty-checkpoint"),
+  },
 ];

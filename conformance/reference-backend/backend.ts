@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import { isKsnapError } from "../../src/index.js";
+import { isKsnapError, type ReaderMinor } from "../../src/index.js";
 import { AdapterError } from "./adapter-error.js";
 import { takeCheckpoint } from "./checkpoint.js";
 import { discardCheckpoint } from "./discard.js";
@@ -30,7 +30,7 @@ export const CAPABILITIES = [
 ] as const;
 
 /** The newest metadata format minor (of major 1) the backend reads and writes unless told otherwise. */
-export const FORMAT_MINOR = 1;
+export const FORMAT_MINOR: ReaderMinor = 1;
 
 /** A response ([spec](../../spec/conformance.md#requests-and-responses)). */
 export type Response =
@@ -47,7 +47,7 @@ export class ReferenceBackend {
    * `formatMinor` makes the backend a reader and writer of format 1.`formatMinor`
    * (0: the released 1.0 behaviour), to test how the suite judges an older adapter.
    */
-  constructor(readonly fault?: Fault, readonly formatMinor = FORMAT_MINOR) {}
+  constructor(readonly fault?: Fault, readonly formatMinor: ReaderMinor = FORMAT_MINOR) {}
 
   /** Answers one request (already parsed from JSON, of any shape). */
   async handle(request: unknown): Promise<Response> {

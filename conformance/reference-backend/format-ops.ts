@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from "node:fs";
 import {
   DEFAULT_DECODE_LIMITS, decodeFile, encodeSnapshot, KsnapError, readKeyGroups, snapshotFromJson, snapshotToJson,
-  type HandleLocation, type KeyGroupRange,
+  type HandleLocation, type KeyGroupRange, type ReaderMinor,
 } from "../../src/index.js";
 import { writeAtomic } from "./atomic-write.js";
 import { dumpEntryOf, type DumpEntry } from "./dump-entries.js";
@@ -17,7 +17,7 @@ import { asObject, int, type Fields } from "./request-fields.js";
  * The JSON form of the metadata file at `path`, read as a reader of format
  * 1.`readerMinor` reads it (the released 1.0 reader with 0).
  */
-export function decodePath(path: string, readerMinor: number): unknown {
+export function decodePath(path: string, readerMinor: ReaderMinor): unknown {
   const decoded = decodeFile(readBounded(path, DEFAULT_DECODE_LIMITS.maxFileBytes), { ...DEFAULT_DECODE_LIMITS, readerMinor });
   return snapshotToJson(decoded.snapshot, decoded.version);
 }

@@ -11,6 +11,7 @@
  * folder, removed at shutdown or when stdin ends.
  */
 import { createInterface } from "node:readline";
+import type { ReaderMinor } from "../../src/index.js";
 import { FORMAT_MINOR, ReferenceBackend, type Response } from "./backend.js";
 import { parseFault, type Fault } from "./faults.js";
 
@@ -21,12 +22,12 @@ function faultArgument(argv: readonly string[]): Fault | undefined {
 }
 
 /** The minor of `--format 1.N`; the newest when absent. */
-function formatArgument(argv: readonly string[]): number {
+function formatArgument(argv: readonly string[]): ReaderMinor {
   const i = argv.indexOf("--format");
   if (i < 0) return FORMAT_MINOR;
   const m = /^1\.(\d)$/.exec(argv[i + 1] ?? "");
   if (m === null || Number(m[1]) > FORMAT_MINOR) throw new Error(`--format must be 1.0 to 1.${FORMAT_MINOR}, not ${JSON.stringify(argv[i + 1] ?? "")}`);
-  return Number(m[1]);
+  return Number(m[1]) as ReaderMinor;
 }
 
 function respond(response: Response): Promise<void> {
@@ -49,7 +50,7 @@ async function answer(backend: ReferenceBackend, line: string): Promise<boolean>
 
 function main(): void {
   let fault: Fault | undefined;
-  let formatMinor = FORMAT_MINOR;
+  let formatMinor: ReaderMinor = FORMAT_MINOR;
   try {
     fault = faultArgument(process.argv.slice(2));
     formatMinor = formatArgument(process.argv.slice(2));

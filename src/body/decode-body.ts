@@ -63,7 +63,7 @@ function readSnapshot(r: BodyReader, end: number): Snapshot {
     const tag = readTag(r);
     switch (fieldNumber(r, tag, 15)) {
       case 1: expectWireType(r, tag, WT_VARINT, "Snapshot"); snapshotId = readUint64(r); break;
-      case 2: expectWireType(r, tag, WT_VARINT, "Snapshot"); kind = enumValue(r, KINDS, "snapshot kind", "kind"); break;
+      case 2: expectWireType(r, tag, WT_VARINT, "Snapshot"); kind = enumValue(r, end, KINDS, "snapshot kind", "kind"); break;
       case 3: expectWireType(r, tag, WT_LEN, "Snapshot"); once(r, properties, "properties"); properties = readProperties(r, readLengthEnd(r, end)); break;
       case 4: expectWireType(r, tag, WT_VARINT, "Snapshot"); maxParallelism = readUint32(r); break;
       case 5: expectWireType(r, tag, WT_LEN, "Snapshot"); operators.push(readOperatorAt(r, end, operators.length)); break;
@@ -123,8 +123,8 @@ function readProperties(r: BodyReader, end: number): SnapshotProperties {
     switch (fieldNumber(r, tag)) {
       case 1: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); incremental = readBool(r); break;
       case 2: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); keyGroupAware = readBool(r); break;
-      case 3: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); sharing = enumValue(r, SHARINGS, "sharing", "properties.sharing"); break;
-      case 4: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); ownership = enumValue(r, OWNERSHIPS, "ownership", "properties.ownership"); break;
+      case 3: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); sharing = enumValue(r, end, SHARINGS, "sharing", "properties.sharing"); break;
+      case 4: expectWireType(r, tag, WT_VARINT, "SnapshotProperties"); ownership = enumValue(r, end, OWNERSHIPS, "ownership", "properties.ownership"); break;
       default: skip(r, tag);
     }
   }

@@ -38,7 +38,7 @@ export function fieldNumber(r: BodyReader, tag: number, first11 = Infinity): num
 
 /** Skips the field of `tag` as unknown. */
 export function skip(r: Reader, tag: number): void {
-  skipField(r, tag & 7);
+  skipField(r, tag & 7, tag >>> 3);
 }
 
 /** Fails when the last field read ran past the end of its message. */
@@ -52,11 +52,12 @@ export function once<T>(r: Reader, seen: T | undefined, name: string): void {
 }
 
 /** An enum value: undefined for 0 (absent), INVALID_FIELD for a number the reader's version does not define. */
-export function enumValue<T>(r: BodyReader, table: ReadonlyMap<number, T>, what: string, field: string): T | undefined {
+export function enumValue<T>(r: BodyReader, end: number, table: ReadonlyMap<number, T>, what: string, field: string): T | undefined {
   const at = r.pos;
-  const n = readUint32(r);
-  if (n === 0) return undefined;
-  const v = table.get(n);
+  const n = readUint64(r);
+  if (r.pos > end) throw malformed(r, `${what} runs past the end of its message`);
+  if (n === 0n) return undefined;
+  const v = n > 0xffffffffn ? undefined : table.get(Number(n));
   if (v === undefined) {
     throw new KsnapError("INVALID_FIELD", `${what} ${n} is not defined in format 1.${r.readerMinor}`, { offset: at, field });
   }

@@ -27,10 +27,13 @@ export function readHandleAt(r: BodyReader, parentEnd: number, list: string, ind
       const n = fieldNumber(r, tag, 10);
       if (n !== 1 && n !== 2 && (n < 10 || n > 12)) { skip(r, tag); continue; }
       expectWireType(r, tag, WT_LEN, "KeyedStateHandle");
+      // The length is read first, so that a second variant running past the message is MALFORMED_BODY like any field.
+      const at = r.pos;
+      const subEnd = readLengthEnd(r, end);
       if (handle !== undefined) {
-        throw new KsnapError("INVALID_FIELD", "more than one variant of the handle oneof is set", { offset: r.pos });
+        throw new KsnapError("INVALID_FIELD", "more than one variant of the handle oneof is set", { offset: at });
       }
-      handle = readVariant(r, n, end);
+      handle = readVariant(r, n, subEnd);
     }
     closeMessage(r, end, "KeyedStateHandle");
     if (handle === undefined) {
@@ -44,11 +47,10 @@ export function readHandleAt(r: BodyReader, parentEnd: number, list: string, ind
   }
 }
 
-function readVariant(r: BodyReader, n: number, parentEnd: number): KeyedStateHandle {
+function readVariant(r: BodyReader, n: number, end: number): KeyedStateHandle {
   if (n === 10) requireFeature(r, FEATURE_STREAM_HANDLES, "a stream_incremental handle", "streamIncremental");
   else if (n === 11) requireFeature(r, FEATURE_STREAM_HANDLES, "a key_groups_stream handle", "keyGroupsStream");
   else if (n === 12) requireFeature(r, FEATURE_OPAQUE_HANDLES, "an opaque handle", "opaque");
-  const end = readLengthEnd(r, parentEnd);
   switch (n) {
     case 1: return readIncremental(r, end);
     case 2: return readSavepoint(r, end);

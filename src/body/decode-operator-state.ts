@@ -45,7 +45,7 @@ function readNamedStateAt(r: BodyReader, parentEnd: number, index: number): Name
       const tag = readTag(r);
       switch (fieldNumber(r, tag)) {
         case 1: expectWireType(r, tag, WT_LEN, "NamedOperatorState"); name = readString(r, end, maxStringBytes, "state name", "name"); break;
-        case 2: expectWireType(r, tag, WT_VARINT, "NamedOperatorState"); mode = enumValue(r, MODES, "distribution mode", "mode"); break;
+        case 2: expectWireType(r, tag, WT_VARINT, "NamedOperatorState"); mode = enumValue(r, end, MODES, "distribution mode", "mode"); break;
         case 3: readOffsets(r, tag, end, offsets, "NamedOperatorState", maxOperatorStateOffsets); break;
         default: skip(r, tag);
       }

@@ -100,7 +100,7 @@ function readSegment(r: BodyReader, end: number): SegmentStream {
       case 2: expectWireType(r, tag, WT_LEN, "SegmentRef"); path = readString(r, end, maxStringBytes, "segment path", "path"); break;
       case 3: expectWireType(r, tag, WT_VARINT, "SegmentRef"); offset = readUint64(r); break;
       case 4: expectWireType(r, tag, WT_VARINT, "SegmentRef"); length = readUint64(r); break;
-      case 5: expectWireType(r, tag, WT_VARINT, "SegmentRef"); scope = enumValue(r, SCOPES, "segment scope", "scope"); break;
+      case 5: expectWireType(r, tag, WT_VARINT, "SegmentRef"); scope = enumValue(r, end, SCOPES, "segment scope", "scope"); break;
       case 6: expectWireType(r, tag, WT_I64, "SegmentRef"); xxh64 = readFixed64(r); break;
       case 7: expectWireType(r, tag, WT_LEN, "SegmentRef"); logicalId = readString(r, end, maxStringBytes, "logical_id", "logicalId"); break;
       default: skip(r, tag);

@@ -17,6 +17,9 @@ type FastBuffer = Buffer & { utf8Slice(start: number, end: number): string };
 export const WT_VARINT = 0;
 export const WT_I64 = 1;
 export const WT_LEN = 2;
+const WT_SGROUP = 3;
+const WT_EGROUP = 4;
+const WT_I32 = 5;
 
 /** A reader over `bytes`; offsets in its errors are relative to `bytes`. */
 export function createReader(bytes: Uint8Array): Reader {
@@ -31,9 +34,17 @@ export function malformed(r: Reader, message: string): KsnapError {
   return new KsnapError("MALFORMED_BODY", message, { offset: r.pos });
 }
 
-/** Reads a tag; converts protobufjs's RangeError into a typed error. */
+/**
+ * Reads a tag. A tag is a uint32 (field numbers end at 2^29 - 1): a varint of
+ * 2^32 or more is MALFORMED_BODY, never cut to 32 bits (2^32 + 8 would become
+ * field 1).
+ */
 export function readTag(r: Reader): number {
-  return readUint32(r);
+  const at = r.pos;
+  highBitsSet = false;
+  const tag = readUint32(r);
+  if (highBitsSet) throw new KsnapError("MALFORMED_BODY", "tag of 2^32 or more: field numbers end at 2^29 - 1", { offset: at });
+  return tag;
 }
 
 /**
@@ -104,17 +115,48 @@ export function readBool(r: Reader): boolean {
   return readUint32(r) !== 0 || highBitsSet;
 }
 
-/** Skips a field of an unknown number (varints with the same 10-byte, 64-bit limit as known ones). */
-export function skipField(r: Reader, wireType: number): void {
-  if (wireType === WT_VARINT) {
-    readUint32Slow(r);
-    return;
+/**
+ * Skips the value of a field of an unknown number, with the checks of a known
+ * one: varints of at most 10 bytes and 64 bits, lengths compared whole (never
+ * cut to 32 bits), and groups closed by the end tag of their own number.
+ */
+export function skipField(r: Reader, wireType: number, fieldNumber: number): void {
+  switch (wireType) {
+    case WT_VARINT: readUint32Slow(r); return;
+    case WT_I64: skipFixed(r, 8); return;
+    case WT_LEN: r.pos = readLengthEnd(r, r.len); return;
+    case WT_SGROUP: skipGroup(r, fieldNumber); return;
+    case WT_I32: skipFixed(r, 4); return;
+    case WT_EGROUP: throw malformed(r, `end-group tag of field ${fieldNumber} without a start-group tag`);
+    default: throw malformed(r, `wire type ${wireType} does not exist`);
   }
-  const at = r.pos;
-  try {
-    r.skipType(wireType);
-  } catch (e) {
-    throw wireError(at, e);
+}
+
+function skipFixed(r: Reader, bytes: number): void {
+  if (r.pos + bytes > r.len) throw malformed(r, `fixed${bytes * 8} needs ${bytes} bytes, ${r.len - r.pos} left`);
+  r.pos += bytes;
+}
+
+/**
+ * Skips a group (deprecated, but valid wire data) up to the end-group tag of
+ * `fieldNumber`; an end tag of another number is MALFORMED_BODY. Iterative, with
+ * a stack of the open groups, so that nesting cannot exhaust the call stack.
+ */
+function skipGroup(r: Reader, fieldNumber: number): void {
+  const open = [fieldNumber];
+  while (open.length > 0) {
+    const at = r.pos;
+    if (at >= r.len) throw malformed(r, `group ${open[open.length - 1]} has no end-group tag`);
+    const tag = readTag(r);
+    const n = tag >>> 3, wireType = tag & 7;
+    if (n === 0) throw new KsnapError("MALFORMED_BODY", "field number 0 is not allowed", { offset: at });
+    if (wireType === WT_SGROUP) open.push(n);
+    else if (wireType !== WT_EGROUP) skipField(r, wireType, n);
+    else if (n === open[open.length - 1]) open.pop();
+    else {
+      throw new KsnapError("MALFORMED_BODY", `end-group tag of field ${n} closes the group of field ${open[open.length - 1]}`,
+        { offset: at });
+    }
   }
 }
 
@@ -228,9 +270,4 @@ export function expectWireType(r: Reader, tag: number, wanted: number, message: 
     throw new KsnapError("MALFORMED_BODY",
       `field ${tag >>> 3} of ${message} has wire type ${tag & 7}, expected ${wanted}`, { offset: r.pos });
   }
-}
-
-function wireError(at: number, e: unknown): KsnapError {
-  const why = e instanceof Error ? e.message : String(e);
-  return new KsnapError("MALFORMED_BODY", `cannot read the wire data: ${why}`, { offset: at });
 }

@@ -19,7 +19,7 @@ export function checkOffsets(s: Snapshot, report: Report): void {
       report("KS-E050", { field }, `${plural(h.offsets.length, "offset")} for ${plural(h.keyGroups.count, "key group")}; there is one offset per key group`);
     }
     checkInsideFile(h, field, report);
-    checkNonDecreasing(h, field, report);
+    checkIncreasing(h, field, report);
   }
 }
 
@@ -32,17 +32,17 @@ function checkInsideFile(h: SavepointHandle, field: string, report: Report): voi
     `offsets[${first}] = ${h.offsets[first]} is not less than data_file.size ${h.dataFile.size} (${plural(bad.length, "such offset")})`);
 }
 
-/** KS-E052: key groups are stored in order, so their start offsets never decrease. */
-function checkNonDecreasing(h: SavepointHandle, field: string, report: Report): void {
+/** KS-E052: key groups are stored in order and each holds at least its end marker, so their offsets strictly increase. */
+function checkIncreasing(h: SavepointHandle, field: string, report: Report): void {
   let first = -1;
   let count = 0;
   for (let i = 1; i < h.offsets.length; i++) {
-    if (h.offsets[i]! < h.offsets[i - 1]!) {
+    if (h.offsets[i]! <= h.offsets[i - 1]!) {
       if (first < 0) first = i;
       count++;
     }
   }
   if (first < 0) return;
   report("KS-E052", { field: `${field}[${first}]` },
-    `offsets[${first}] = ${h.offsets[first]} is less than offsets[${first - 1}] = ${h.offsets[first - 1]} (${plural(count, "decrease")}); offsets never decrease`);
+    `offsets[${first}] = ${h.offsets[first]} is not greater than offsets[${first - 1}] = ${h.offsets[first - 1]} (${plural(count, "such offset")}); every key group holds at least its end marker, so offsets strictly increase`);
 }

@@ -8,6 +8,7 @@
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import type { Storage } from "../storage/storage.js";
 import { checkTarget, whole } from "./check-target.js";
+import { checkDataFileIndexes } from "./data-file-index.js";
 import type { Finding } from "./finding.js";
 import { forEachLimited } from "./run-limited.js";
 import type { LocatedInput } from "./located-input.js";
@@ -92,7 +93,11 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
   identities.forEach((identity, i) => {
     if (identity !== undefined && !firstOf.has(identity)) firstOf.set(identity, i);
   });
-  const findings = perTarget.flatMap((f, i) => [...f, ...samePhysicalFile(targets, identities, firstOf, i)]);
+  // With hashes, the data file of each savepoint handle is read too (its header and index: KS-E107).
+  const indexes = hashes
+    ? await checkDataFileIndexes(inputs, targets, perTarget, storage, (root) => realRootOf(realRoots, storage, root), concurrency)
+    : new Map<number, Finding[]>();
+  const findings = perTarget.flatMap((f, i) => [...f, ...(indexes.get(i) ?? []), ...samePhysicalFile(targets, identities, firstOf, i)]);
   return { findings, filesChecked: targets.length };
 }
 

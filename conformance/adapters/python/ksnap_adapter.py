@@ -285,8 +285,7 @@ class WireReader:
         caller reads or skips each value before asking for the next field."""
         while self.pos < end:
             at = self.pos
-            # Tags are read as uint32, as protobuf (and the reference reader) do.
-            tag = self.varint(end) & U32_MAX
+            tag = self.tag(end)
             number, wire_type = tag >> 3, tag & 7
             if number == 0:
                 raise self.malformed("field number 0 is not allowed", at)
@@ -295,6 +294,15 @@ class WireReader:
             if wire_type == EGROUP:
                 raise self.malformed("an end-group tag without a start-group tag", at)
             yield number, wire_type
+
+    def tag(self, end: int) -> int:
+        """A tag is a uint32 (field numbers end at 2^29 - 1): a varint of 2^32 or more is
+        MALFORMED_BODY, never cut to 32 bits (2^32 + 8 would become field 1)."""
+        at = self.pos
+        tag = self.varint(end)
+        if tag > U32_MAX:
+            raise self.malformed("tag of 2^32 or more: field numbers end at 2^29 - 1", at)
+        return tag
 
     def skip(self, wire_type: int, end: int, number: int) -> None:
         """Skips the value of an unknown field (how later minors stay readable by this reader)."""
@@ -319,7 +327,7 @@ class WireReader:
             if self.pos >= end:
                 raise self.malformed(f"group {open_groups[-1]} has no end-group tag before the end of its message")
             at = self.pos
-            tag = self.varint(end) & U32_MAX
+            tag = self.tag(end)
             inner, wire_type = tag >> 3, tag & 7
             if inner == 0 or wire_type in (6, 7):
                 raise self.malformed(f"invalid tag {tag} inside a group", at)
@@ -352,9 +360,10 @@ class WireReader:
         return self.uint64(wire_type, end, field) != 0
 
     def enum(self, wire_type: int, end: int, names: dict, field: str, path: str):
-        """An enum as its JSON name, or None for 0 (absent). An undefined number is INVALID_FIELD."""
+        """An enum as its JSON name, or None for 0 (absent). An undefined number is INVALID_FIELD.
+        The whole varint is the number: 2^32 + 1 is undefined, never cut to 1."""
         at = self.pos
-        number = self.uint32(wire_type, end, field)
+        number = self.uint64(wire_type, end, field)
         if number == 0:
             return None
         if number not in names:
