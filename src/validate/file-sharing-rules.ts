@@ -86,7 +86,7 @@ function checkExclusive(
   }
   // Two metadata files of one id are KS-E110's; between them nothing is foreign.
   if (owner.owner.snapshot.snapshotId === s.snapshot.snapshotId) return;
-  report("KS-E116", s, f, `file ${quote(f.ref.path)} is a ${owner.site.role} file of ${owner.owner.metadataPath} (${fileField(owner.site)}): ` +
+  report("KS-E116", s, f, `file ${quote(f.ref.path)} is ${owner.site.role === "operator" ? "an" : "a"} ${owner.site.role} file of ${owner.owner.metadataPath} (${fileField(owner.site)}): ` +
     "a private, meta or data file belongs to one snapshot");
 }
 
