@@ -374,3 +374,15 @@ t.test("1.1: operator-state files are exclusive to their checkpoint; external re
   reuse.operators[0]!.subtasks[0]!.managedOperatorState!.stream = { type: "file", ...fileAt("chk-2/h/opstate") };
   t.match(thrown(() => r.complete(3n, reuse)).message, /"chk-2\/h\/opstate" was not uploaded for checkpoint 3/, "another checkpoint's operator-state file");
 });
+
+t.test("1.1: after a restore with claim (how gc rebuilds the registry), later checkpoints reuse and append to its physical files", async (t) => {
+  const r = new SharedStateRegistry();
+  const restored = checkpointV11(4n, { segments: [segmentOf("m", 0n, 4n, 3n), segmentOf("m", 4n, 4n, 4n)], operatorState: true });
+  const { originCheckpointId: _, ...privateSegment } = segmentOf("m", 8n, 4n, 4n);
+  (restored.operators[1]!.subtasks[0]!.handles[0] as { privateFiles: unknown[] }).privateFiles.push({ ...privateSegment, scope: "exclusive" });
+  r.restore(restored, "claim");
+  t.doesNotThrow(() => takeSnapshot(r, checkpointV11(5n, { base: 4n, segments: [segmentOf("m", 4n, 4n, 4n), segmentOf("m", 12n, 4n, 5n)] })),
+    "a private segment does not make its physical file exclusive");
+  r.subsume({ keepLatest: 1 });
+  t.strictSame(planPaths(r), ["chk-4/h/MANIFEST", "chk-4/h/opstate"], "the physical file stays: checkpoint 5 holds segments of it");
+});

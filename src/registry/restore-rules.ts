@@ -5,7 +5,6 @@
  * snapshot whose files it has already planned for deletion.
  */
 import type { Snapshot } from "../model.js";
-import { snapshotToJson } from "../json/to-json.js";
 import type { FileTable } from "./file-table.js";
 import { type CountedRef, identityMismatch, lookUpRef } from "./file-identity.js";
 import { registryError } from "./registry-error.js";
@@ -104,7 +103,23 @@ function checkWithinSnapshot(files: Map<string, RestoredFile>, pathById: Map<str
   if (mismatch !== undefined) throw registryError("FILE_CONFLICT", mismatch, { field: fileField(f) });
 }
 
-/** True when `a` and `b` are the same snapshot, field for field. */
+/**
+ * True when `a` and `b` are the same snapshot, field for field, whatever the
+ * format version: a property set to `undefined` counts as absent (an optional
+ * 1.1 field), bytes compare by content.
+ */
 export function sameSnapshot(a: Snapshot, b: Snapshot): boolean {
-  return JSON.stringify(snapshotToJson(a)) === JSON.stringify(snapshotToJson(b));
+  return sameValue(a, b);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = (o: object): string[] => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+  const [ka, kb] = [keys(a), keys(b)];
+  return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
