@@ -324,25 +324,25 @@ t.test("1.1: whole files wherever they sit and the physical file of segments are
   t.equal(seen.at(-1)!.bytesRead, seen.at(-1)!.bytesTotal, "every segment with a hash is read, and only its bytes");
 });
 
-t.test("KS-E107: segments past the end of a truncated physical file; the segment inside is still hashed", async (t) => {
+t.test("KS-E108: segments past the end of a truncated physical file; the segment inside is still hashed", async (t) => {
   const { root, located } = v11OnDisk(t);
   truncateSync(join(root, ...MERGED.split("/")), 10);
   const r = await validateStorage(located);
-  t.strictSame(summary(r.findings), [`KS-E107 ${MERGED}`, `KS-E107 ${MERGED}`]);
+  t.strictSame(summary(r.findings), [`KS-E108 ${MERGED}`, `KS-E108 ${MERGED}`]);
   t.strictSame(r.findings.map((f) => f.location.field), [`${SEG}.sharedFiles[1]`, `${SEG}.privateFiles[0]`]);
   t.match(r.findings[0]!.message, /^segment \[9, 17\) of "shared\/merged-3\.bin" reaches past the end of its physical file, which is 10 bytes$/);
   const sizesOnly = await validateStorage(located, { hashes: false });
-  t.strictSame(summary(sizesOnly.findings), [`KS-E107 ${MERGED}`, `KS-E107 ${MERGED}`], "found without hashes too: gc sees it");
-  covered.add("KS-E107");
+  t.strictSame(summary(sizesOnly.findings), [`KS-E108 ${MERGED}`, `KS-E108 ${MERGED}`], "found without hashes too: gc sees it");
+  covered.add("KS-E108");
 });
 
-t.test("KS-E108: one changed byte inside a segment is reported at that segment only", async (t) => {
+t.test("KS-E109: one changed byte inside a segment is reported at that segment only", async (t) => {
   const { root, located } = v11OnDisk(t);
   const abs = join(root, ...MERGED.split("/"));
   const bytes = readFileSync(abs);
   bytes[10] = 0x21;
   writeFileSync(abs, bytes);
-  const f = only(t, (await validateStorage(located)).findings, "KS-E108", MERGED);
+  const f = only(t, (await validateStorage(located)).findings, "KS-E109", MERGED);
   t.equal(f.location.field, `${SEG}.sharedFiles[1]`);
   t.match(f.message, /^segment \[9, 17\) of "shared\/merged-3\.bin" has xxh64 [0-9a-f]{16}; its ref says [0-9a-f]{16} \(8 bytes, different content\)$/);
   t.strictSame((await validateStorage(located, { hashes: false })).findings, [], "sizes only: not read");
@@ -358,16 +358,16 @@ t.test("1.1: a segment without a hash is KS-W105; a missing physical file is one
   t.match(f.message, /^file "shared\/merged-3\.bin" \(3 refs\) /);
 });
 
-t.test("KS-W109: an external ref is reported unchecked once per URI, never resolved", async (t) => {
+t.test("KS-W099: an external ref is reported unchecked once per URI, never resolved", async (t) => {
   const ext = { type: "external" as const, uri: "s3://bucket/job/state", size: 5n, xxh64: 0n };
   const { located } = v11OnDisk(t, (s) => {
     s.operators[0]!.coordinatorState = ext;
     s.operators[1]!.coordinatorState = { ...ext };
   });
   const r = await validateStorage(located);
-  t.strictSame(r.findings.map((f) => `${f.rule} ${f.location.field}`), ["KS-W109 operators[0].coordinatorState"]);
+  t.strictSame(r.findings.map((f) => `${f.rule} ${f.location.field}`), ["KS-W099 operators[0].coordinatorState"]);
   t.match(r.findings[0]!.message, /^external file "s3:\/\/bucket\/job\/state" \(2 refs\) is outside the snapshot root and was not checked/);
-  covered.add("KS-W109");
+  covered.add("KS-W099");
 });
 
 t.test("every storage rule and KS-E091, KS-E093, KS-E094 is covered above", async (t) => {

@@ -4,7 +4,7 @@
  * and the XXH64 its refs say ([spec](../../spec/validation.md#storage);
  * KS-E091, KS-E094 and KS-E100 to KS-W105); for the physical file of segments
  * (1.1), that each segment lies inside it and has the XXH64 its ref records
- * (KS-E107, KS-E108). A physical file's own size and hash are not recorded. A link is never followed: what it
+ * (KS-E108, KS-E109). A physical file's own size and hash are not recorded. A link is never followed: what it
  * leads to is only looked at, to name it and to find two names of one file.
  */
 import { hashToHex } from "../hash/xxh64.js";
@@ -111,19 +111,19 @@ function compare(target: StorageTarget, e: Expectation, size: bigint, actualHash
 }
 
 /**
- * KS-E107, KS-W105 and KS-E108 for each segment of a physical file of `size`
+ * KS-E108, KS-W105 and KS-E109 for each segment of a physical file of `size`
  * bytes, against the hashes read (`actual`, by segment).
  */
 function compareSegments(target: StorageTarget, size: bigint, actual: ReadonlyMap<SegmentExpectation, bigint>, hashes: boolean): Finding[] {
   return target.segments.flatMap((e) => {
     const at = { file: e.file, field: fileField(e.site), path: target.path };
     const name = `segment [${e.offset}, ${e.offset + e.length}) of ${quote(target.path)}${refCount(e.refs)}`;
-    if (e.offset + e.length > size) return [finding("KS-E107", at, `${name} reaches past the end of its physical file, which is ${size} bytes`)];
+    if (e.offset + e.length > size) return [finding("KS-E108", at, `${name} reaches past the end of its physical file, which is ${size} bytes`)];
     if (!hashes) return [];
     if (e.xxh64 === 0n) return [finding("KS-W105", at, `${name} has no recorded xxh64 (0), so its content was not verified; it lies inside the file's ${size} bytes`)];
     const hash = actual.get(e);
     if (hash !== undefined && hash !== e.xxh64) {
-      return [finding("KS-E108", at, `${name} has xxh64 ${hashToHex(hash)}; its ref says ${hashToHex(e.xxh64)} (${e.length} bytes, different content)`)];
+      return [finding("KS-E109", at, `${name} has xxh64 ${hashToHex(hash)}; its ref says ${hashToHex(e.xxh64)} (${e.length} bytes, different content)`)];
     }
     return [];
   });

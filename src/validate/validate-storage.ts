@@ -56,7 +56,7 @@ const DEFAULT_CHUNK_BYTES = 1 << 20;
  * Checks the files of one or several located snapshots (rules of group
  * `storage`, and KS-E091; [spec](../../spec/validation.md#storage)): whole
  * files and the physical files of segments under the root; external refs are
- * reported unchecked (KS-W109). Files referenced
+ * reported unchecked (KS-W099). Files referenced
  * several times, in one snapshot or across a history, are read once. Paths that
  * break the path rules are skipped here: {@link validateSnapshot} reports them.
  * Never rejects because of the file system: every problem is a finding.
@@ -116,12 +116,12 @@ function bytesToHash(targets: readonly StorageTarget[]): number {
 }
 
 /**
- * KS-W109 for each distinct external URI (1.1): it lies outside the snapshot
+ * KS-W099 for each distinct external URI (1.1): it lies outside the snapshot
  * root, so validation never resolves it, and no resolver for URIs exists yet.
  * A warning: nothing is known to be wrong, and gc never deletes it.
  */
 function uncheckedExternals(inputs: readonly LocatedInput[]): Finding[] {
-  return collectExternals(inputs).map((x) => finding("KS-W109", { file: x.file, field: fileField(x.site) },
+  return collectExternals(inputs).map((x) => finding("KS-W099", { file: x.file, field: fileField(x.site) },
     `external file ${quote(x.uri)}${x.refs > 1 ? ` (${x.refs} refs)` : ""} is outside the snapshot root and was not checked (size ${x.site.ref.size} not verified)`));
 }
 
