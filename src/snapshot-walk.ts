@@ -14,7 +14,8 @@
  * `eachSegment` and `eachExternal` yield the other two kinds that name storage.
  */
 import type {
-  ExternalStream, FileRef, KeyedStateHandle, KeyGroupRange, OperatorState, SegmentStream, SharedFileRef, Snapshot, StreamRef, SubtaskState,
+  ExternalStream, FileRef, InlineStream, KeyedStateHandle, KeyGroupRange, OperatorState, SegmentStream, SharedFileRef, Snapshot, StreamRef,
+  SubtaskState,
 } from "./model.js";
 
 /** The list of a subtask a handle sits in ([spec](../spec/format-v1.md#subtaskstate)). */
@@ -219,6 +220,44 @@ export function* eachFile(snapshot: Snapshot): Generator<FileSite> {
   for (const r of eachRef(snapshot)) if (refKind(r.ref) === "file") yield r as FileSite;
 }
 
+/**
+ * Every ref of `snapshot` that names a file under the root, in file order: whole
+ * files and segments (whose `path` is their physical file's). What storage
+ * checks, path rules and the registry count; inline and external refs name none.
+ */
+export function* eachRootRef(snapshot: Snapshot): Generator<FileSite | SegmentSite> {
+  for (const r of eachRef(snapshot)) {
+    const kind = refKind(r.ref);
+    if (kind === "file" || kind === "segment") yield r as FileSite | SegmentSite;
+  }
+}
+
+/** True when a ref from {@link eachRootRef} is a segment of a physical file rather than a whole file. */
+export function isSegmentSite(r: FileSite | SegmentSite): r is SegmentSite {
+  return refKind(r.ref) === "segment";
+}
+
+/**
+ * The number of bytes a ref's stream holds, when the ref says it: a whole file's
+ * or an external file's `size`, a segment's `length`, inline data's length.
+ */
+export function streamLength(ref: FileRef | StreamRef): bigint {
+  switch (refKind(ref)) {
+    case "segment": return (ref as SegmentStream).length;
+    case "inline": return BigInt((ref as InlineStream).data.length);
+    default: return (ref as FileRef | ExternalStream).size;
+  }
+}
+
+/**
+ * The number of key groups of `operator` (1.1, [spec](../spec/format-v1.md#operatorstate)):
+ * its own `maxParallelism` when set, otherwise the snapshot's. Every key-group
+ * range of the operator lies in `[0, operatorMaxParallelism)`.
+ */
+export function operatorMaxParallelism(snapshot: Snapshot, operator: OperatorState): number {
+  return operator.maxParallelism || snapshot.maxParallelism;
+}
+
 /** Every segment ref of `snapshot` (1.1), in file order. */
 export function* eachSegment(snapshot: Snapshot): Generator<SegmentSite> {
   for (const r of eachRef(snapshot)) if (refKind(r.ref) === "segment") yield r as SegmentSite;
@@ -237,10 +276,7 @@ export function originOf(f: RefSite<unknown>): bigint | undefined {
 /** The distinct paths under the root that `snapshot` refers to: whole files and the physical files of segments. */
 export function referencedPaths(snapshot: Snapshot): Set<string> {
   const paths = new Set<string>();
-  for (const r of eachRef(snapshot)) {
-    const kind = refKind(r.ref);
-    if (kind === "file" || kind === "segment") paths.add((r.ref as FileRef | SegmentStream).path);
-  }
+  for (const r of eachRootRef(snapshot)) paths.add(r.ref.path);
   return paths;
 }
 

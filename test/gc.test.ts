@@ -257,3 +257,15 @@ t.test("the command line: options, defaults and usage errors", async (t) => {
   t.strictSame(files(root), before, "no --apply: nothing deleted");
   t.ok(statSync(join(root, "chk-1")).isDirectory());
 });
+
+t.test("a checkpoint with a required-feature bit gc does not know is KS-E001 (UNKNOWN_REQUIRED_FEATURE): the whole history is refused", async (t) => {
+  // A reader that does not understand a structure a file requires (for a 1.0 reader, every 1.1 structure that changes
+  // what is deleted: operator state, segments, opaque handles...) cannot see the files it holds; gc deletes nothing.
+  // Bit 31 is unknown to every reader of today, so this test keeps its meaning once 1.1 is read.
+  const root = history(t);
+  const file = join(root, "chk-3", "_metadata.ksnap");
+  const bytes = readFileSync(file);
+  bytes[15] = bytes[15]! | 0x80;
+  writeFileSync(file, bytes);
+  await refusedWith(t, root, "unknown feature bit", /KS-E001: cannot be read or decoded: UNKNOWN_REQUIRED_FEATURE/);
+});

@@ -4,9 +4,9 @@
  * hash) wherever it appears.
  */
 import { fakeHash } from "../conformance/cases/fixtures.js";
-import type { FileRef, SharedFileRef, Snapshot } from "../src/model.js";
+import type { FileRef, SegmentStream, SharedFileRef, SharedStreamRef, Snapshot } from "../src/model.js";
 import type { SharedStateRegistry } from "../src/registry/shared-state-registry.js";
-import { eachFile, originOf } from "../src/snapshot-walk.js";
+import { eachFile, eachSegment, originOf } from "../src/snapshot-walk.js";
 
 const CHECKPOINT = { incremental: true, keyGroupAware: false, sharing: "forward-backward", ownership: "system" } as const;
 const SAVEPOINT = { incremental: false, keyGroupAware: true, sharing: "none", ownership: "user" } as const;
@@ -27,12 +27,21 @@ export function sharedFile(name: string, origin: bigint): SharedFileRef {
   return { ...fileAt(`shared/${name}`), originCheckpointId: origin };
 }
 
+/** Segment `[offset, offset + length)` of the physical file `shared/<name>` (1.1), uploaded by checkpoint `origin`. */
+export function segmentOf(name: string, offset: bigint, length: bigint, origin: bigint): SegmentStream & { originCheckpointId: bigint } {
+  return { type: "segment", id: `id:shared/${name}`, path: `shared/${name}`, offset, length, scope: "shared", xxh64: 0n, originCheckpointId: origin };
+}
+
 /** Options of {@link checkpointSnapshot}. */
 export interface CheckpointShape {
   shared?: SharedFileRef[];
   /** Names of private files under `chk-<id>/h/`. */
   privates?: string[];
   base?: bigint;
+  /** 1.1: shared segments, in a second operator's stream-incremental handle. */
+  segments?: SharedStreamRef[];
+  /** 1.1: managed operator state in the whole file `chk-<id>/h/opstate`, and coordinator state at an external URI. */
+  operatorState?: boolean;
 }
 
 /** Checkpoint `id` in `chk-<id>/` with its meta file `chk-<id>/h/MANIFEST`. */
@@ -50,6 +59,22 @@ export function checkpointSnapshot(id: bigint, shape: CheckpointShape = {}): Sna
   };
 }
 
+/** {@link checkpointSnapshot} with the 1.1 parts `shape` asks for. */
+export function checkpointV11(id: bigint, shape: CheckpointShape = {}): Snapshot {
+  const s = checkpointSnapshot(id, shape);
+  if (shape.operatorState) {
+    s.operators[0]!.subtasks[0]!.managedOperatorState = { stream: { type: "file", ...fileAt(`chk-${id}/h/opstate`) }, states: [] };
+    s.operators[0]!.coordinatorState = { type: "external", uri: `s3://elsewhere/job/coordinator-${id}`, size: 5n, xxh64: 0n };
+  }
+  if (shape.segments !== undefined) {
+    s.operators.push({ operatorId: "op-seg", name: "", parallelism: 1, subtasks: [{ subtaskIndex: 0, handles: [{
+      type: "stream-incremental", backendId: "bs", keyGroups: { start: 0, count: 128 }, folder: "", checkpointId: id, baseCheckpointId: shape.base ?? 0n,
+      sharedFiles: shape.segments, privateFiles: [], meta: { type: "inline", data: new Uint8Array(2) }, stateSize: 0n, checkpointedSize: 0n,
+    }] }] });
+  }
+  return s;
+}
+
 /** Savepoint `id` whose data files are `paths` (relative to its root). */
 export function savepointSnapshot(id: bigint, paths: string[], snapshotDir = ""): Snapshot {
   return {
@@ -60,12 +85,16 @@ export function savepointSnapshot(id: bigint, paths: string[], snapshotDir = "")
   };
 }
 
-/** The files snapshot `s` uploaded itself: shared files it is the origin of, private, meta and data files. */
-export function ownFiles(s: Snapshot): FileRef[] {
-  const seen = new Map<string, FileRef>();
+/**
+ * The files snapshot `s` uploaded itself: shared files it is the origin of, private, meta and data files, and
+ * (1.1) the physical files it started: those of its own segments at offset 0; a later segment is an append.
+ */
+export function ownFiles(s: Snapshot): (FileRef | SegmentStream)[] {
+  const seen = new Map<string, FileRef | SegmentStream>();
   for (const f of eachFile(s)) {
     if (originOf(f) === undefined || originOf(f) === s.snapshotId) seen.set(f.ref.path, f.ref);
   }
+  for (const f of eachSegment(s)) if (f.ref.offset === 0n && originOf(f) === s.snapshotId) seen.set(f.ref.path, f.ref);
   return [...seen.values()];
 }
 

@@ -8,19 +8,23 @@
  *      is ever deleted;
  *  (b) liveness: after quiescence (every pending snapshot ended, retention down
  *      to the latest checkpoint) every file nobody refers to is in the plan.
+ * Checkpoints may hold 1.1 structures: segments of physical files that later
+ * checkpoints reuse and append to (a physical file is referred to while any
+ * segment of it is), an operator-state file (exclusive) and an external
+ * coordinator-state URI (never registered, never planned).
  */
 import t from "tap";
 import fc from "fast-check";
 import { compareBigInts } from "../src/body/canonical-order.js";
-import type { FileRef, SharedFileRef, Snapshot, SnapshotKind } from "../src/model.js";
+import type { FileRef, SegmentStream, SharedFileRef, Snapshot, SnapshotKind } from "../src/model.js";
 import { KsnapError } from "../src/errors.js";
 import { SharedStateRegistry } from "../src/registry/shared-state-registry.js";
-import { eachFile, originOf, referencedPaths } from "../src/snapshot-walk.js";
+import { eachFile, eachSegment, originOf, referencedPaths } from "../src/snapshot-walk.js";
 import { fileAt, savepointSnapshot } from "./registry-fixtures.js";
 
 type Op =
   | { t: "trigger"; savepoint: boolean }
-  | { t: "upload"; pick: number; shared: boolean; clash: boolean }
+  | { t: "upload"; pick: number; shared: boolean; clash: boolean; segment?: "new" | "append" }
   | { t: "complete"; pick: number; reuse: number; stale: number | null; rogue: "none" | "foreign-upload" | "ghost" }
   | { t: "abort"; pick: number }
   | { t: "subsume"; keep: number; byId: boolean }
@@ -30,6 +34,10 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ t: fc.constant("trigger" as const), savepoint: fc.constantFrom(false, false, false, true) }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant("upload" as const), pick: fc.nat(), shared: fc.boolean(), clash: fc.constantFrom(false, false, false, true) }) },
+  // 1.1: a segment in a new physical file (an upload), or appended to one the base holds (not an upload).
+  { weight: 3, arbitrary: fc.record({
+    t: fc.constant("upload" as const), pick: fc.nat(), shared: fc.constant(true), clash: fc.constant(false), segment: fc.constantFrom("new" as const, "append" as const),
+  }) },
   { weight: 4, arbitrary: fc.record({
     t: fc.constant("complete" as const), pick: fc.nat(), reuse: fc.nat(),
     stale: fc.option(fc.nat(), { freq: 3 }), rogue: fc.constantFrom("none" as const, "none" as const, "none" as const, "foreign-upload" as const, "ghost" as const),
@@ -49,11 +57,32 @@ interface PendingModel {
   base: SharedFileRef[];
   baseId: bigint;
   uploads: { file: FileRef; shared: boolean }[];
+  /** 1.1: segments of the base, which the task may reuse. */
+  baseSegments: SharedSegment[];
+  /** 1.1: segments written for this snapshot, in new physical files or appended to the base's. */
+  segments: SharedSegment[];
 }
+
+type SharedSegment = SegmentStream & { originCheckpointId: bigint };
 
 const CHECKPOINT = { incremental: true, keyGroupAware: false, sharing: "forward-backward", ownership: "system" } as const;
 
-function makeCheckpoint(id: bigint, base: bigint, shared: SharedFileRef[], privates: FileRef[], meta: FileRef): Snapshot {
+/**
+ * Checkpoint `id`; with 1.1 parts when `segments` is not empty: a second operator whose stream-incremental handle
+ * holds them, the first private file as managed operator state, and coordinator state at an external URI.
+ */
+function makeCheckpoint(id: bigint, base: bigint, shared: SharedFileRef[], privates: FileRef[], meta: FileRef, segments: SharedSegment[] = []): Snapshot {
+  if (segments.length > 0) {
+    const [opFile, ...rest] = privates;
+    const s = makeCheckpoint(id, base, shared, rest, meta);
+    if (opFile !== undefined) s.operators[0]!.subtasks[0]!.managedOperatorState = { stream: { type: "file", ...opFile }, states: [] };
+    s.operators[0]!.coordinatorState = { type: "external", uri: `s3://elsewhere/coordinator-${id}`, size: 1n, xxh64: 0n };
+    s.operators.push({ operatorId: "op-seg", name: "", parallelism: 1, subtasks: [{ subtaskIndex: 0, handles: [{
+      type: "stream-incremental", backendId: "bs", keyGroups: { start: 0, count: 128 }, folder: "", checkpointId: id, baseCheckpointId: base,
+      sharedFiles: segments, privateFiles: [], meta: { type: "inline", data: new Uint8Array(1) }, stateSize: 0n, checkpointedSize: 0n,
+    }] }] });
+    return s;
+  }
   return {
     snapshotId: id, kind: "checkpoint", properties: { ...CHECKPOINT }, maxParallelism: 128, snapshotDir: `chk-${id}`, jobId: "", timestampMillis: 0n,
     operators: [{ operatorId: "op", name: "", parallelism: 1, subtasks: [{ subtaskIndex: 0, handles: [{
@@ -61,6 +90,10 @@ function makeCheckpoint(id: bigint, base: bigint, shared: SharedFileRef[], priva
       sharedFiles: shared, privateFiles: privates, metaFile: meta, stateSize: 0n, checkpointedSize: 0n,
     }] }] }],
   };
+}
+
+function shareableSegments(s: Snapshot): SharedSegment[] {
+  return [...eachSegment(s)].filter((f) => f.role === "shared").map((f) => ({ ...f.ref, originCheckpointId: originOf(f)! }));
 }
 
 function shareable(s: Snapshot): SharedFileRef[] {
@@ -90,6 +123,9 @@ class World {
   highest = 0n;
   private counter = 0;
 
+  /** 1.1: the end of what was written to each physical file so far: an append starts there. */
+  readonly physicalEnd = new Map<string, bigint>();
+
   fresh(prefix: string): string {
     return `${prefix}f${++this.counter}`;
   }
@@ -111,6 +147,7 @@ class World {
     for (const p of this.pending.values()) {
       for (const f of p.base) out.add(f.path);
       for (const u of p.uploads) out.add(u.file.path);
+      for (const seg of [...p.baseSegments, ...p.segments]) out.add(seg.path);
     }
     return out;
   }
@@ -156,7 +193,10 @@ function trigger(w: World, savepoint: boolean): void {
   const kind: SnapshotKind = savepoint ? "savepoint" : "checkpoint";
   w.reg.startPending(id, kind);
   const usable = kind === "checkpoint" && w.base !== undefined && !w.mustBeFull;
-  w.pending.set(id, { kind, base: usable ? shareable(w.checkpoints.get(w.base!)!) : [], baseId: usable ? w.base! : 0n, uploads: [] });
+  const base = usable ? w.checkpoints.get(w.base!)! : undefined;
+  w.pending.set(id, {
+    kind, base: base ? shareable(base) : [], baseId: usable ? w.base! : 0n, uploads: [], baseSegments: base ? shareableSegments(base) : [], segments: [],
+  });
   w.highest = id;
 }
 
@@ -170,9 +210,26 @@ function upload(w: World, op: Extract<Op, { t: "upload" }>): void {
     if ((e.code as string) !== "FILE_CONFLICT") throw new Error(`upload over ${taken}: ${e.code}`);
     return;
   }
+  if (op.segment !== undefined) return uploadSegment(w, id, pending, op.segment, op.pick);
   const shared = op.shared && pending.kind === "checkpoint";
   const path = w.fresh(shared ? "shared/" : pending.kind === "savepoint" ? `sp-${id}/` : `chk-${id}/`);
   w.upload(id, shared ? { ...fileAt(path), originCheckpointId: id } : fileAt(path), shared);
+}
+
+/** A segment of `length` 4 for pending checkpoint `id`: in a new physical file (recorded as an upload) or appended to one its base holds. */
+function uploadSegment(w: World, id: bigint, pending: PendingModel, kind: "new" | "append", pick: number): void {
+  if (pending.kind !== "checkpoint") return;
+  const targets = [...new Set(pending.baseSegments.map((seg) => seg.path))];
+  const path = kind === "append" && targets.length > 0 ? targets[pick % targets.length]! : w.fresh("shared/phys-");
+  const offset = w.physicalEnd.get(path) ?? 0n;
+  const seg: SharedSegment = { type: "segment", id: `id:${path}`, path, offset, length: 4n, scope: "shared", xxh64: 0n, originCheckpointId: id };
+  if (offset === 0n) {
+    w.reg.recordUpload(id, seg);
+    w.disk.add(path);
+    w.known.add(path);
+  }
+  w.physicalEnd.set(path, offset + 4n);
+  pending.segments.push(seg);
 }
 
 function complete(w: World, op: Extract<Op, { t: "complete" }>): void {
@@ -233,7 +290,10 @@ function checkpointOf(w: World, id: bigint, pending: PendingModel, reuse: number
   const own = pending.uploads.filter((u) => u.shared).map((u) => u.file as SharedFileRef);
   const byPath = new Map([...reused, ...own, ...extras].map((f) => [f.path, f]));
   const privates = pending.uploads.filter((u) => !u.shared && u.file.path !== meta.path).map((u) => u.file);
-  return makeCheckpoint(id, reused.length > 0 ? pending.baseId : 0n, [...byPath.values()], privates, meta);
+  const reusedSegments = pending.baseSegments.filter((_, i) => (reuse & (1 << ((i + 7) % 30))) !== 0);
+  const segments = [...reusedSegments, ...pending.segments];
+  const builds = reused.length > 0 || reusedSegments.length > 0 || pending.segments.some((seg) => seg.offset > 0n);
+  return makeCheckpoint(id, builds ? pending.baseId : 0n, [...byPath.values()], privates, meta, segments);
 }
 
 function savepointOf(w: World, id: bigint, pending: PendingModel, extras: SharedFileRef[]): Snapshot {
@@ -390,6 +450,9 @@ t.test("the properties hold on long histories with many concurrent checkpoints",
   const concurrent = fc.array(fc.oneof(
     { weight: 4, arbitrary: fc.constant<Op>({ t: "trigger", savepoint: false }) },
     { weight: 6, arbitrary: fc.record({ t: fc.constant("upload" as const), pick: fc.nat(), shared: fc.constant(true), clash: fc.constant(false) }) },
+    { weight: 3, arbitrary: fc.record({
+      t: fc.constant("upload" as const), pick: fc.nat(), shared: fc.constant(true), clash: fc.constant(false), segment: fc.constantFrom("new" as const, "append" as const),
+    }) },
     { weight: 4, arbitrary: fc.record({ t: fc.constant("complete" as const), pick: fc.nat(), reuse: fc.nat(), stale: fc.option(fc.nat()), rogue }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("abort" as const), pick: fc.nat() }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant("subsume" as const), keep: fc.integer({ min: 1, max: 2 }), byId: fc.constant(false) }) },

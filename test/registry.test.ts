@@ -2,7 +2,7 @@
 import t from "tap";
 import type { FileRef, Snapshot } from "../src/model.js";
 import { SharedStateRegistry } from "../src/registry/shared-state-registry.js";
-import { checkpointSnapshot, fileAt, ownFiles, planPaths, savepointSnapshot, sharedFile, takeSnapshot } from "./registry-fixtures.js";
+import { checkpointSnapshot, checkpointV11, fileAt, ownFiles, planPaths, savepointSnapshot, segmentOf, sharedFile, takeSnapshot } from "./registry-fixtures.js";
 import { thrown } from "./helpers.js";
 
 const a1 = sharedFile("a", 1n);
@@ -317,4 +317,72 @@ t.test("the plan never lists a path twice, even when several handles refer to on
   const plan: FileRef[] = r.discardPlan();
   t.strictSame(plan.map((f) => f.path), ["chk-1/h/MANIFEST", "shared/a"]);
   t.strictSame(plan[1], { id: "id:shared/a", path: "shared/a", size: a1.size, xxh64: a1.xxh64 });
+});
+
+t.test("1.1: the physical file of segments is held while any retained checkpoint holds a segment of it", async (t) => {
+  const r = new SharedStateRegistry();
+  takeSnapshot(r, checkpointV11(1n, { segments: [segmentOf("m", 0n, 10n, 1n), segmentOf("m", 10n, 5n, 1n)] }));
+  // Checkpoint 2 reuses one segment of m and appends one (not an upload: m is known, and pinned).
+  takeSnapshot(r, checkpointV11(2n, { base: 1n, segments: [segmentOf("m", 10n, 5n, 1n), segmentOf("m", 15n, 7n, 2n)] }));
+  t.strictSame(r.subsume({ keepLatest: 1 }), [1n]);
+  t.notOk(planPaths(r).includes("shared/m"), "checkpoint 2 still holds a segment of shared/m, though not checkpoint 1's first one");
+  takeSnapshot(r, checkpointV11(3n));
+  r.subsume({ keepLatest: 1 });
+  t.ok(planPaths(r).includes("shared/m"), "no retained checkpoint holds a segment of it: condemned");
+  t.strictSame(r.discardPlan().find((f) => f.path === "shared/m"), { id: "id:shared/m", path: "shared/m", size: 0n, xxh64: 0n }, "size and hash not recorded");
+});
+
+t.test("1.1: many segments under one id and path are one file; one physical file under two ids, or whole and segmented, is a FILE_CONFLICT", async (t) => {
+  const r = new SharedStateRegistry();
+  t.doesNotThrow(() => takeSnapshot(r, checkpointV11(1n, { segments: [segmentOf("m", 0n, 4n, 1n), segmentOf("m", 4n, 4n, 1n), segmentOf("m", 8n, 4n, 1n)] })));
+  r.startPending(2n);
+  r.recordUpload(2n, fileAt("chk-2/h/MANIFEST"));
+  const twoIds = checkpointV11(2n, { base: 1n, segments: [{ ...segmentOf("m", 0n, 4n, 1n), id: "other" }] });
+  t.equal(thrown(() => r.complete(2n, twoIds)).code, "FILE_CONFLICT", "one path, two ids");
+  const wholeToo = checkpointV11(2n, { base: 1n, shared: [{ ...fileAt("shared/m"), originCheckpointId: 1n }] });
+  t.match(thrown(() => r.complete(2n, wholeToo)).message, /a file is either whole or segmented/);
+  t.equal(thrown(() => r.recordUpload(2n, segmentOf("m", 12n, 4n, 2n))).code, "FILE_CONFLICT", "an upload never takes over a known physical file");
+  t.ok(thrown(() => new SharedStateRegistry().restore(checkpointV11(5n, {
+    segments: [segmentOf("x", 0n, 4n, 5n), { ...segmentOf("x", 4n, 4n, 5n), id: "other" }] }), "claim")).code === "FILE_CONFLICT", "within one restored snapshot too");
+});
+
+t.test("1.1: a segment may refer to a physical file it did not upload only as a checkpoint's shared file may", async (t) => {
+  const r = new SharedStateRegistry();
+  r.startPending(1n);
+  r.recordUpload(1n, fileAt("chk-1/h/MANIFEST"));
+  const e = thrown(() => r.complete(1n, checkpointV11(1n, { segments: [segmentOf("ghost", 0n, 4n, 1n)] })));
+  t.match(e.message, /"id:shared\/ghost" at "shared\/ghost" was neither uploaded/, "never uploaded, never registered");
+  r.abort(1n);
+  takeSnapshot(r, checkpointV11(2n, { segments: [segmentOf("m", 0n, 4n, 2n)] }));
+  r.startPending(3n, "savepoint");
+  const sp = savepointSnapshot(3n, ["sp/data"]);
+  sp.operators.push(checkpointV11(3n, { segments: [segmentOf("m", 0n, 4n, 2n)] }).operators[1]!);
+  r.recordUpload(3n, fileAt("sp/data"));
+  t.match(thrown(() => r.complete(3n, sp)).message, /"shared\/m" was not uploaded for savepoint 3/, "a savepoint uploads every file it refers to");
+});
+
+t.test("1.1: operator-state files are exclusive to their checkpoint; external refs are never registered or planned", async (t) => {
+  const r = new SharedStateRegistry();
+  takeSnapshot(r, checkpointV11(1n, { operatorState: true }));
+  takeSnapshot(r, checkpointV11(2n, { operatorState: true }));
+  r.subsume({ keepLatest: 1 });
+  t.strictSame(planPaths(r), ["chk-1/h/MANIFEST", "chk-1/h/opstate"], "deleted with checkpoint 1");
+  t.notOk(planPaths(r).some((p) => p.includes("s3:") || p.includes("coordinator")), "no external URI");
+  r.startPending(3n);
+  r.recordUpload(3n, fileAt("chk-3/h/MANIFEST"));
+  const reuse = checkpointV11(3n, { operatorState: true });
+  reuse.operators[0]!.subtasks[0]!.managedOperatorState!.stream = { type: "file", ...fileAt("chk-2/h/opstate") };
+  t.match(thrown(() => r.complete(3n, reuse)).message, /"chk-2\/h\/opstate" was not uploaded for checkpoint 3/, "another checkpoint's operator-state file");
+});
+
+t.test("1.1: after a restore with claim (how gc rebuilds the registry), later checkpoints reuse and append to its physical files", async (t) => {
+  const r = new SharedStateRegistry();
+  const restored = checkpointV11(4n, { segments: [segmentOf("m", 0n, 4n, 3n), segmentOf("m", 4n, 4n, 4n)], operatorState: true });
+  const { originCheckpointId: _, ...privateSegment } = segmentOf("m", 8n, 4n, 4n);
+  (restored.operators[1]!.subtasks[0]!.handles[0] as { privateFiles: unknown[] }).privateFiles.push({ ...privateSegment, scope: "exclusive" });
+  r.restore(restored, "claim");
+  t.doesNotThrow(() => takeSnapshot(r, checkpointV11(5n, { base: 4n, segments: [segmentOf("m", 4n, 4n, 4n), segmentOf("m", 12n, 4n, 5n)] })),
+    "a private segment does not make its physical file exclusive");
+  r.subsume({ keepLatest: 1 });
+  t.strictSame(planPaths(r), ["chk-4/h/MANIFEST", "chk-4/h/opstate"], "the physical file stays: checkpoint 5 holds segments of it");
 });

@@ -5,12 +5,13 @@
 import t, { type Test } from "tap";
 import fc from "fast-check";
 import { compareBigInts } from "../src/body/canonical-order.js";
-import type { IncrementalHandle, Snapshot } from "../src/model.js";
+import type { IncrementalHandle, SegmentStream, Snapshot, StreamIncrementalHandle } from "../src/model.js";
 import type { Finding } from "../src/validate/finding.js";
 import type { LocatedInput } from "../src/validate/located-input.js";
 import { RULES } from "../src/validate/rules.js";
 import { validateHistory } from "../src/validate/validate-history.js";
 import { checkpointChain, TreeSpec } from "./fixtures/validate/snapshot-tree.js";
+import { checkpointV11 } from "./fixtures/validate/snapshot-v11.js";
 
 const ROOT = "/jobs/j1";
 const located = (s: Snapshot, root = ROOT): LocatedInput => ({ snapshot: s, root, metadataPath: `${root}/${s.snapshotDir}/_metadata.ksnap` });
@@ -135,6 +136,71 @@ t.test("KS-E117: one file, two origins (even below the history, where KS-W113 ca
 
 t.test("a root with one snapshot has no history to check", async (t) => {
   t.strictSame(validateHistory(chain([1n, 2n, 3n], [3n])), []);
+});
+
+/**
+ * 1.1: checkpoints 1 and 2 of a chain, checkpoint 3 with every 1.1 structure, and checkpoint 4 whose
+ * stream-incremental handle reuses two segments of checkpoint 3's physical file and appends one of its own.
+ */
+function historyV11(edit4: (s: Snapshot, seg: SegmentStream) => void = () => {}): LocatedInput[] {
+  const spec = new TreeSpec();
+  const chk3 = checkpointV11(spec);
+  const older = spec.snapshots.slice(0, 2);
+  const reused = (chk3.operators[1]!.subtasks[0]!.handles[0] as StreamIncrementalHandle).sharedFiles.slice(0, 2);
+  const appended: SegmentStream = { ...(reused[0] as SegmentStream), offset: 21n, length: 5n, xxh64: 0n };
+  const chk4: Snapshot = {
+    ...structuredClone({ ...chk3, operators: [] }), snapshotId: 4n, snapshotDir: "chk-4",
+    operators: [{ operatorId: "op-stream", name: "", parallelism: 1, maxParallelism: 16, subtasks: [{
+      subtaskIndex: 0,
+      handles: [{
+        type: "stream-incremental", backendId: "bs", keyGroups: { start: 0, count: 16 }, folder: "chk-4/op-stream", checkpointId: 4n, baseCheckpointId: 3n,
+        sharedFiles: [...structuredClone(reused), { ...appended, originCheckpointId: 4n }], privateFiles: [], meta: { type: "inline", data: new Uint8Array(3) },
+        stateSize: 0n, checkpointedSize: 0n,
+      }],
+      managedOperatorState: { stream: { type: "file", id: "op-stream/opstate-4", path: "chk-4/op-stream/opstate", size: 4n, xxh64: 0n }, states: [] },
+    }] }],
+  };
+  edit4(chk4, appended);
+  return [...older, chk3, chk4].map((s) => located(s));
+}
+const SH4 = "operators[0].subtasks[0].handles[0].streamIncremental";
+const chk4Handle = (s: Snapshot): StreamIncrementalHandle => s.operators[0]!.subtasks[0]!.handles[0] as StreamIncrementalHandle;
+
+t.test("1.1: segments of one physical file from several checkpoints, with their own origins, are one file", async (t) => {
+  t.strictSame(brief(validateHistory(historyV11())), []);
+});
+
+t.test("KS-E056 across checkpoints: a segment of checkpoint 4 overlaps one of checkpoint 3", async (t) => {
+  const f = validateHistory(historyV11((s) => { (chk4Handle(s).sharedFiles[2] as SegmentStream).offset = 20n; }));
+  expect(t, f, [`KS-E056 chk-4 ${SH4}.sharedFiles[2]`]);
+  t.match(f[0]!.message, /^segment \[20, 25\) of "shared\/merged-3\.bin" overlaps segment \[17, 21\) at .*privateFiles\[0\] of .*chk-3/);
+});
+
+t.test("KS-E095 by path: a whole file at the path of a physical file of segments", async (t) => {
+  const f = validateHistory(historyV11((s) => { (s.operators[0]!.subtasks[0]!.managedOperatorState!.stream as { path: string }).path = "shared/merged-3.bin"; }));
+  expect(t, f, ["KS-E095 chk-4 operators[0].subtasks[0].managedOperatorState.stream"]);
+  t.match(f[0]!.message, /a whole file here, but a segment's physical file at .*: a file is either whole or segmented$/);
+});
+
+t.test("KS-E093: a segment naming another physical file id at the same path", async (t) => {
+  const f = validateHistory(historyV11((s) => { (chk4Handle(s).sharedFiles[2] as SegmentStream).id = "merged-x"; }));
+  t.ok(brief(f).includes(`KS-E093 chk-4 ${SH4}.sharedFiles[2]`), brief(f).join("; "));
+  covered.add("KS-E093");
+});
+
+t.test("KS-E116: an operator-state file of checkpoint 3 referred to by checkpoint 4", async (t) => {
+  const spec = new TreeSpec();
+  const chk3 = checkpointV11(spec);
+  const f = validateHistory(historyV11((s) => { s.operators[0]!.subtasks[0]!.managedOperatorState!.stream = structuredClone(chk3.operators[0]!.subtasks[0]!.managedOperatorState!.stream); }));
+  // Exclusive to each snapshot that lists it, so it also has two origins (KS-E117), as a private file would.
+  expect(t, f, ["KS-E117 chk-4 operators[0].subtasks[0].managedOperatorState.stream", "KS-E116 chk-4 operators[0].subtasks[0].managedOperatorState.stream"]);
+  t.match(f[1]!.message, /is an operator file of .*chk-3/);
+});
+
+t.test("KS-E111: a shared segment naming checkpoint 3, which did not upload that range", async (t) => {
+  const f = validateHistory(historyV11((s) => { chk4Handle(s).sharedFiles[2]!.originCheckpointId = 3n; }));
+  expect(t, f, [`KS-E111 chk-4 ${SH4}.sharedFiles[2]`]);
+  t.match(f[0]!.message, /^shared segment \[21, 26\) of "merged-3" names origin checkpoint 3, but .* does not list it/);
 });
 
 t.test("every history rule is covered above", async (t) => {

@@ -15,7 +15,9 @@ import { RULES } from "../src/validate/rules.js";
 import { forEachLimited } from "../src/validate/run-limited.js";
 import { type StorageProgress, validateStorage } from "../src/validate/validate-storage.js";
 import { validatePath } from "../src/validate/validate-path.js";
-import { eachFile } from "../src/snapshot-walk.js";
+import { eachFile, eachRootRef } from "../src/snapshot-walk.js";
+import type { LocatedInput } from "../src/validate/located-input.js";
+import { checkpointV11, writeFiles } from "./fixtures/validate/snapshot-v11.js";
 import { checkpointChain, savepoint, tempRoot, TreeSpec, writeMetadata } from "./fixtures/validate/snapshot-tree.js";
 
 /** Writes a valid chain 1, 2, 3 (two subtasks) under a new root; `edit` may change refs first. */
@@ -324,6 +326,75 @@ t.test("KS-E107: a savepoint handle's offsets or key groups differ from its data
   const sizesOnly = await validateStorage(await readSnapshot(writeMetadata(root, s)), { hashes: false });
   t.strictSame(sizesOnly.findings, [], "checking sizes only reads no file");
   covered.add("KS-E107");
+});
+
+/** Checkpoint 3 with every 1.1 structure (in memory: the 1.1 codec is not merged), its files written under a new root. */
+function v11OnDisk(t: Test, edit: (s: Snapshot) => void = () => {}): { root: string; located: LocatedInput } {
+  const root = tempRoot(t);
+  const spec = new TreeSpec();
+  const snapshot = checkpointV11(spec);
+  edit(snapshot);
+  writeFiles(spec, root);
+  return { root, located: { snapshot, root, metadataPath: join(root, "chk-3", "_metadata.ksnap") } };
+}
+const MERGED = "shared/merged-3.bin";
+const SEG = "operators[1].subtasks[0].handles[0].streamIncremental";
+
+t.test("1.1: whole files wherever they sit and the physical file of segments are checked; valid, no finding", async (t) => {
+  const { located } = v11OnDisk(t);
+  const seen: StorageProgress[] = [];
+  const r = await validateStorage(located, { onProgress: (p) => seen.push(p) });
+  t.strictSame(summary(r.findings), []);
+  const paths = new Set([...eachRootRef(located.snapshot)].map((f) => f.ref.path));
+  t.ok(paths.has("chk-3/op-0/opstate") && paths.has("chk-3/op-1/channel") && paths.has(MERGED));
+  t.equal(r.filesChecked, paths.size, "the physical file of three segments is one file");
+  t.equal(seen.at(-1)!.bytesRead, seen.at(-1)!.bytesTotal, "every segment with a hash is read, and only its bytes");
+});
+
+t.test("KS-E108: segments past the end of a truncated physical file; the segment inside is still hashed", async (t) => {
+  const { root, located } = v11OnDisk(t);
+  truncateSync(join(root, ...MERGED.split("/")), 10);
+  const r = await validateStorage(located);
+  t.strictSame(summary(r.findings), [`KS-E108 ${MERGED}`, `KS-E108 ${MERGED}`]);
+  t.strictSame(r.findings.map((f) => f.location.field), [`${SEG}.sharedFiles[1]`, `${SEG}.privateFiles[0]`]);
+  t.match(r.findings[0]!.message, /^segment \[9, 17\) of "shared\/merged-3\.bin" reaches past the end of its physical file, which is 10 bytes$/);
+  const sizesOnly = await validateStorage(located, { hashes: false });
+  t.strictSame(summary(sizesOnly.findings), [`KS-E108 ${MERGED}`, `KS-E108 ${MERGED}`], "found without hashes too: gc sees it");
+  covered.add("KS-E108");
+});
+
+t.test("KS-E109: one changed byte inside a segment is reported at that segment only", async (t) => {
+  const { root, located } = v11OnDisk(t);
+  const abs = join(root, ...MERGED.split("/"));
+  const bytes = readFileSync(abs);
+  bytes[10] = 0x21;
+  writeFileSync(abs, bytes);
+  const f = only(t, (await validateStorage(located)).findings, "KS-E109", MERGED);
+  t.equal(f.location.field, `${SEG}.sharedFiles[1]`);
+  t.match(f.message, /^segment \[9, 17\) of "shared\/merged-3\.bin" has xxh64 [0-9a-f]{16}; its ref says [0-9a-f]{16} \(8 bytes, different content\)$/);
+  t.strictSame((await validateStorage(located, { hashes: false })).findings, [], "sizes only: not read");
+});
+
+t.test("1.1: a segment without a hash is KS-W105; a missing physical file is one KS-E100 for all its segments", async (t) => {
+  const { root, located } = v11OnDisk(t, (s) => {
+    ((s.operators[1]!.subtasks[0]!.handles[0] as { privateFiles: { xxh64: bigint }[] }).privateFiles[0]!).xxh64 = 0n;
+  });
+  t.strictSame(summary((await validateStorage(located)).findings), [`KS-W105 ${MERGED}`]);
+  rmSync(join(root, ...MERGED.split("/")));
+  const f = only(t, (await validateStorage(located)).findings, "KS-E100", MERGED);
+  t.match(f.message, /^file "shared\/merged-3\.bin" \(3 refs\) /);
+});
+
+t.test("KS-W099: an external ref is reported unchecked once per URI, never resolved", async (t) => {
+  const ext = { type: "external" as const, uri: "s3://bucket/job/state", size: 5n, xxh64: 0n };
+  const { located } = v11OnDisk(t, (s) => {
+    s.operators[0]!.coordinatorState = ext;
+    s.operators[1]!.coordinatorState = { ...ext };
+  });
+  const r = await validateStorage(located);
+  t.strictSame(r.findings.map((f) => `${f.rule} ${f.location.field}`), ["KS-W099 operators[0].coordinatorState"]);
+  t.match(r.findings[0]!.message, /^external file "s3:\/\/bucket\/job\/state" \(2 refs\) is outside the snapshot root and was not checked/);
+  covered.add("KS-W099");
 });
 
 t.test("every storage rule and KS-E091, KS-E093, KS-E094 is covered above", async (t) => {

@@ -12,6 +12,8 @@ import type { Finding } from "../src/validate/finding.js";
 import { RULES, type RuleId } from "../src/validate/rules.js";
 import { validateSnapshot } from "../src/validate/validate-snapshot.js";
 import { checkpointChain, savepoint, TreeSpec } from "./fixtures/validate/snapshot-tree.js";
+import { checkpointV11 } from "./fixtures/validate/snapshot-v11.js";
+import { V11_CASES } from "./fixtures/validate/structure-cases-v11.js";
 import { VECTORS } from "./helpers.js";
 
 /** The last checkpoint (id 3) of a valid chain 1, 2, 3 with two subtasks. */
@@ -45,6 +47,7 @@ interface Case {
 }
 
 const cases: Case[] = [
+  ...V11_CASES,
   { rule: "KS-E010", why: "snapshot_id 0 (only in memory: the decoder rejects it)", field: "snapshotId",
     bad: () => ({ ...sp(), snapshotId: 0n }), good: () => ({ ...sp(), snapshotId: 1n }) },
   { rule: "KS-W011", why: "a checkpoint outside chk-<id>", field: "snapshotDir",
@@ -156,7 +159,8 @@ const cases: Case[] = [
 ];
 
 t.test("every structural and safety rule has a breaking case and a near miss", async (t) => {
-  const structural = Object.entries(RULES).filter(([id, r]) => r.group === "structure" || id === "KS-E090").map(([id]) => id);
+  // KS-E090 and KS-E095 are safety rules that a snapshot shows on its own, without storage.
+  const structural = Object.entries(RULES).filter(([id, r]) => r.group === "structure" || id === "KS-E090" || id === "KS-E095").map(([id]) => id);
   t.strictSame([...new Set(cases.map((c) => c.rule))].sort(), structural.sort());
 });
 
@@ -176,6 +180,7 @@ for (const c of cases) {
 t.test("valid builders and vectors give no findings", async (t) => {
   t.strictSame(validateSnapshot({ snapshot: chk3() }), []);
   t.strictSame(validateSnapshot({ snapshot: sp(3, ["a", "b", "c"]) }), []);
+  t.strictSame(validateSnapshot({ snapshot: checkpointV11() }).map((f) => `${f.rule} ${f.location.field} ${f.message}`), [], "every 1.1 structure, valid");
   const vector = (name: string) => decodeSnapshot(new Uint8Array(readFileSync(join(VECTORS, "v1.0", "valid", `${name}.ksnap`))));
   for (const name of ["incremental-chain-head", "savepoint-two-operators", "unicode-paths"]) {
     t.strictSame(validateSnapshot({ snapshot: vector(name) }).map((f) => `${f.rule} ${f.message}`), [], name);

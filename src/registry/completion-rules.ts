@@ -8,7 +8,7 @@ import type { Snapshot, SnapshotKind } from "../model.js";
 import type { FileTable } from "./file-table.js";
 import { lookUpRef } from "./file-identity.js";
 import { registryError } from "./registry-error.js";
-import { baseReferences, eachFile, fileField, originOf, type FileSite } from "../snapshot-walk.js";
+import { baseReferences, eachRootRef, fileField, isSegmentSite, originOf, type FileSite, type SegmentSite } from "../snapshot-walk.js";
 
 /** A checkpoint or savepoint that has been triggered and has neither completed nor aborted. */
 export interface PendingSnapshot {
@@ -26,7 +26,11 @@ export interface CompletionContext {
   isRetained(checkpointId: bigint): boolean;
 }
 
-/** The distinct paths a snapshot refers to, and those it refers to as private, meta or data files. */
+/**
+ * The distinct paths a snapshot refers to, and those exclusive to it: whole files
+ * in any role but shared (private, meta, data, operator, coordinator). The
+ * physical file of segments is never exclusive.
+ */
 export interface SnapshotPaths {
   all: Set<string>;
   exclusive: Set<string>;
@@ -43,10 +47,10 @@ export function checkCompletion(
   checkHeader(id, pending.kind, snapshot);
   if (pending.kind === "checkpoint" && ctx.mustBeFull) checkFull(snapshot);
   const paths: SnapshotPaths = { all: new Set(), exclusive: new Set() };
-  for (const f of eachFile(snapshot)) {
+  for (const f of eachRootRef(snapshot)) {
     checkReference(table, id, pending, f, ctx);
     paths.all.add(f.ref.path);
-    if (f.role !== "shared") paths.exclusive.add(f.ref.path);
+    if (!isSegmentSite(f) && f.role !== "shared") paths.exclusive.add(f.ref.path);
   }
   return paths;
 }
@@ -75,13 +79,16 @@ function checkFull(snapshot: Snapshot): void {
   }
 }
 
-function checkReference(table: FileTable, id: bigint, pending: PendingSnapshot, f: FileSite, ctx: CompletionContext): void {
-  const entry = lookUpRef(table, f.ref, originOf(f), fileField(f));
+// A segment's physical file is counted like a shared file whatever the segment's
+// role: a checkpoint may refer to one that a retained checkpoint or its pin holds.
+function checkReference(table: FileTable, id: bigint, pending: PendingSnapshot, f: FileSite | SegmentSite, ctx: CompletionContext): void {
+  const segment = isSegmentSite(f);
+  const entry = lookUpRef(table, f.ref, segment ? undefined : originOf(f), fileField(f));
   const dangling = (why: string) => registryError("DANGLING_REFERENCE", `file "${f.ref.id}" at "${f.ref.path}" ${why}`, { field: fileField(f) });
   if (entry === undefined) throw dangling(`was neither uploaded for ${pending.kind} ${id} nor registered by a retained checkpoint`);
   if (pending.uploads.has(f.ref.path)) return;
-  if (f.role !== "shared" || pending.kind === "savepoint") {
-    throw dangling(`was not uploaded for ${pending.kind} ${id}: only a checkpoint's shared files may be files it did not upload`);
+  if ((f.role !== "shared" && !segment) || pending.kind === "savepoint") {
+    throw dangling(`was not uploaded for ${pending.kind} ${id}: only a checkpoint's shared files and segments may be in files it did not upload`);
   }
   if (entry.exclusiveTo !== undefined) throw dangling(`is a private, meta or data file of snapshot ${entry.exclusiveTo}`);
   if (entry.protected) throw dangling("is owned by the user (a savepoint or a snapshot restored without claim)");

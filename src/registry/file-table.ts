@@ -3,7 +3,9 @@
  * each file's identity, the checkpoints that hold it and whether it is
  * user-owned. A file nobody holds and nobody protects is *condemned*: it is in
  * the discard plan, and it can never be held again, because whoever was given
- * the plan may be deleting it right now.
+ * the plan may be deleting it right now. The physical file of segments (1.1) is
+ * one entry, held by every snapshot that holds a segment of it; its size and
+ * hash are not recorded (0).
  */
 import type { FileRef } from "../model.js";
 import { compareCodePoints } from "../body/canonical-order.js";
@@ -12,8 +14,12 @@ import { compareCodePoints } from "../body/canonical-order.js";
 export interface FileEntry {
   readonly id: string;
   readonly path: string;
+  /** 0n for the physical file of segments: not recorded. */
   readonly size: bigint;
+  /** 0n for the physical file of segments: not recorded. */
   readonly xxh64: bigint;
+  /** The physical file of segments (1.1), never a whole file: held by any snapshot that holds a segment of it, never exclusive. */
+  readonly segmented: boolean;
   /** The checkpoint that uploaded the file. */
   readonly origin: bigint;
   /** Checkpoints holding the file: pending ones (pin or upload) and retained ones. */
@@ -45,10 +51,14 @@ export class FileTable {
     return this.condemned.has(path);
   }
 
-  /** Adds a file the registry has not seen; the caller has checked that neither its path nor its id is taken. */
-  add(file: FileRef, origin: bigint): FileEntry {
+  /**
+   * Adds a file the registry has not seen; the caller has checked that neither its path nor its id is taken.
+   * `segmented` for the physical file of segments, whose size and hash are not recorded.
+   */
+  add(file: { id: string; path: string; size?: bigint; xxh64?: bigint }, origin: bigint, segmented = false): FileEntry {
     const entry: FileEntry = {
-      id: file.id, path: file.path, size: file.size, xxh64: file.xxh64, origin, holders: new Set(), protected: false, exclusiveTo: undefined,
+      id: file.id, path: file.path, size: segmented ? 0n : file.size ?? 0n, xxh64: segmented ? 0n : file.xxh64 ?? 0n, segmented, origin,
+      holders: new Set(), protected: false, exclusiveTo: undefined,
     };
     this.byPath.set(file.path, entry);
     this.pathById.set(file.id, file.path);

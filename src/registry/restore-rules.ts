@@ -4,22 +4,24 @@
  * claim, it promises never to delete them. Either way it must not restore a
  * snapshot whose files it has already planned for deletion.
  */
-import type { FileRef, Snapshot } from "../model.js";
-import { snapshotToJson } from "../json/to-json.js";
+import type { Snapshot } from "../model.js";
 import type { FileTable } from "./file-table.js";
-import { identityMismatch, lookUpRef } from "./file-identity.js";
+import { type CountedRef, identityMismatch, lookUpRef } from "./file-identity.js";
 import { registryError } from "./registry-error.js";
-import { eachFile, fileField, originOf, type FileSite } from "../snapshot-walk.js";
+import { eachRootRef, fileField, isSegmentSite, originOf, type FileSite, type SegmentSite } from "../snapshot-walk.js";
 
 /** How a restore treats the snapshot's files. */
 export type RestoreMode = "claim" | "no-claim";
 
 /** A distinct file of a restored snapshot, with the origin the registry records for it. */
 export interface RestoredFile {
-  ref: FileRef;
+  /** The first ref of the file: a whole file, or a segment of a physical file. */
+  ref: CountedRef;
   origin: bigint;
-  /** Referenced as a private, meta or data file: exclusive to the restored snapshot. */
+  /** Referenced as a whole file in a role other than shared: exclusive to the restored snapshot. */
   exclusive: boolean;
+  /** The physical file of segments (1.1): never exclusive, size and hash not recorded. */
+  segmented: boolean;
 }
 
 /** What the registry knows beyond its file table. */
@@ -44,12 +46,14 @@ export function checkRestore(table: FileTable, snapshot: Snapshot, mode: Restore
   }
   const files = new Map<string, RestoredFile>();
   const pathById = new Map<string, string>();
-  for (const f of eachFile(snapshot)) {
+  for (const f of eachRootRef(snapshot)) {
     checkAgainstTable(table, f, snapshot.snapshotId, mode, ctx);
     checkWithinSnapshot(files, pathById, f);
+    const segmented = isSegmentSite(f);
+    const exclusive = !segmented && f.role !== "shared";
     const seen = files.get(f.ref.path);
-    if (seen === undefined) files.set(f.ref.path, { ref: f.ref, origin: originOf(f) ?? snapshot.snapshotId, exclusive: f.role !== "shared" });
-    else if (f.role !== "shared") seen.exclusive = true;
+    if (seen === undefined) files.set(f.ref.path, { ref: f.ref, origin: originOf(f) ?? snapshot.snapshotId, exclusive, segmented });
+    else if (exclusive) seen.exclusive = true;
     pathById.set(f.ref.id, f.ref.path);
   }
   return files;
@@ -68,13 +72,16 @@ function checkMode(snapshot: Snapshot, mode: RestoreMode, ctx: RestoreContext): 
   }
 }
 
-function checkAgainstTable(table: FileTable, f: FileSite, id: bigint, mode: RestoreMode, ctx: RestoreContext): void {
-  const entry = lookUpRef(table, f.ref, originOf(f), fileField(f));
+function checkAgainstTable(table: FileTable, f: FileSite | SegmentSite, id: bigint, mode: RestoreMode, ctx: RestoreContext): void {
+  const segmented = isSegmentSite(f);
+  const entry = lookUpRef(table, f.ref, segmented ? undefined : originOf(f), fileField(f));
   if (entry === undefined) return;
   const dangling = (why: string) => registryError("DANGLING_REFERENCE", `file "${f.ref.id}" at "${f.ref.path}" ${why}`, { field: fileField(f) });
   if (table.isCondemned(f.ref.path)) throw dangling("is planned for deletion, so the snapshot cannot be restored");
   if (entry.exclusiveTo !== undefined && entry.exclusiveTo !== id) throw dangling(`is a private, meta or data file of snapshot ${entry.exclusiveTo}`);
-  if (f.role !== "shared" && [...entry.holders].some((h) => h !== id)) throw dangling("is shared by other checkpoints, so it cannot be a private, meta or data file");
+  if (!segmented && f.role !== "shared" && [...entry.holders].some((h) => h !== id)) {
+    throw dangling("is shared by other checkpoints, so it cannot be a private, meta or data file");
+  }
   if (entry.protected) {
     if (mode === "claim") throw dangling("is owned by the user and cannot be claimed");
     return;
@@ -84,18 +91,35 @@ function checkAgainstTable(table: FileTable, f: FileSite, id: bigint, mode: Rest
   }
 }
 
-function checkWithinSnapshot(files: Map<string, RestoredFile>, pathById: Map<string, string>, f: FileSite): void {
+function checkWithinSnapshot(files: Map<string, RestoredFile>, pathById: Map<string, string>, f: FileSite | SegmentSite): void {
   const otherPath = pathById.get(f.ref.id);
   if (otherPath !== undefined && otherPath !== f.ref.path) {
     throw registryError("FILE_CONFLICT", `file "${f.ref.id}" is referenced at "${otherPath}" and at "${f.ref.path}"`, { field: fileField(f) });
   }
   const seen = files.get(f.ref.path);
   if (seen === undefined) return;
-  const mismatch = identityMismatch({ ...seen.ref, origin: seen.origin }, f.ref, originOf(f));
+  const known = { id: seen.ref.id, size: "size" in seen.ref ? seen.ref.size : 0n, xxh64: seen.ref.xxh64, origin: seen.origin, segmented: seen.segmented };
+  const mismatch = identityMismatch(known, f.ref, isSegmentSite(f) ? undefined : originOf(f));
   if (mismatch !== undefined) throw registryError("FILE_CONFLICT", mismatch, { field: fileField(f) });
 }
 
-/** True when `a` and `b` are the same snapshot, field for field. */
+/**
+ * True when `a` and `b` are the same snapshot, field for field, whatever the
+ * format version: a property set to `undefined` counts as absent (an optional
+ * 1.1 field), bytes compare by content.
+ */
 export function sameSnapshot(a: Snapshot, b: Snapshot): boolean {
-  return JSON.stringify(snapshotToJson(a)) === JSON.stringify(snapshotToJson(b));
+  return sameValue(a, b);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = (o: object): string[] => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+  const [ka, kb] = [keys(a), keys(b)];
+  return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

@@ -6,7 +6,8 @@
  * {@link SharedStateRegistry.markDeleted}.
  */
 import { compareBigInts } from "../body/canonical-order.js";
-import type { FileRef, SharedFileRef, Snapshot, SnapshotKind } from "../model.js";
+import type { FileRef, SegmentStream, SharedFileRef, Snapshot, SnapshotKind } from "../model.js";
+import { refKind } from "../snapshot-walk.js";
 import { checkCompletion, type PendingSnapshot } from "./completion-rules.js";
 import { FileTable } from "./file-table.js";
 import { lookUpRef } from "./file-identity.js";
@@ -60,19 +61,22 @@ export class SharedStateRegistry {
   /**
    * Records that a task uploaded `file` for pending snapshot `id`; the file
    * belongs to `id` until it completes or aborts ([spec](../../spec/ownership.md#uploads)).
+   * A segment (1.1) reports its physical file, new to the registry: a task that
+   * appends to a physical file the registry knows reports nothing, and its
+   * checkpoint may refer to it as it may to a shared file it did not upload.
    * @throws KsnapError INVALID_OPERATION when `id` is not pending; UNSAFE_PATH;
    *   FILE_CONFLICT when the path or the id is already taken, or the reference names another origin.
    */
-  recordUpload(id: bigint, file: FileRef | SharedFileRef): void {
+  recordUpload(id: bigint, file: FileRef | SharedFileRef | SegmentStream): void {
     const pending = this.pendingEntry(id, "record an upload for");
-    const origin = "originCheckpointId" in file ? file.originCheckpointId : id;
+    const origin = "originCheckpointId" in file ? (file as SharedFileRef).originCheckpointId : id;
     if (origin !== id) {
       throw registryError("FILE_CONFLICT", `file "${file.id}" is uploaded for checkpoint ${id} but names checkpoint ${origin} as its origin`);
     }
     if (lookUpRef(this.files, file, undefined) !== undefined) {
       throw registryError("FILE_CONFLICT", `path "${file.path}" already holds a file the registry knows: an upload must not overwrite it`);
     }
-    this.files.add(file, id);
+    this.files.add(file, id, refKind(file) === "segment");
     this.files.hold(file.path, id);
     pending.uploads.add(file.path);
   }
@@ -143,7 +147,7 @@ export class SharedStateRegistry {
     // Take the restored files over before aborting, so that no file they share
     // with an aborted upload passes through the plan.
     for (const [path, f] of files) {
-      if (this.files.get(path) === undefined) this.files.add(f.ref, f.origin);
+      if (this.files.get(path) === undefined) this.files.add(f.ref, f.origin, f.segmented);
       if (f.exclusive) this.files.makeExclusive(path, id);
       if (mode === "claim") this.files.hold(path, id);
       else this.files.protect(path);
@@ -164,7 +168,8 @@ export class SharedStateRegistry {
   /**
    * The files that may be deleted now, sorted by path (code-point order): no
    * retained or pending snapshot holds them and the user does not own them
-   * ([spec](../../spec/ownership.md#the-discard-plan)). A file stays in the plan
+   * ([spec](../../spec/ownership.md#the-discard-plan)). The physical file of
+   * segments is listed with size and xxh64 0: they are not recorded. A file stays in the plan
    * until {@link markDeleted} acknowledges it, so a failed delete is retried.
    */
   discardPlan(): FileRef[] {

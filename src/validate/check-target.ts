@@ -2,16 +2,18 @@
  * Checks one storage file against every expectation its refs state: it is a
  * regular file inside the root reached without a symbolic link, with the size
  * and the XXH64 its refs say ([spec](../../spec/validation.md#storage);
- * KS-E091, KS-E094 and KS-E100 to KS-W105). A link is never followed: what it
+ * KS-E091, KS-E094 and KS-E100 to KS-W105); for the physical file of segments
+ * (1.1), that each segment lies inside it and has the XXH64 its ref records
+ * (KS-E108, KS-E109). A physical file's own size and hash are not recorded. A link is never followed: what it
  * leads to is only looked at, to name it and to find two names of one file.
  */
 import { hashToHex } from "../hash/xxh64.js";
 import { describeKind, type Resolution, type Storage } from "../storage/storage.js";
 import { fileField } from "../snapshot-walk.js";
 import type { Finding } from "./finding.js";
-import { hashFile } from "./hash-file.js";
+import { hashFile, hashRange } from "./hash-file.js";
 import { finding, type RuleId } from "./rules.js";
-import type { Expectation, StorageTarget } from "./storage-targets.js";
+import type { Expectation, SegmentExpectation, StorageTarget } from "./storage-targets.js";
 import { plural, quote } from "./text.js";
 
 /** What checking a target found: findings, and the physical file behind it when known. */
@@ -36,26 +38,42 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
   const r = await ctx.storage.resolve(ctx.realRoot, target.path);
   if (r.status !== "file") return unusable(target, r, ctx.realRoot);
   const identity = r.info.identity;
-  // Hash only when some ref can still match: its size is right and it records a hash.
-  const wantHash = (size: bigint): boolean => ctx.hashes && target.expectations.some((e) => e.xxh64 !== 0n && e.size === size);
-  if (!wantHash(r.info.size)) return { findings: compareAll(target, r.info.size, undefined, ctx.hashes), ...(identity ? { identity } : {}) };
+  const checked = (findings: Finding[]): TargetCheck => ({ findings, ...(identity ? { identity } : {}) });
+  // Hash only what can still match: a whole-file ref of the right size with a hash, a segment inside the file with one.
+  const wantWhole = (size: bigint): boolean => ctx.hashes && target.expectations.some((e) => e.xxh64 !== 0n && e.size === size);
+  const wantSegments = (size: bigint): SegmentExpectation[] =>
+    ctx.hashes ? target.segments.filter((e) => e.xxh64 !== 0n && e.offset + e.length <= size) : [];
+  if (!wantWhole(r.info.size) && wantSegments(r.info.size).length === 0) {
+    return checked([...compareAll(target, r.info.size, undefined, ctx.hashes), ...compareSegments(target, r.info.size, new Map(), ctx.hashes)]);
+  }
   let size: bigint;
-  let hashed;
+  let wholeHash: bigint | undefined;
+  const segmentHashes = new Map<SegmentExpectation, bigint>();
   try {
     const file = await ctx.storage.open(r.location);
     try {
       size = file.size;
-      hashed = await hashFile(file, ctx.buffer, ctx.onBytes);
+      if (wantWhole(size)) {
+        const hashed = await hashFile(file, ctx.buffer, ctx.onBytes);
+        if (hashed.bytes !== size) return changed(target, `${size} bytes at open, ${hashed.bytes} read`);
+        wholeHash = hashed.xxh64;
+      }
+      for (const e of wantSegments(size)) {
+        const hashed = await hashRange(file, ctx.buffer, ctx.onBytes, e.offset, e.length);
+        if (hashed.bytes !== e.length) return changed(target, `segment [${e.offset}, ${e.offset + e.length}) of a file of ${size} bytes at open, ${hashed.bytes} bytes read`);
+        segmentHashes.set(e, hashed.xxh64);
+      }
     } finally {
       await file.close();
     }
   } catch (e) {
     return { findings: [whole(target, "KS-E104", `cannot be read: ${e instanceof Error ? e.message : String(e)}`)] };
   }
-  if (hashed.bytes !== size) {
-    return { findings: [whole(target, "KS-E104", `changed while it was read (${size} bytes at open, ${hashed.bytes} read)`)] };
-  }
-  return { findings: compareAll(target, size, hashed.xxh64, true), ...(identity ? { identity } : {}) };
+  return checked([...compareAll(target, size, wholeHash, true), ...compareSegments(target, size, segmentHashes, true)]);
+}
+
+function changed(target: StorageTarget, what: string): TargetCheck {
+  return { findings: [whole(target, "KS-E104", `changed while it was read (${what})`)] };
 }
 
 function unusable(target: StorageTarget, r: Exclude<Resolution, { status: "file" }>, realRoot: string): TargetCheck {
@@ -92,11 +110,29 @@ function compare(target: StorageTarget, e: Expectation, size: bigint, actualHash
   return [];
 }
 
+/**
+ * KS-E108, KS-W105 and KS-E109 for each segment of a physical file of `size`
+ * bytes, against the hashes read (`actual`, by segment).
+ */
+function compareSegments(target: StorageTarget, size: bigint, actual: ReadonlyMap<SegmentExpectation, bigint>, hashes: boolean): Finding[] {
+  return target.segments.flatMap((e) => {
+    const at = { file: e.file, field: fileField(e.site), path: target.path };
+    const name = `segment [${e.offset}, ${e.offset + e.length}) of ${quote(target.path)}${refCount(e.refs)}`;
+    if (e.offset + e.length > size) return [finding("KS-E108", at, `${name} reaches past the end of its physical file, which is ${size} bytes`)];
+    if (!hashes) return [];
+    if (e.xxh64 === 0n) return [finding("KS-W105", at, `${name} has no recorded xxh64 (0), so its content was not verified; it lies inside the file's ${size} bytes`)];
+    const hash = actual.get(e);
+    if (hash !== undefined && hash !== e.xxh64) {
+      return [finding("KS-E109", at, `${name} has xxh64 ${hashToHex(hash)}; its ref says ${hashToHex(e.xxh64)} (${e.length} bytes, different content)`)];
+    }
+    return [];
+  });
+}
+
 /** A finding about the file as a whole, located at its first ref. */
 export function whole(target: StorageTarget, rule: RuleId, why: string): Finding {
-  const first = target.expectations[0]!;
-  const refs = target.expectations.reduce((n, e) => n + e.refs, 0);
-  return finding(rule, { file: first.file, field: fileField(first.site), path: target.path }, `file ${quote(target.path)}${refCount(refs)} ${why}`);
+  const refs = [...target.expectations, ...target.segments].reduce((n, e) => n + e.refs, 0);
+  return finding(rule, { file: target.first.file, field: fileField(target.first.site), path: target.path }, `file ${quote(target.path)}${refCount(refs)} ${why}`);
 }
 
 function refCount(refs: number): string {

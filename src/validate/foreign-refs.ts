@@ -4,10 +4,11 @@
  * ([KS-E092](../../spec/validation.md#ks-e092)). Garbage collection deletes a
  * subsumed checkpoint's private files; were one of them a retained checkpoint's
  * metadata or a savepoint's data file, it would delete what it must never touch.
+ * The physical file of a segment (1.1) is held to the same rule as a whole file.
  */
 import { METADATA_FILE } from "../storage/snapshot-root.js";
 import type { Storage } from "../storage/storage.js";
-import { eachFile, fileField } from "../snapshot-walk.js";
+import { eachRootRef, fileField, isSegmentSite } from "../snapshot-walk.js";
 import type { Finding } from "./finding.js";
 import type { LocatedInput } from "./located-input.js";
 import { finding } from "./rules.js";
@@ -27,16 +28,17 @@ export function checkForeignRefs(located: readonly LocatedInput[], metadataFiles
     let folders = byRoot.get(s.root);
     if (folders === undefined) byRoot.set(s.root, (folders = snapshotFoldersUnder(s.root, metadataFiles, storage)));
     const own = storage.relativeTo(s.root, storage.parent(s.metadataPath));
-    for (const f of eachFile(s.snapshot)) {
+    for (const f of eachRootRef(s.snapshot)) {
       const path = f.ref.path;
       const at = { file: s.metadataPath, field: fileField(f), path };
+      const what = isSegmentSite(f) ? `physical file of a ${f.role} segment` : `${f.role} file`;
       if (path === METADATA_FILE || path.endsWith(META_SUFFIX)) {
-        out.push(finding("KS-E092", at, `${f.role} file ${quote(path)} is a metadata file: a snapshot never refers to a metadata file as its data`));
+        out.push(finding("KS-E092", at, `${what} ${quote(path)} is a metadata file: a snapshot never refers to a metadata file as its data`));
         continue;
       }
       const other = folders.size === 0 ? undefined : foreignFolder(path, own, folders);
       if (other !== undefined) {
-        out.push(finding("KS-E092", at, `${f.role} file ${quote(path)} is inside the folder of another snapshot (${other}), which owns it`));
+        out.push(finding("KS-E092", at, `${what} ${quote(path)} is inside the folder of another snapshot (${other}), which owns it`));
       }
     }
   }

@@ -9,16 +9,16 @@ import type { History } from "./history.js";
 import { finding } from "./rules.js";
 import { Tally } from "./tally.js";
 import { plural } from "./text.js";
-import { eachHandle, variantField } from "../snapshot-walk.js";
+import { eachStateHandle, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-E114 and KS-W115, once per (snapshot, missing base). */
 export function checkHistoryLineage(h: History): Finding[] {
   const out: Finding[] = [];
   for (const s of h.snapshots) {
     const missing = new Tally<bigint>();
-    for (const site of eachHandle(s.snapshot)) {
+    for (const site of eachStateHandle(s.snapshot)) {
       const handle = site.handle;
-      if (handle.type !== "incremental") continue;
+      if (handle.type !== "incremental" && handle.type !== "stream-incremental") continue;
       const base = handle.baseCheckpointId;
       // 0 is a full upload; a base not before the handle's checkpoint is KS-E060.
       if (base === 0n || base >= handle.checkpointId || h.byId.has(base)) continue;

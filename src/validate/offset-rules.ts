@@ -1,48 +1,62 @@
 /**
- * Offsets of a savepoint handle: one per key group, in order, each inside the
- * data file ([spec](../../spec/format-v1.md#savepointhandle);
+ * Offsets of a savepoint handle or a key-groups-stream handle (1.1): one per
+ * key group, in order, each inside the data ([spec](../../spec/format-v1.md#savepointhandle);
  * [KS-E050](../../spec/validation.md#ks-e050), [KS-E051](../../spec/validation.md#ks-e051),
- * [KS-E052](../../spec/validation.md#ks-e052)).
+ * [KS-E052](../../spec/validation.md#ks-e052)). A key-groups stream's data is any
+ * stream: its length is a whole or external file's size, a segment's length or
+ * the inline bytes' count.
  */
-import type { SavepointHandle, Snapshot } from "../model.js";
+import type { FileRef, KeyGroupsStreamHandle, SavepointHandle, Snapshot, StreamRef } from "../model.js";
+import { pathOf } from "./file-contents.js";
 import type { Report } from "./snapshot-rule.js";
 import { plural } from "./text.js";
-import { eachHandle, variantField } from "../snapshot-walk.js";
+import { eachStateHandle, refKind, streamLength, variantField } from "../snapshot-walk.js";
 
-/** Checks KS-E050, KS-E051 and KS-E052 on every savepoint handle. */
+/** Checks KS-E050, KS-E051 and KS-E052 on every savepoint and key-groups-stream handle, in every list. */
 export function checkOffsets(s: Snapshot, report: Report): void {
-  for (const site of eachHandle(s)) {
-    if (site.handle.type !== "savepoint") continue;
+  for (const site of eachStateHandle(s)) {
     const h = site.handle;
+    if (h.type !== "savepoint" && h.type !== "key-groups-stream") continue;
     const field = `${variantField(site)}.offsets`;
     if (h.offsets.length !== h.keyGroups.count) {
       report("KS-E050", { field }, `${plural(h.offsets.length, "offset")} for ${plural(h.keyGroups.count, "key group")}; there is one offset per key group`);
     }
-    checkInsideFile(h, field, report);
-    checkIncreasing(h, field, report);
+    checkInsideData(h, field, report);
+    // Savepoint data holds an end marker per key group; a foreign key-groups stream may hold nothing for an empty one.
+    checkNonDecreasing(h.offsets, field, "KS-E052", report, h.type === "savepoint");
   }
 }
 
 /** KS-E051: one finding per handle, naming the first offending offset and how many there are. */
-function checkInsideFile(h: SavepointHandle, field: string, report: Report): void {
-  const bad = h.offsets.flatMap((o, i) => (o >= h.dataFile.size ? [i] : []));
+function checkInsideData(h: SavepointHandle | KeyGroupsStreamHandle, field: string, report: Report): void {
+  const data: FileRef | StreamRef = h.type === "savepoint" ? h.dataFile : h.data;
+  const length = streamLength(data);
+  const bad = h.offsets.flatMap((o, i) => (o >= length ? [i] : []));
   const first = bad[0];
   if (first === undefined) return;
-  report("KS-E051", { field: `${field}[${first}]`, path: h.dataFile.path },
-    `offsets[${first}] = ${h.offsets[first]} is not less than data_file.size ${h.dataFile.size} (${plural(bad.length, "such offset")})`);
+  const what = h.type === "savepoint" ? "data_file.size" : `the data's length (${refKind(data)})`;
+  report("KS-E051", { field: `${field}[${first}]`, ...pathOf(data) },
+    `offsets[${first}] = ${h.offsets[first]} is not less than ${what} ${length} (${plural(bad.length, "such offset")})`);
 }
 
-/** KS-E052: key groups are stored in order and each holds at least its end marker, so their offsets strictly increase. */
-function checkIncreasing(h: SavepointHandle, field: string, report: Report): void {
+/**
+ * `rule` (KS-E052, or KS-E054 for operator state) when `offsets` are out of
+ * order: one finding, at the first offending offset, saying how many there are.
+ * `strict`: savepoint data holds at least an end marker per key group, so its
+ * offsets strictly increase; other streams' offsets only never decrease.
+ */
+export function checkNonDecreasing(offsets: readonly bigint[], field: string, rule: "KS-E052" | "KS-E054", report: Report, strict = false): void {
   let first = -1;
   let count = 0;
-  for (let i = 1; i < h.offsets.length; i++) {
-    if (h.offsets[i]! <= h.offsets[i - 1]!) {
+  for (let i = 1; i < offsets.length; i++) {
+    if (offsets[i]! < offsets[i - 1]! || (strict && offsets[i] === offsets[i - 1])) {
       if (first < 0) first = i;
       count++;
     }
   }
   if (first < 0) return;
-  report("KS-E052", { field: `${field}[${first}]` },
-    `offsets[${first}] = ${h.offsets[first]} is not greater than offsets[${first - 1}] = ${h.offsets[first - 1]} (${plural(count, "such offset")}); every key group holds at least its end marker, so offsets strictly increase`);
+  const why = strict
+    ? `is not greater than offsets[${first - 1}] = ${offsets[first - 1]} (${plural(count, "such offset")}); every key group holds at least its end marker, so offsets strictly increase`
+    : `is less than offsets[${first - 1}] = ${offsets[first - 1]} (${plural(count, "decrease")}); offsets never decrease`;
+  report(rule, { field: `${field}[${first}]` }, `offsets[${first}] = ${offsets[first]} ${why}`);
 }

@@ -5,8 +5,8 @@
  */
 import type { Snapshot } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
-import { quote } from "./text.js";
-import { eachHandle, variantField } from "../snapshot-walk.js";
+import { eachStateHandle, variantField } from "../snapshot-walk.js";
+import { describeRef, pathOf } from "./file-contents.js";
 
 /** Checks KS-E020 to KS-E024. */
 export function checkProperties(s: Snapshot, report: Report): void {
@@ -26,15 +26,20 @@ export function checkProperties(s: Snapshot, report: Report): void {
   if (!p.incremental) checkNoReuse(s, report);
 }
 
-/** KS-E024: without `incremental`, no handle may refer to a file an earlier checkpoint uploaded. */
+/**
+ * KS-E024: without `incremental`, no handle may refer to a file an earlier
+ * checkpoint uploaded: a shared ref of either incremental form whose origin is
+ * before the handle's checkpoint, or of an opaque handle before the snapshot.
+ */
 function checkNoReuse(s: Snapshot, report: Report): void {
-  for (const site of eachHandle(s)) {
+  for (const site of eachStateHandle(s)) {
     const h = site.handle;
-    if (h.type !== "incremental") continue;
+    if (h.type !== "incremental" && h.type !== "stream-incremental" && h.type !== "opaque") continue;
+    const own = h.type === "opaque" ? s.snapshotId : h.checkpointId;
     for (const [i, ref] of h.sharedFiles.entries()) {
-      if (ref.originCheckpointId < h.checkpointId) {
-        report("KS-E024", { field: `${variantField(site)}.sharedFiles[${i}]`, path: ref.path },
-          `${s.kind} is not incremental, but shared file ${quote(ref.id)} was uploaded by earlier checkpoint ${ref.originCheckpointId} (handle checkpoint ${h.checkpointId})`);
+      if (ref.originCheckpointId < own) {
+        report("KS-E024", { field: `${variantField(site)}.sharedFiles[${i}]`, ...pathOf(ref) },
+          `${s.kind} is not incremental, but shared ${describeRef(ref)} was uploaded by earlier checkpoint ${ref.originCheckpointId} (handle checkpoint ${own})`);
       }
     }
   }

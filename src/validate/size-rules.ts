@@ -3,16 +3,18 @@
  * ([spec](../../spec/format-v1.md#incrementalhandle); [KS-W073](../../spec/validation.md#ks-w073),
  * [KS-W074](../../spec/validation.md#ks-w074)). Warnings: the sizes are informational, a
  * restore does not use them, but a mismatch shows a writer that lost track of its files.
+ * The stream form (1.1) counts each part's length: a segment's, inline bytes', an
+ * external file's size.
  */
-import type { IncrementalHandle, Snapshot } from "../model.js";
+import type { IncrementalHandle, Snapshot, StreamIncrementalHandle } from "../model.js";
 import type { Report } from "./snapshot-rule.js";
-import { eachHandle, variantField } from "../snapshot-walk.js";
+import { eachStateHandle, streamLength, variantField } from "../snapshot-walk.js";
 
 /** Checks KS-W073 and KS-W074. */
 export function checkSizes(s: Snapshot, report: Report): void {
-  for (const site of eachHandle(s)) {
+  for (const site of eachStateHandle(s)) {
     const h = site.handle;
-    if (h.type !== "incremental") continue;
+    if (h.type !== "incremental" && h.type !== "stream-incremental") continue;
     const at = variantField(site);
     const { total, uploaded } = sizesOf(h);
     if (h.stateSize !== total) {
@@ -26,20 +28,20 @@ export function checkSizes(s: Snapshot, report: Report): void {
 }
 
 /** All file sizes, and those uploaded by the handle's checkpoint (its own shared files, private files, meta file). */
-function sizesOf(h: IncrementalHandle): { total: bigint; uploaded: bigint } {
-  let total = h.metaFile.size;
-  let uploaded = h.metaFile.size;
+function sizesOf(h: IncrementalHandle | StreamIncrementalHandle): { total: bigint; uploaded: bigint } {
+  let total = streamLength(h.type === "incremental" ? h.metaFile : h.meta);
+  let uploaded = total;
   for (const f of h.privateFiles) {
-    total += f.size;
-    uploaded += f.size;
+    total += streamLength(f);
+    uploaded += streamLength(f);
   }
   for (const f of h.sharedFiles) {
-    total += f.size;
-    if (f.originCheckpointId === h.checkpointId) uploaded += f.size;
+    total += streamLength(f);
+    if (f.originCheckpointId === h.checkpointId) uploaded += streamLength(f);
   }
   return { total, uploaded };
 }
 
-function fileCount(h: IncrementalHandle): number {
+function fileCount(h: IncrementalHandle | StreamIncrementalHandle): number {
   return h.sharedFiles.length + h.privateFiles.length + 1;
 }

@@ -12,7 +12,9 @@ import { checkDataFileIndexes } from "./data-file-index.js";
 import type { Finding } from "./finding.js";
 import { forEachLimited } from "./run-limited.js";
 import type { LocatedInput } from "./located-input.js";
-import { collectTargets, type StorageTarget } from "./storage-targets.js";
+import { collectExternals, collectTargets, type StorageTarget } from "./storage-targets.js";
+import { finding } from "./rules.js";
+import { fileField } from "../snapshot-walk.js";
 import { quote } from "./text.js";
 
 /** How far the storage check has come; `onProgress` receives it. */
@@ -53,7 +55,9 @@ const DEFAULT_CHUNK_BYTES = 1 << 20;
 
 /**
  * Checks the files of one or several located snapshots (rules of group
- * `storage`, and KS-E091; [spec](../../spec/validation.md#storage)). Files referenced
+ * `storage`, and KS-E091; [spec](../../spec/validation.md#storage)): whole
+ * files and the physical files of segments under the root; external refs are
+ * reported unchecked (KS-W099). Files referenced
  * several times, in one snapshot or across a history, are read once. Paths that
  * break the path rules are skipped here: {@link validateSnapshot} reports them.
  * Never rejects because of the file system: every problem is a finding.
@@ -98,17 +102,32 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
     ? await checkDataFileIndexes(inputs, targets, perTarget, storage, (root) => realRootOf(realRoots, storage, root), concurrency)
     : new Map<number, Finding[]>();
   const findings = perTarget.flatMap((f, i) => [...f, ...(indexes.get(i) ?? []), ...samePhysicalFile(targets, identities, firstOf, i)]);
+  findings.push(...uncheckedExternals(inputs));
   return { findings, filesChecked: targets.length };
 }
 
-/** The stated size of each file a hashing check reads: the largest size among the refs that record a hash. */
+/**
+ * The stated size of each file a hashing check reads: the largest size among the
+ * refs that record a hash, and the length of each segment that records one.
+ */
 function bytesToHash(targets: readonly StorageTarget[]): number {
   let total = 0;
   for (const t of targets) {
     const sizes = t.expectations.filter((e) => e.xxh64 !== 0n).map((e) => Number(e.size));
     if (sizes.length > 0) total += Math.max(...sizes);
+    for (const e of t.segments) if (e.xxh64 !== 0n) total += Number(e.length);
   }
   return total;
+}
+
+/**
+ * KS-W099 for each distinct external URI (1.1): it lies outside the snapshot
+ * root, so validation never resolves it, and no resolver for URIs exists yet.
+ * A warning: nothing is known to be wrong, and gc never deletes it.
+ */
+function uncheckedExternals(inputs: readonly LocatedInput[]): Finding[] {
+  return collectExternals(inputs).map((x) => finding("KS-W099", { file: x.file, field: fileField(x.site) },
+    `external file ${quote(x.uri)}${x.refs > 1 ? ` (${x.refs} refs)` : ""} is outside the snapshot root and was not checked (size ${x.site.ref.size} not verified)`));
 }
 
 /**
