@@ -26,13 +26,17 @@ export {
   defaultMaxParallelism, keyGroupForKeyHash, keyGroupRangeForOperator, murmurHash32, operatorIndexForKeyGroup,
 } from "./key-groups.js";
 export {
-  planRestore, restorePlanToJson, type ByteRange, type HandleRead, type IncrementalRead, type OperatorRestorePlan,
-  type RestorePlan, type RestorePlanJson, type RestorePlanOptions, type SavepointRead, type SubtaskRestorePlan,
+  planRestore, restorePlanToJson, operatorMaxParallelism, MAX_REPLICATED_OPERATOR_STATE, type ByteRange, type HandleRead,
+  type IncrementalRead, type OperatorRestorePlan, type RestorePlan, type RestorePlanJson, type RestorePlanOptions, type SavepointRead,
+  type SubtaskRestorePlan, type StreamIncrementalRead, type KeyGroupsStreamRead, type UnsupportedRead, type OperatorStateRead,
+  type KeptState, type WholeStreamRead, type ChannelStateEntry, type MasterStateEntry,
 } from "./restore-plan.js";
 export {
   diffSnapshots, diffToJson, type ChangedFile, type DiffJson, type FileOccurrence, type FileTally, type OperatorDiff,
-  type SnapshotDiff, type SnapshotSummary, type SubtaskDiff,
+  type SnapshotDiff, type SnapshotSummary, type SubtaskDiff, type InlineTally, type LocalNameChange, type StoredDiff,
+  type OperatorStateChange, type NamedStateSummary, type MasterStateChange, type StateChange,
 } from "./diff.js";
+export { streamBytes, streamLength, streamToJson, type StreamJson } from "./stream-ref.js";
 export { pathProblem, resolveInRoot } from "./storage/paths.js";
 export { findMetadataFiles, loadSnapshot, readSnapshot, resolveRoot, METADATA_FILE, SHARED_DIR, type LocatedSnapshot } from "./storage/snapshot-root.js";
 export {

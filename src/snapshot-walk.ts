@@ -52,6 +52,10 @@ export interface RefSite<R> {
   owner: string;
   /** Index in its list; -1 for a single ref (`metaFile`, `dataFile`, `meta`, `data`, `stream`, a coordinator's state). */
   index: number;
+  /** The operator holding the ref. */
+  operator: OperatorState;
+  /** The subtask holding the ref; undefined for a coordinator's state, which belongs to the operator. */
+  subtask: SubtaskState | undefined;
 }
 
 /** A whole file under the root: a 1.0 FileRef or SharedFileRef, or a 1.1 stream of type `file`. */
@@ -128,10 +132,11 @@ export function* eachHandle(snapshot: Snapshot): Generator<HandleSite> {
 /**
  * The managed keyed handles (`handles`) of one operator
  * ([spec](../spec/format-v1.md#operatorstate)), `operators[operatorIndex]`, in file
- * order: for the checks and plans that work an operator at a time.
+ * order: for the checks and plans that work an operator at a time. `list` picks
+ * another list of its subtasks (`rawKeyedHandles`, `channelState`) instead.
  */
-export function* operatorHandles(operator: OperatorState, operatorIndex: number): Generator<HandleSite> {
-  for (const [j, subtask] of operator.subtasks.entries()) yield* listSites(operator, operatorIndex, subtask, j, "handles");
+export function* operatorHandles(operator: OperatorState, operatorIndex: number, list: HandleList = "handles"): Generator<HandleSite> {
+  for (const [j, subtask] of operator.subtasks.entries()) yield* listSites(operator, operatorIndex, subtask, j, list);
 }
 
 /**
@@ -169,7 +174,8 @@ export function* operatorHandlesById(snapshot: Snapshot, operatorId: string): Ge
 /** Every ref of one handle, of every kind: shared, private, meta, data. */
 export function* refsOf(site: HandleSite): Generator<AnyRefSite> {
   const h = site.handle;
-  const at = (ref: FileRef | StreamRef, role: FileRole, index: number): AnyRefSite => ({ ref, role, site, owner: "", index });
+  const at = (ref: FileRef | StreamRef, role: FileRole, index: number): AnyRefSite =>
+    ({ ref, role, site, owner: "", index, operator: site.operator, subtask: site.subtask });
   switch (h.type) {
     case "savepoint": yield at(h.dataFile, "data", -1); return;
     case "key-groups-stream": yield at(h.data, "data", -1); return;
@@ -201,16 +207,19 @@ export function* eachRef(snapshot: Snapshot): Generator<AnyRefSite> {
       for (const site of listSites(operator, operatorIndex, subtask, j, "handles")) yield* refsOf(site);
       const sub = subtaskField(operatorIndex, j);
       if (subtask.managedOperatorState !== undefined) {
-        yield { ref: subtask.managedOperatorState.stream, role: "operator", site: undefined, owner: `${sub}.managedOperatorState`, index: -1 };
+        yield { ref: subtask.managedOperatorState.stream, role: "operator", site: undefined, owner: `${sub}.managedOperatorState`, index: -1, operator, subtask };
       }
       if (subtask.rawOperatorState !== undefined) {
-        yield { ref: subtask.rawOperatorState.stream, role: "operator", site: undefined, owner: `${sub}.rawOperatorState`, index: -1 };
+        yield { ref: subtask.rawOperatorState.stream, role: "operator", site: undefined, owner: `${sub}.rawOperatorState`, index: -1, operator, subtask };
       }
       for (const site of listSites(operator, operatorIndex, subtask, j, "rawKeyedHandles")) yield* refsOf(site);
       for (const site of listSites(operator, operatorIndex, subtask, j, "channelState")) yield* refsOf(site);
     }
     if (operator.coordinatorState !== undefined) {
-      yield { ref: operator.coordinatorState, role: "coordinator", site: undefined, owner: `operators[${operatorIndex}].coordinatorState`, index: -1 };
+      yield {
+        ref: operator.coordinatorState, role: "coordinator", site: undefined, owner: `operators[${operatorIndex}].coordinatorState`, index: -1,
+        operator, subtask: undefined,
+      };
     }
   }
 }

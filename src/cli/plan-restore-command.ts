@@ -2,8 +2,12 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { inFile } from "../errors.js";
 import type { KeyGroupRange } from "../model.js";
-import { formatBytes } from "../render-tree.js";
-import { type HandleRead, planRestore, type RestorePlan, restorePlanToJson, type SubtaskRestorePlan } from "../restore-plan.js";
+import { describeStream, formatBytes } from "../render-tree.js";
+import {
+  type HandleRead, type OperatorRestorePlan, type OperatorStateRead, planRestore, type RestorePlan, restorePlanToJson, type SubtaskRestorePlan,
+  type UnsupportedRead,
+} from "../restore-plan.js";
+import { reportProblems } from "./exit-status.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
 import { writeStandardOutput } from "./standard-streams.js";
 
@@ -22,14 +26,31 @@ export function registerPlanRestore(program: Command): void {
     .requiredOption("-p, --parallelism <n>", "the new parallelism of every operator", parseCount)
     .option("--operator <id=n>", "a different parallelism for one operator (repeatable)", parseOperator)
     .option("--json", "print the plan as JSON (spec/diff-and-restore.md)")
-    .action(async (file: string, opts: PlanRestoreOptions) => { await writeStandardOutput(await planRestoreCommand(file, opts)); });
+    .action(async (file: string, opts: PlanRestoreOptions) => {
+      const out = await planRestoreOutput(file, opts);
+      await writeStandardOutput(out.text);
+      // A handle this reader cannot plan means the restore it describes is incomplete (spec: unsupported handles).
+      if (out.unsupported) reportProblems();
+    });
+}
+
+/** What the command prints, and whether the plan lists handles it cannot plan, exit status 1 ([spec](../../spec/diff-and-restore.md#unsupported-handles)). */
+export interface PlanRestoreOutput {
+  text: string;
+  unsupported: boolean;
 }
 
 /** The command's output for `file`: the readable plan, or its JSON form ([spec](../../spec/diff-and-restore.md#restore-plan-json)). Errors name the file. */
 export async function planRestoreCommand(file: string, opts: PlanRestoreOptions): Promise<string> {
+  return (await planRestoreOutput(file, opts)).text;
+}
+
+/** {@link planRestoreCommand}, and whether any new subtask has an unsupported handle. */
+export async function planRestoreOutput(file: string, opts: PlanRestoreOptions): Promise<PlanRestoreOutput> {
   const { snapshot, metadataPath } = await readSnapshotArgument(file);
   const plan = inFile(metadataPath, () => planRestore(snapshot, opts.parallelism, { operatorParallelism: opts.operator ?? {} }));
-  return opts.json ? JSON.stringify(restorePlanToJson(plan), null, 2) + "\n" : renderPlan(plan, metadataPath) + "\n";
+  const text = opts.json ? JSON.stringify(restorePlanToJson(plan), null, 2) + "\n" : renderPlan(plan, metadataPath) + "\n";
+  return { text, unsupported: plan.operators.some((op) => op.subtasks.some((st) => st.unsupported.length > 0)) };
 }
 
 function parseCount(value: string): number {
@@ -46,30 +67,71 @@ function parseOperator(value: string, previous: Record<string, number> | undefin
 /** The readable plan: one block per operator, one line per new subtask and per read ([spec](../../spec/diff-and-restore.md#restore-plan)). */
 export function renderPlan(plan: RestorePlan, source: string): string {
   const lines = [`${source}: restore plan for ${plan.kind} ${plan.snapshotId} (max parallelism ${plan.maxParallelism})`];
-  for (const op of plan.operators) {
-    const total = op.subtasks.reduce((s, st) => s + st.bytes, 0n);
-    lines.push(`  operator ${op.operatorId}${op.name === "" ? "" : ` "${op.name}"`}: parallelism ${op.oldParallelism} → ${op.newParallelism}, reads ${formatBytes(total)}`);
-    for (const st of op.subtasks) lines.push(...renderSubtask(st));
-  }
+  for (const m of plan.masterStates) lines.push(`  master state "${m.name}" (version ${m.version}, ${formatBytes(BigInt(m.size))} in the metadata): restored whole, once`);
+  for (const op of plan.operators) lines.push(...renderOperator(op, plan.maxParallelism));
   if (plan.operators.length === 0) lines.push("  no operators: nothing to restore");
   return lines.join("\n");
 }
 
+function renderOperator(op: OperatorRestorePlan, snapshotMaxParallelism: number): string[] {
+  const head = `  operator ${op.operatorId}${op.name === "" ? "" : ` "${op.name}"`}`;
+  if (op.finished) return [`${head}: finished: nothing to restore`];
+  const total = op.subtasks.reduce((s, st) => s + st.bytes, 0n);
+  const own = op.maxParallelism === snapshotMaxParallelism ? "" : ` (own max parallelism ${op.maxParallelism})`;
+  const lines = [`${head}: parallelism ${op.oldParallelism} → ${op.newParallelism}${own}, reads ${formatBytes(total)}`];
+  if (op.coordinatorState !== null) {
+    lines.push(`    coordinator state: ${describeStream(op.coordinatorState.stream)}: restored whole, once, ${formatBytes(op.coordinatorState.bytes)}`);
+  }
+  if (op.finishedSubtasks.length > 0) lines.push(`    old subtask(s) ${op.finishedSubtasks.join(", ")} had finished: nothing to restore from them`);
+  for (const c of op.channelState) {
+    lines.push(`    channel state ${c.kind} of old subtask ${c.oldSubtaskIndex}: ${c.streams.length} stream(s), ${formatBytes(c.bytes)}; not planned (Flink maps channel state itself)`);
+  }
+  for (const st of op.subtasks) lines.push(...renderSubtask(st));
+  return lines;
+}
+
 function renderSubtask(st: SubtaskRestorePlan): string[] {
-  const lines = [`    subtask ${st.subtaskIndex}: key groups ${range(st.keyGroups)}, ${st.reads.length} read(s), ${formatBytes(st.bytes)}`];
+  const count = st.reads.length + st.rawKeyedReads.length + st.managedOperatorState.length + st.rawOperatorState.length;
+  const lines = [`    subtask ${st.subtaskIndex}: key groups ${range(st.keyGroups)}, ${count} read(s), ${formatBytes(st.bytes)}`];
   for (const r of st.reads) lines.push(`      ${renderRead(r)}`);
+  for (const r of st.rawKeyedReads) lines.push(`      raw keyed state, restored by user code: ${renderRead(r)}`);
+  for (const u of st.unsupported) lines.push(`      ${renderUnsupported(u)}`);
+  for (const r of st.managedOperatorState) lines.push(`      ${renderOperatorStateRead("managed", r)}`);
+  for (const r of st.rawOperatorState) lines.push(`      ${renderOperatorStateRead("raw", r)}`);
   for (const gap of st.uncovered) lines.push(`      no state for key groups ${range(gap)}: no handle holds them`);
   return lines;
 }
 
 function renderRead(r: HandleRead): string {
   const from = `${r.type} handle ${r.handleIndex} of old subtask ${r.oldSubtaskIndex} (key groups ${range(r.handleKeyGroups)}): keep ${range(r.keyGroups)}`;
-  if (r.type === "savepoint") {
-    const bytes = r.byteRanges.length === 0 ? "no bytes (empty key groups)" : r.byteRanges.map((b) => `bytes ${b.start}..${b.end}`).join(", ");
-    return `${from}; ${r.dataFile.path} ${bytes}, ${formatBytes(r.bytes)}`;
+  switch (r.type) {
+    case "savepoint": return `${from}; ${r.dataFile.path} ${byteRanges(r.byteRanges)}, ${formatBytes(r.bytes)}`;
+    case "key-groups-stream":
+      return `${from}; ${describeStream(r.data)}, ${byteRanges(r.byteRanges)} of the stream, ${formatBytes(r.bytes)}, in format ${r.dataFormat} (not KSNAP savepoint data)`;
+    case "incremental":
+      return `${from}; download the whole handle${clip(r.clipped)}: folder ${r.folder}, ${r.files.length} file(s), ${formatBytes(r.bytes)}`;
+    case "stream-incremental":
+      return `${from}; download the whole handle${clip(r.clipped)}: folder ${r.folder === "" ? "(none)" : r.folder}, ${r.streams.length} stream(s), ${formatBytes(r.bytes)}`;
   }
-  const clip = r.clipped ? ", then delete the key groups outside the kept range" : "";
-  return `${from}; download the whole handle${clip}: folder ${r.folder}, ${r.files.length} file(s), ${formatBytes(r.bytes)}`;
+}
+
+function byteRanges(ranges: readonly { start: bigint; end: bigint }[]): string {
+  return ranges.length === 0 ? "no bytes (empty key groups)" : ranges.map((b) => `bytes ${b.start}..${b.end}`).join(", ");
+}
+
+function clip(clipped: boolean): string {
+  return clipped ? ", then delete the key groups outside the kept range" : "";
+}
+
+function renderUnsupported(u: UnsupportedRead): string {
+  const list = u.list === "handles" ? "handle" : "raw keyed handle";
+  return `UNSUPPORTED: opaque ${list} ${u.handleIndex} of old subtask ${u.oldSubtaskIndex}, kind ${u.kind} (key groups ${range(u.handleKeyGroups)}): ` +
+    `keep ${range(u.keyGroups)}, which this reader cannot plan`;
+}
+
+function renderOperatorStateRead(which: "managed" | "raw", r: OperatorStateRead): string {
+  const states = r.states.map((s) => `"${s.name}" ${s.mode} ${s.offsets.length} partition(s)`).join(", ");
+  return `${which} operator state of old subtask ${r.oldSubtaskIndex}: ${describeStream(r.stream)}; keep ${states}, ${formatBytes(r.bytes)}`;
 }
 
 function range(kg: KeyGroupRange): string {
