@@ -5,7 +5,7 @@ It speaks the adapter protocol of spec/conformance.md over stdin and stdout:
 one JSON request per line in, one JSON response per line out, in order, and
 nothing else on stdout (logs go to stderr). It implements the capabilities
 
-* ``decode``:    a KSNAP metadata file -> its JSON form (spec/format-v1.md),
+* ``decode``:    a KSNAP metadata file of format 1.0 or 1.1 -> its JSON form (spec/format-v1.md),
 * ``encode``:    a JSON form -> the canonical KSNAP file,
 * ``read-data``: the entries of a savepoint data file (spec/savepoint-data.md).
 
