@@ -5,7 +5,7 @@ It speaks the adapter protocol of spec/conformance.md over stdin and stdout:
 one JSON request per line in, one JSON response per line out, in order, and
 nothing else on stdout (logs go to stderr). It implements the capabilities
 
-* ``decode``:    a KSNAP metadata file -> its JSON form (spec/format-v1.md),
+* ``decode``:    a KSNAP metadata file of format 1.0 or 1.1 -> its JSON form (spec/format-v1.md),
 * ``encode``:    a JSON form -> the canonical KSNAP file,
 * ``read-data``: the entries of a savepoint data file (spec/savepoint-data.md).
 
@@ -20,6 +20,7 @@ Run it as ``python3 ksnap_adapter.py``; see README.md beside it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -33,6 +34,9 @@ ADAPTER_NAME = "ksnap-python-minimal"
 ADAPTER_VERSION = "0.1.0"
 PROTOCOL_VERSION = 1
 CAPABILITIES = ["decode", "encode", "read-data"]
+# The newest metadata format versions this adapter reads and writes (spec/conformance.md "Format versions"):
+# it reads 1.1 (and every earlier 1.x), and its encoder writes canonical 1.0 files.
+FORMATS = {"read": "1.1", "write": "1.0"}
 
 U64_MAX = (1 << 64) - 1
 U32_MAX = (1 << 32) - 1
@@ -157,7 +161,7 @@ MAGIC = b"\x89KSNAP\r\n"
 HEADER_SIZE = 24
 TRAILER_SIZE = 8
 READ_MAJOR = 1
-KNOWN_FEATURES = 0  # format 1.0 defines no required-feature bits
+FEATURES_1_1 = 0x1FF  # format 1.0 defines no required-feature bits; 1.1 defines bits 0-8 ("Format 1.1" below)
 MAX_FILE_BYTES = 1 << 30  # the reference reader's maxFileBytes; a reader limit, each reader picks its own
 
 
@@ -186,6 +190,13 @@ def check_magic_and_version(head: bytes, size: int) -> tuple[int, int]:
     return major, minor
 
 
+def known_features(minor: int) -> int:
+    """The required-feature bits this 1.1 reader knows in a file of format 1.``minor``: the bits the file's own
+    version defines, up to 1.1's. A 1.0 file may set none (1.0 defines none), so a 1.0 file with bit 0 set is
+    refused, as every 1.0 reader refuses it (vector v1.0/invalid/unknown-required-feature)."""
+    return FEATURES_1_1 if minor >= 1 else 0
+
+
 def unframe(data: bytes) -> tuple[int, int, memoryview]:
     """Checks the whole container in the spec's order; returns (major, minor, body)."""
     major, minor = check_magic_and_version(data[:12], len(data))
@@ -195,7 +206,7 @@ def unframe(data: bytes) -> tuple[int, int, memoryview]:
     # Features come before lengths and checksum: a future feature may change the framing itself.
     _need(len(data), 16, "required-feature flags")
     (features,) = struct.unpack_from("<I", data, 12)
-    unknown = features & ~KNOWN_FEATURES
+    unknown = features & ~known_features(minor)
     if unknown:
         raise KsnapError("UNKNOWN_REQUIRED_FEATURE", f"required_features 0x{features:08x} has bits 0x{unknown:08x} "
                                                      "this reader does not understand", offset=12)
@@ -367,7 +378,7 @@ class WireReader:
         if number == 0:
             return None
         if number not in names:
-            raise KsnapError("INVALID_FIELD", f"{field} {number} is not defined in format 1.0",
+            raise KsnapError("INVALID_FIELD", f"{field} {number} is not a value this format version defines",
                              offset=self.base + at, field=path)
         return names[number]
 
@@ -411,7 +422,7 @@ MAX_KEY_GROUPS = 32768    # max_parallelism and offsets per handle
 
 
 def missing(r: WireReader, what: str, path: str) -> KsnapError:
-    return KsnapError("MISSING_FIELD", f"{what} is required in format 1.0 and is absent or zero",
+    return KsnapError("MISSING_FIELD", f"{what} is required and is absent or zero",
                       offset=r.base + r.pos, field=path)
 
 
@@ -433,6 +444,7 @@ def read_snapshot(r: WireReader, end: int) -> dict:
     kind = properties = None
     snapshot_dir = job_id = ""
     operators = []
+    added = {}  # the 1.1 members that are set (read_snapshot_1_1)
     for number, wt in r.fields(end):
         if number == 1:
             snapshot_id = r.uint64(wt, end, "snapshot_id")
@@ -455,6 +467,8 @@ def read_snapshot(r: WireReader, end: int) -> dict:
             job_id = r.string(wt, end, MAX_ID_BYTES, "job_id", "jobId")
         elif number == 8:
             timestamp = r.uint64(wt, end, "timestamp_millis")
+        elif number in (9, 10):
+            read_snapshot_1_1(r, number, wt, end, added)
         else:
             r.skip(wt, end, number)
     if snapshot_id == 0:
@@ -471,7 +485,7 @@ def read_snapshot(r: WireReader, end: int) -> dict:
     return {
         "snapshotId": str(snapshot_id), "kind": kind, "properties": properties,
         "maxParallelism": max_parallelism, "snapshotDir": snapshot_dir, "jobId": job_id,
-        "timestampMillis": str(timestamp), "operators": operators,
+        "timestampMillis": str(timestamp), "operators": operators, **added,
     }
 
 
@@ -500,6 +514,7 @@ def read_operator(r: WireReader, end: int) -> dict:
     operator_id = name = ""
     parallelism = 0
     subtasks = []
+    added = {}  # the 1.1 members that are set (read_operator_1_1)
     for number, wt in r.fields(end):
         if number == 1:
             operator_id = r.string(wt, end, MAX_ID_BYTES, "operator_id", "operatorId")
@@ -511,18 +526,21 @@ def read_operator(r: WireReader, end: int) -> dict:
             sub = r.message_end(wt, end, "subtasks")
             with field_context(f"subtasks[{len(subtasks)}]"):
                 subtasks.append(read_subtask(r, sub))
+        elif number in (5, 6, 7, 8):
+            read_operator_1_1(r, number, wt, end, added)
         else:
             r.skip(wt, end, number)
     if operator_id == "":
         raise missing(r, "operator_id", "operatorId")
     if parallelism == 0:
         raise missing(r, "parallelism", "parallelism")
-    return {"operatorId": operator_id, "name": name, "parallelism": parallelism, "subtasks": subtasks}
+    return {"operatorId": operator_id, "name": name, "parallelism": parallelism, "subtasks": subtasks, **added}
 
 
 def read_subtask(r: WireReader, end: int) -> dict:
     subtask_index = 0
     handles = []
+    added = {}  # the 1.1 members that are set (read_subtask_1_1)
     for number, wt in r.fields(end):
         if number == 1:
             subtask_index = r.uint32(wt, end, "subtask_index")
@@ -530,17 +548,20 @@ def read_subtask(r: WireReader, end: int) -> dict:
             sub = r.message_end(wt, end, "handles")
             with field_context(f"handles[{len(handles)}]"):
                 handles.append(read_handle(r, sub))
+        elif number in (3, 4, 5, 6, 7):
+            read_subtask_1_1(r, number, wt, end, added)
         else:
             r.skip(wt, end, number)
-    return {"subtaskIndex": subtask_index, "handles": handles}
+    return {"subtaskIndex": subtask_index, "handles": handles, **added}
 
 
 def read_handle(r: WireReader, end: int) -> dict:
-    """KeyedStateHandle: a oneof of field 1 (incremental) and 2 (savepoint). Exactly one must occur
-    once; other fields (a variant of a later version, say) are skipped like any unknown field."""
+    """KeyedStateHandle: a oneof of the variants in HANDLE_VARIANTS (1.0: fields 1 incremental and 2
+    savepoint; 1.1 adds 3, 4 and 5). Exactly one must occur once; other fields (a variant of a later
+    version, say) are skipped like any unknown field."""
     handle = None
     for number, wt in r.fields(end):
-        if number not in (1, 2):
+        if number not in HANDLE_VARIANTS:
             r.skip(wt, end, number)
             continue
         r.expect(wt, LEN, "handle variant")
@@ -548,14 +569,12 @@ def read_handle(r: WireReader, end: int) -> dict:
             raise KsnapError("INVALID_FIELD", "more than one variant of the handle oneof is set",
                              offset=r.base + r.pos)
         sub = r.length_end(end)
-        if number == 1:
-            with field_context("incremental"):
-                handle = read_incremental(r, sub)
-        else:
-            with field_context("savepoint"):
-                handle = read_savepoint(r, sub)
+        name, read_variant = HANDLE_VARIANTS[number]
+        with field_context(name):
+            handle = read_variant(r, sub)
     if handle is None:
-        raise KsnapError("MISSING_FIELD", "the handle sets no variant format 1.0 knows (incremental or savepoint)",
+        raise KsnapError("MISSING_FIELD", "the handle sets no variant this reader knows "
+                                          f"({', '.join(name for name, _ in HANDLE_VARIANTS.values())})",
                          offset=r.base + r.pos)
     return handle
 
@@ -652,17 +671,23 @@ def read_savepoint(r: WireReader, end: int) -> dict:
             "offsets": [str(o) for o in offsets]}
 
 
-def read_offsets(r: WireReader, wt: int, end: int, offsets: list) -> None:
+# The variants of KeyedStateHandle's oneof: field number -> (name in error paths, reader). Format 1.1 adds
+# fields 3, 4 and 5 (HANDLE_VARIANTS.update in "Format 1.1" below).
+HANDLE_VARIANTS = {1: ("incremental", read_incremental), 2: ("savepoint", read_savepoint)}
+
+
+def read_offsets(r: WireReader, wt: int, end: int, offsets: list, limit: int = MAX_KEY_GROUPS) -> None:
     """Repeated uint64 offsets: one unpacked value (wire type 0) or a packed run (wire type 2).
-    A file may mix both and split the packed form into several runs; all append in order."""
+    A file may mix both and split the packed form into several runs; all append in order. More than
+    ``limit`` values in all is INVALID_FIELD."""
     if wt == VARINT:
         values_end = None
     else:
         r.expect(wt, LEN, "offsets")
         values_end = r.length_end(end)
     while True:
-        if len(offsets) == MAX_KEY_GROUPS:
-            raise KsnapError("INVALID_FIELD", f"more than {MAX_KEY_GROUPS} offsets",
+        if len(offsets) == limit:
+            raise KsnapError("INVALID_FIELD", f"more than {limit} offsets",
                              offset=r.base + r.pos, field="offsets")
         offsets.append(r.varint(end if values_end is None else values_end))
         if values_end is None or r.pos >= values_end:
@@ -671,8 +696,9 @@ def read_offsets(r: WireReader, wt: int, end: int, offsets: list) -> None:
 
 def read_file_ref(r: WireReader, end: int, shared: bool) -> dict:
     """FileRef, or SharedFileRef when ``shared``: the same fields 1-4, plus the required field 5
-    (origin_checkpoint_id), which in a plain FileRef is an unknown field and skipped."""
-    file_id = path = ""
+    (origin_checkpoint_id), which in a plain FileRef is local_name (1.1). SharedFileRef's local_name
+    is field 6. JSON: ``localName`` only when not empty."""
+    file_id = path = local_name = ""
     size = xxh = origin = 0
     for number, wt in r.fields(end):
         if number == 1:
@@ -685,6 +711,8 @@ def read_file_ref(r: WireReader, end: int, shared: bool) -> dict:
             xxh = r.fixed64(wt, end, "xxh64")
         elif number == 5 and shared:
             origin = r.uint64(wt, end, "origin_checkpoint_id")
+        elif number == (6 if shared else 5):
+            local_name = read_local_name(r, wt, end)
         else:
             r.skip(wt, end, number)
     if file_id == "":
@@ -696,13 +724,583 @@ def read_file_ref(r: WireReader, end: int, shared: bool) -> dict:
         if origin == 0:
             raise missing(r, "origin_checkpoint_id", "originCheckpointId")
         ref["originCheckpointId"] = str(origin)
-    return ref
+    return with_optional(ref, localName=local_name)
+
+
+# --------------------------------------------------------------------------------------------------
+# Format 1.1 additions (schemas/ksnap/v1/snapshot.proto, the fields and messages marked "1.1")
+# --------------------------------------------------------------------------------------------------
+#
+# Each 1.0 message reader hands its 1.1 fields to a read_*_1_1 function, which adds the members that are
+# set to ``added``: a 1.1 member appears in the JSON form only when it holds something, so a 1.0 file
+# prints exactly as a 1.0 reader prints it. Objects that are new in 1.1 print every member (see
+# PRINT_DEFAULTS_IN_1_1_OBJECTS). Which required-feature bits the structures need is checked once the
+# whole body is decoded (check_required_features).
+
+FEATURE_OPERATOR_STATE = 1 << 0                  # managed_operator_state or raw_operator_state
+FEATURE_RAW_KEYED_STATE = 1 << 1                 # raw_keyed_handles
+FEATURE_SEGMENTS = 1 << 2                        # a StreamRef.segment
+FEATURE_STREAM_HANDLES = 1 << 3                  # keyed variant stream_incremental or key_groups_stream
+FEATURE_OPAQUE_HANDLES = 1 << 4                  # keyed variant opaque, or channel_state
+FEATURE_COORDINATOR_AND_MASTER_STATE = 1 << 5    # coordinator_state or master_states
+FEATURE_EXTERNAL_REFS = 1 << 6                   # a StreamRef.external
+FEATURE_FINISHED_MARKERS = 1 << 7                # an operator or subtask finished
+FEATURE_OPERATOR_MAX_PARALLELISM = 1 << 8        # an operator max_parallelism not 0 and not the snapshot's
+FEATURE_NAMES = {
+    FEATURE_OPERATOR_STATE: "OPERATOR_STATE", FEATURE_RAW_KEYED_STATE: "RAW_KEYED_STATE",
+    FEATURE_SEGMENTS: "SEGMENTS", FEATURE_STREAM_HANDLES: "STREAM_HANDLES", FEATURE_OPAQUE_HANDLES: "OPAQUE_HANDLES",
+    FEATURE_COORDINATOR_AND_MASTER_STATE: "COORDINATOR_AND_MASTER_STATE", FEATURE_EXTERNAL_REFS: "EXTERNAL_REFS",
+    FEATURE_FINISHED_MARKERS: "FINISHED_MARKERS", FEATURE_OPERATOR_MAX_PARALLELISM: "OPERATOR_MAX_PARALLELISM",
+}
+
+MAX_PAYLOAD_BYTES = 1 << 20          # InlineBytes.data, OpaqueHandle.payload, MasterState.payload (1 MiB)
+MAX_LOCAL_NAME_BYTES = 255           # local_name of FileRef, SharedFileRef and StreamRef
+MAX_OPERATOR_STATE_OFFSETS = 1 << 24  # offsets of one NamedOperatorState
+# kind, data_format, system and a segment's id are MAX_ID_BYTES (256); name, uri, uid, path MAX_TEXT_BYTES (4096).
+
+SEGMENT_SCOPES = {1: "exclusive", 2: "shared"}
+DISTRIBUTION_MODES = {1: "split-distribute", 2: "union", 3: "broadcast"}
+
+# The JSON form's one open choice for 1.1: whether the members of objects new in 1.1 (streams, the new
+# handles, operator state, master state, source) are printed when they hold their default ("0", "",
+# [], 0). True applies 1.0's rule, "every field, including defaults"; set it to False to print them
+# only when set. Either way the members marked optional below (with_optional) appear only when set.
+PRINT_DEFAULTS_IN_1_1_OBJECTS = True
+ZERO_HASH = "0" * 16
+DEFAULTS_IN_1_1_OBJECTS = {
+    "size": "0", "xxh64": ZERO_HASH, "offset": "0", "length": "0", "folder": "", "baseCheckpointId": "0",
+    "sharedFiles": [], "privateFiles": [], "stateSize": "0", "checkpointedSize": "0", "offsets": [], "files": [],
+    "payload": "", "states": [], "version": 0, "formatVersion": 0, "checkpointId": "0",
+}
+
+
+def object_1_1(members: dict) -> dict:
+    """A JSON object new in 1.1, with or without its default members (PRINT_DEFAULTS_IN_1_1_OBJECTS)."""
+    if PRINT_DEFAULTS_IN_1_1_OBJECTS:
+        return members
+    return {k: v for k, v in members.items() if k not in DEFAULTS_IN_1_1_OBJECTS or v != DEFAULTS_IN_1_1_OBJECTS[k]}
+
+
+def with_optional(obj: dict, **members) -> dict:
+    """``obj`` plus the given members that are set (not "", None, 0 or false): ignorable 1.1 members such as
+    ``localName``, which appear in the JSON form only when a file holds them."""
+    obj.update({k: v for k, v in members.items() if v})
+    return obj
+
+
+def set_member(added: dict, name: str, value) -> None:
+    """A 1.1 scalar: the last occurrence wins, as in protobuf; a default value leaves the member out."""
+    if value:
+        added[name] = value
+    else:
+        added.pop(name, None)
+
+
+def base64_text(data: bytes) -> str:
+    """Bytes in the JSON form: padded base64 (RFC 4648, section 4)."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def read_bytes(r: WireReader, wt: int, end: int, max_bytes: int, field: str, path: str) -> bytes:
+    """A bytes field, its length checked against ``max_bytes`` (INVALID_FIELD) before it is copied."""
+    r.expect(wt, LEN, field)
+    at = r.pos
+    stop = r.length_end(end)
+    if stop - r.pos > max_bytes:
+        raise KsnapError("INVALID_FIELD", f"{field} is {stop - r.pos} bytes; at most {max_bytes} are allowed",
+                         offset=r.base + at, field=path)
+    data = bytes(r.buf[r.pos:stop])
+    r.pos = stop
+    return data
+
+
+def read_int32(r: WireReader, wt: int, end: int, field: str) -> int:
+    """An int32: a varint whose low 32 bits are two's complement. Writers sign-extend a negative value to
+    64 bits, so it takes 10 bytes; the high bits are dropped, as protobuf does."""
+    value = r.uint64(wt, end, field) & U32_MAX
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def read_local_name(r: WireReader, wt: int, end: int) -> str:
+    return r.string(wt, end, MAX_LOCAL_NAME_BYTES, "local_name", "localName")
+
+
+def read_enum_required(r: WireReader, wt: int, end: int, names: dict, field: str, path: str) -> str:
+    """A required enum: 0 is MISSING_FIELD, a number the format does not define INVALID_FIELD."""
+    value = r.enum(wt, end, names, field, path)
+    if value is None:
+        raise missing(r, field, path)
+    return value
+
+
+# ---- Snapshot, OperatorState and SubtaskState: their 1.1 fields ----
+
+def read_snapshot_1_1(r: WireReader, number: int, wt: int, end: int, added: dict) -> None:
+    """Snapshot 9 master_states, 10 source."""
+    if number == 9:
+        sub = r.message_end(wt, end, "master_states")
+        states = added.setdefault("masterStates", [])
+        with field_context(f"masterStates[{len(states)}]"):
+            states.append(read_master_state(r, sub))
+    else:
+        sub = r.message_end(wt, end, "source")
+        once(r, added.get("source"), "source")
+        with field_context("source"):
+            added["source"] = read_source(r, sub)
+
+
+def read_operator_1_1(r: WireReader, number: int, wt: int, end: int, added: dict) -> None:
+    """OperatorState 5 max_parallelism, 6 uid, 7 coordinator_state, 8 finished."""
+    if number == 5:
+        at = r.pos
+        max_parallelism = r.uint32(wt, end, "max_parallelism")
+        if max_parallelism > MAX_KEY_GROUPS:
+            raise KsnapError("INVALID_FIELD", f"max_parallelism {max_parallelism} exceeds {MAX_KEY_GROUPS}",
+                             offset=r.base + at, field="maxParallelism")
+        set_member(added, "maxParallelism", max_parallelism)
+    elif number == 6:
+        set_member(added, "uid", r.string(wt, end, MAX_TEXT_BYTES, "uid", "uid"))
+    elif number == 7:
+        sub = r.message_end(wt, end, "coordinator_state")
+        once(r, added.get("coordinatorState"), "coordinator_state")
+        with field_context("coordinatorState"):
+            added["coordinatorState"] = read_stream(r, sub)
+    else:
+        set_member(added, "finished", r.boolean(wt, end, "finished"))
+
+
+def read_subtask_1_1(r: WireReader, number: int, wt: int, end: int, added: dict) -> None:
+    """SubtaskState 3 managed_operator_state, 4 raw_operator_state, 5 raw_keyed_handles, 6 channel_state,
+    7 finished."""
+    if number in (3, 4):
+        name = "managedOperatorState" if number == 3 else "rawOperatorState"
+        sub = r.message_end(wt, end, name)
+        once(r, added.get(name), name)
+        with field_context(name):
+            added[name] = read_operator_state_handle(r, sub)
+    elif number == 5:
+        sub = r.message_end(wt, end, "raw_keyed_handles")
+        handles = added.setdefault("rawKeyedHandles", [])
+        with field_context(f"rawKeyedHandles[{len(handles)}]"):
+            handles.append(read_handle(r, sub))
+    elif number == 6:
+        sub = r.message_end(wt, end, "channel_state")
+        channel_state = added.setdefault("channelState", [])
+        with field_context(f"channelState[{len(channel_state)}]"):
+            channel_state.append(read_opaque(r, sub, keyed=False))
+    else:
+        set_member(added, "finished", r.boolean(wt, end, "finished"))
+
+
+# ---- Streams: where state bytes are ----
+
+def read_stream(r: WireReader, end: int) -> dict:
+    """StreamRef: a oneof of STREAM_TARGETS, plus local_name. Exactly one target must occur, once."""
+    stream = None
+    local_name = ""
+    for number, wt in r.fields(end):
+        if number in STREAM_TARGETS:
+            r.expect(wt, LEN, "stream target")
+            if stream is not None:
+                raise KsnapError("INVALID_FIELD", "more than one target of the stream oneof is set",
+                                 offset=r.base + r.pos)
+            sub = r.length_end(end)
+            name, read_target = STREAM_TARGETS[number]
+            with field_context(name):
+                stream = read_target(r, sub)
+        elif number == 5:
+            local_name = read_local_name(r, wt, end)
+        else:
+            r.skip(wt, end, number)
+    if stream is None:
+        raise KsnapError("MISSING_FIELD", "the stream sets no target (file, segment, inline or external)",
+                         offset=r.base + r.pos)
+    return with_optional(stream, localName=local_name)
+
+
+def read_file_stream(r: WireReader, end: int) -> dict:
+    """StreamRef.file: a 1.0 FileRef whose local_name must be empty (the StreamRef's holds it)."""
+    at = r.pos
+    ref = read_file_ref(r, end, shared=False)
+    if "localName" in ref:
+        raise KsnapError("INVALID_FIELD", "a FileRef inside a StreamRef has a local_name; only the StreamRef's "
+                                          "local_name may be set", offset=r.base + at, field="localName")
+    return object_1_1({"type": "file", **ref})
+
+
+def read_segment(r: WireReader, end: int) -> dict:
+    segment_id = path = logical_id = ""
+    offset = length = xxh = 0
+    scope = None
+    for number, wt in r.fields(end):
+        if number == 1:
+            segment_id = r.string(wt, end, MAX_ID_BYTES, "segment id", "id")
+        elif number == 2:
+            path = r.string(wt, end, MAX_TEXT_BYTES, "segment path", "path")
+        elif number == 3:
+            offset = r.uint64(wt, end, "offset")
+        elif number == 4:
+            length = r.uint64(wt, end, "length")
+        elif number == 5:
+            scope = r.enum(wt, end, SEGMENT_SCOPES, "scope", "scope")
+        elif number == 6:
+            xxh = r.fixed64(wt, end, "xxh64")
+        elif number == 7:
+            logical_id = r.string(wt, end, MAX_TEXT_BYTES, "logical_id", "logicalId")
+        else:
+            r.skip(wt, end, number)
+    if segment_id == "":
+        raise missing(r, "segment id", "id")
+    if path == "":
+        raise missing(r, "segment path", "path")
+    if scope is None:
+        raise missing(r, "scope", "scope")
+    segment = object_1_1({"type": "segment", "id": segment_id, "path": path, "offset": str(offset),
+                          "length": str(length), "scope": scope, "xxh64": hash_hex(xxh)})
+    return with_optional(segment, logicalId=logical_id)
+
+
+def read_inline(r: WireReader, end: int) -> dict:
+    data = b""
+    name = ""
+    for number, wt in r.fields(end):
+        if number == 1:
+            data = read_bytes(r, wt, end, MAX_PAYLOAD_BYTES, "inline data", "data")
+        elif number == 2:
+            name = r.string(wt, end, MAX_TEXT_BYTES, "inline name", "name")
+        else:
+            r.skip(wt, end, number)
+    return with_optional(object_1_1({"type": "inline", "data": base64_text(data)}), name=name)
+
+
+def read_external(r: WireReader, end: int) -> dict:
+    uri = ""
+    size = xxh = 0
+    for number, wt in r.fields(end):
+        if number == 1:
+            uri = r.string(wt, end, MAX_TEXT_BYTES, "uri", "uri")
+        elif number == 2:
+            size = r.uint64(wt, end, "size")
+        elif number == 3:
+            xxh = r.fixed64(wt, end, "xxh64")
+        else:
+            r.skip(wt, end, number)
+    if uri == "":
+        raise missing(r, "uri", "uri")
+    return object_1_1({"type": "external", "uri": uri, "size": str(size), "xxh64": hash_hex(xxh)})
+
+
+# StreamRef's oneof: field number -> (name in error paths, reader).
+STREAM_TARGETS = {1: ("file", read_file_stream), 2: ("segment", read_segment), 3: ("inline", read_inline),
+                  4: ("external", read_external)}
+
+
+def read_shared_stream(r: WireReader, end: int) -> dict:
+    """SharedStreamRef: in JSON, the stream's object plus originCheckpointId."""
+    stream = None
+    origin = 0
+    for number, wt in r.fields(end):
+        if number == 1:
+            sub = r.message_end(wt, end, "ref")
+            once(r, stream, "ref")
+            stream = read_stream(r, sub)
+        elif number == 2:
+            origin = r.uint64(wt, end, "origin_checkpoint_id")
+        else:
+            r.skip(wt, end, number)
+    if stream is None:
+        raise missing(r, "ref", "ref")
+    if origin == 0:
+        raise missing(r, "origin_checkpoint_id", "originCheckpointId")
+    return {**stream, "originCheckpointId": str(origin)}
+
+
+def read_stream_list(r: WireReader, wt: int, end: int, items: list, name: str, shared: bool) -> None:
+    """One item of a repeated StreamRef (or SharedStreamRef when ``shared``) field named ``name`` in JSON."""
+    sub = r.message_end(wt, end, name)
+    with field_context(f"{name}[{len(items)}]"):
+        items.append(read_shared_stream(r, sub) if shared else read_stream(r, sub))
+
+
+# ---- The keyed handle variants of 1.1 ----
+
+def read_stream_incremental(r: WireReader, end: int) -> dict:
+    """StreamIncrementalHandle: IncrementalHandle's fields, with streams for files and an optional folder."""
+    backend_id = folder = ""
+    checkpoint_id = base_checkpoint_id = state_size = checkpointed_size = 0
+    key_groups = meta = None
+    shared_files, private_files = [], []
+    for number, wt in r.fields(end):
+        if number == 1:
+            backend_id = r.string(wt, end, MAX_ID_BYTES, "backend_id", "backendId")
+        elif number == 2:
+            sub = r.message_end(wt, end, "key_groups")
+            once(r, key_groups, "key_groups")
+            key_groups = read_key_groups(r, sub)
+        elif number == 3:
+            folder = r.string(wt, end, MAX_TEXT_BYTES, "folder", "folder")
+        elif number == 4:
+            checkpoint_id = r.uint64(wt, end, "checkpoint_id")
+        elif number == 5:
+            base_checkpoint_id = r.uint64(wt, end, "base_checkpoint_id")
+        elif number == 6:
+            read_stream_list(r, wt, end, shared_files, "sharedFiles", shared=True)
+        elif number == 7:
+            read_stream_list(r, wt, end, private_files, "privateFiles", shared=False)
+        elif number == 8:
+            sub = r.message_end(wt, end, "meta")
+            once(r, meta, "meta")
+            with field_context("meta"):
+                meta = read_stream(r, sub)
+        elif number == 9:
+            state_size = r.uint64(wt, end, "state_size")
+        elif number == 10:
+            checkpointed_size = r.uint64(wt, end, "checkpointed_size")
+        else:
+            r.skip(wt, end, number)
+    if backend_id == "":
+        raise missing(r, "backend_id", "backendId")
+    if key_groups is None:
+        raise missing(r, "key_groups", "keyGroups")
+    if checkpoint_id == 0:
+        raise missing(r, "checkpoint_id", "checkpointId")
+    if meta is None:
+        raise missing(r, "meta", "meta")
+    return object_1_1({
+        "type": "stream-incremental", "backendId": backend_id, "keyGroups": key_groups, "folder": folder,
+        "checkpointId": str(checkpoint_id), "baseCheckpointId": str(base_checkpoint_id),
+        "sharedFiles": shared_files, "privateFiles": private_files, "meta": meta,
+        "stateSize": str(state_size), "checkpointedSize": str(checkpointed_size),
+    })
+
+
+def read_key_groups_stream(r: WireReader, end: int) -> dict:
+    key_groups = data = None
+    offsets: list[int] = []
+    data_format = ""
+    for number, wt in r.fields(end):
+        if number == 1:
+            sub = r.message_end(wt, end, "key_groups")
+            once(r, key_groups, "key_groups")
+            key_groups = read_key_groups(r, sub)
+        elif number == 2:
+            sub = r.message_end(wt, end, "data")
+            once(r, data, "data")
+            with field_context("data"):
+                data = read_stream(r, sub)
+        elif number == 3:
+            read_offsets(r, wt, end, offsets)
+        elif number == 4:
+            data_format = r.string(wt, end, MAX_ID_BYTES, "data_format", "dataFormat")
+        else:
+            r.skip(wt, end, number)
+    if key_groups is None:
+        raise missing(r, "key_groups", "keyGroups")
+    if data is None:
+        raise missing(r, "data", "data")
+    if data_format == "":
+        raise missing(r, "data_format", "dataFormat")
+    return object_1_1({"type": "key-groups-stream", "keyGroups": key_groups, "data": data,
+                       "offsets": [str(o) for o in offsets], "dataFormat": data_format})
+
+
+def read_opaque(r: WireReader, end: int, keyed: bool) -> dict:
+    """OpaqueHandle: as a keyed handle (``keyed``) it must carry key_groups; in channel_state it must not."""
+    kind = ""
+    key_groups = None
+    files, shared_files = [], []
+    payload = b""
+    for number, wt in r.fields(end):
+        if number == 1:
+            kind = r.string(wt, end, MAX_ID_BYTES, "kind", "kind")
+        elif number == 2:
+            if not keyed:
+                raise KsnapError("INVALID_FIELD", "an opaque handle in channel_state has key_groups",
+                                 offset=r.base + r.pos, field="keyGroups")
+            sub = r.message_end(wt, end, "key_groups")
+            once(r, key_groups, "key_groups")
+            key_groups = read_key_groups(r, sub)
+        elif number == 3:
+            read_stream_list(r, wt, end, files, "files", shared=False)
+        elif number == 4:
+            read_stream_list(r, wt, end, shared_files, "sharedFiles", shared=True)
+        elif number == 5:
+            payload = read_bytes(r, wt, end, MAX_PAYLOAD_BYTES, "payload", "payload")
+        else:
+            r.skip(wt, end, number)
+    if kind == "":
+        raise missing(r, "kind", "kind")
+    if keyed and key_groups is None:
+        raise missing(r, "key_groups", "keyGroups")
+    opaque = object_1_1({"type": "opaque", "kind": kind, "files": files, "sharedFiles": shared_files,
+                         "payload": base64_text(payload)})
+    return with_optional(opaque, keyGroups=key_groups)
+
+
+HANDLE_VARIANTS.update({
+    3: ("streamIncremental", read_stream_incremental),
+    4: ("keyGroupsStream", read_key_groups_stream),
+    5: ("opaque", lambda r, end: read_opaque(r, end, keyed=True)),
+})
+
+
+# ---- Operator state, master state, source ----
+
+def read_operator_state_handle(r: WireReader, end: int) -> dict:
+    stream = None
+    states = []
+    for number, wt in r.fields(end):
+        if number == 1:
+            sub = r.message_end(wt, end, "stream")
+            once(r, stream, "stream")
+            with field_context("stream"):
+                stream = read_stream(r, sub)
+        elif number == 2:
+            sub = r.message_end(wt, end, "states")
+            with field_context(f"states[{len(states)}]"):
+                states.append(read_named_operator_state(r, sub))
+        else:
+            r.skip(wt, end, number)
+    if stream is None:
+        raise missing(r, "stream", "stream")
+    return object_1_1({"stream": stream, "states": states})
+
+
+def read_named_operator_state(r: WireReader, end: int) -> dict:
+    name = ""
+    mode = None
+    offsets: list[int] = []
+    for number, wt in r.fields(end):
+        if number == 1:
+            name = r.string(wt, end, MAX_TEXT_BYTES, "name", "name")
+        elif number == 2:
+            mode = r.enum(wt, end, DISTRIBUTION_MODES, "mode", "mode")
+        elif number == 3:
+            read_offsets(r, wt, end, offsets, MAX_OPERATOR_STATE_OFFSETS)
+        else:
+            r.skip(wt, end, number)
+    if name == "":
+        raise missing(r, "name", "name")
+    if mode is None:
+        raise missing(r, "mode", "mode")
+    return object_1_1({"name": name, "mode": mode, "offsets": [str(o) for o in offsets]})
+
+
+def read_master_state(r: WireReader, end: int) -> dict:
+    name = ""
+    version = 0
+    payload = b""
+    for number, wt in r.fields(end):
+        if number == 1:
+            name = r.string(wt, end, MAX_TEXT_BYTES, "name", "name")
+        elif number == 2:
+            version = read_int32(r, wt, end, "version")
+        elif number == 3:
+            payload = read_bytes(r, wt, end, MAX_PAYLOAD_BYTES, "payload", "payload")
+        else:
+            r.skip(wt, end, number)
+    if name == "":
+        raise missing(r, "name", "name")
+    return object_1_1({"name": name, "version": version, "payload": base64_text(payload)})
+
+
+def read_source(r: WireReader, end: int) -> dict:
+    system = ""
+    format_version = checkpoint_id = 0
+    for number, wt in r.fields(end):
+        if number == 1:
+            system = r.string(wt, end, MAX_ID_BYTES, "system", "system")
+        elif number == 2:
+            format_version = r.uint32(wt, end, "format_version")
+        elif number == 3:
+            checkpoint_id = r.uint64(wt, end, "checkpoint_id")
+        else:
+            r.skip(wt, end, number)
+    if system == "":
+        raise missing(r, "system", "system")
+    return object_1_1({"system": system, "formatVersion": format_version, "checkpointId": str(checkpoint_id)})
+
+
+# ---- Required-feature bits ----
+
+def required_features(doc: dict) -> dict:
+    """The required-feature bits the 1.1 structures of a JSON form need: {bit: JSON path of the first
+    structure that needs it}. (A 1.1 writer sets exactly these bits in the header.)"""
+    needed: dict = {}
+
+    def use(bit: int, path: str) -> None:
+        needed.setdefault(bit, path)
+
+    def stream(s: dict, path: str) -> None:
+        if s["type"] == "segment":
+            use(FEATURE_SEGMENTS, path)
+        elif s["type"] == "external":
+            use(FEATURE_EXTERNAL_REFS, path)
+
+    def streams(handle: dict, path: str, *names: str) -> None:
+        for name in names:
+            for i, s in enumerate(handle.get(name, [])):
+                stream(s, f"{path}.{name}[{i}]")
+
+    def keyed(h: dict, path: str) -> None:
+        if h["type"] == "stream-incremental":
+            use(FEATURE_STREAM_HANDLES, path)
+            stream(h["meta"], f"{path}.meta")
+            streams(h, path, "sharedFiles", "privateFiles")
+        elif h["type"] == "key-groups-stream":
+            use(FEATURE_STREAM_HANDLES, path)
+            stream(h["data"], f"{path}.data")
+        elif h["type"] == "opaque":
+            use(FEATURE_OPAQUE_HANDLES, path)
+            streams(h, path, "files", "sharedFiles")
+
+    if doc.get("masterStates"):
+        use(FEATURE_COORDINATOR_AND_MASTER_STATE, "masterStates")
+    for i, op in enumerate(doc["operators"]):
+        at = f"operators[{i}]"
+        if op.get("maxParallelism", 0) not in (0, doc["maxParallelism"]):
+            use(FEATURE_OPERATOR_MAX_PARALLELISM, f"{at}.maxParallelism")
+        if "coordinatorState" in op:
+            use(FEATURE_COORDINATOR_AND_MASTER_STATE, f"{at}.coordinatorState")
+            stream(op["coordinatorState"], f"{at}.coordinatorState")
+        if op.get("finished"):
+            use(FEATURE_FINISHED_MARKERS, f"{at}.finished")
+        for j, sub in enumerate(op["subtasks"]):
+            st = f"{at}.subtasks[{j}]"
+            for k, h in enumerate(sub["handles"]):
+                keyed(h, f"{st}.handles[{k}]")
+            for name in ("managedOperatorState", "rawOperatorState"):
+                if name in sub:
+                    use(FEATURE_OPERATOR_STATE, f"{st}.{name}")
+                    stream(sub[name]["stream"], f"{st}.{name}.stream")
+            for k, h in enumerate(sub.get("rawKeyedHandles", [])):
+                use(FEATURE_RAW_KEYED_STATE, f"{st}.rawKeyedHandles[{k}]")
+                keyed(h, f"{st}.rawKeyedHandles[{k}]")
+            for k, h in enumerate(sub.get("channelState", [])):
+                use(FEATURE_OPAQUE_HANDLES, f"{st}.channelState[{k}]")
+                streams(h, f"{st}.channelState[{k}]", "files", "sharedFiles")
+            if sub.get("finished"):
+                use(FEATURE_FINISHED_MARKERS, f"{st}.finished")
+    return needed
+
+
+def check_required_features(doc: dict, features: int) -> None:
+    """A 1.1 structure whose bit the header does not set is INVALID_FIELD: a 1.0 reader would have skipped
+    it without refusing the file. (A bit set for a structure the file does not hold is allowed.)"""
+    for bit, path in sorted(required_features(doc).items()):
+        if not features & bit:
+            raise KsnapError("INVALID_FIELD", f"{path} needs required-feature bit {bit.bit_length() - 1} "
+                                              f"({FEATURE_NAMES[bit]}), which the header does not set",
+                             field=path)
 
 
 def decode_bytes(data: bytes) -> dict:
     """A whole KSNAP file -> its JSON form, every field present, lists in file order."""
     major, minor, body = unframe(data)
-    return {"formatVersion": f"{major}.{minor}", **decode_body(body)}
+    snapshot = decode_body(body)
+    (features,) = struct.unpack_from("<I", data, 12)
+    check_required_features(snapshot, features)
+    return {"formatVersion": f"{major}.{minor}", **snapshot}
 
 
 def decode_file(path: str) -> dict:
@@ -1613,7 +2211,7 @@ def op_hello(request: dict) -> dict:
         raise RequestError("UNSUPPORTED_PROTOCOL",
                            f"the runner speaks protocol {protocol!r}; this adapter speaks {PROTOCOL_VERSION}")
     return {"protocol": PROTOCOL_VERSION, "name": ADAPTER_NAME, "version": ADAPTER_VERSION,
-            "capabilities": CAPABILITIES}
+            "capabilities": CAPABILITIES, "formats": FORMATS}
 
 
 def op_decode(request: dict) -> dict:

@@ -11,14 +11,17 @@ adapter as a process over stdin and stdout, as the runner does.
 
 from __future__ import annotations
 
+import base64
 import glob
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -33,6 +36,34 @@ SLOW_SECONDS = 1.0  # every vector must decode well under a second
 def format_folders() -> list[str]:
     """conformance/vectors/v<major>.<minor>/: every released format version's vectors."""
     return sorted(glob.glob(os.path.join(VECTORS, "v*.*")))
+
+
+def version_of(text: str) -> tuple[int, int]:
+    major, minor = text.lstrip("v").split(".")
+    return int(major), int(minor)
+
+
+def covers(has: str, folder: str) -> bool:
+    """As the runner judges (spec/conformance.md "Format versions"): the adapter reads (writes) a folder's
+    vectors when the folder's version has the same major and a minor at most the declared one."""
+    (major, minor), (f_major, f_minor) = version_of(has), version_of(os.path.basename(folder))
+    return major == f_major and minor >= f_minor
+
+
+def read_folders() -> list[str]:
+    return [f for f in format_folders() if covers(adapter.FORMATS["read"], f)]
+
+
+def write_folders() -> list[str]:
+    return [f for f in format_folders() if covers(adapter.FORMATS["write"], f)]
+
+
+# Released vectors that a 1.1 reader cannot read as they expect. future-minor-unknown-fields is a "1.9" file
+# whose unknown fields have the numbers 1.1 gave to its new fields (Snapshot 9 and 10, OperatorState 5-8,
+# SubtaskState 3-7, FileRef 5), with other wire types and contents: any 1.1 reader refuses it (here,
+# MALFORMED_BODY: master_states as a varint). The runner judges it by its expectation for every reader of
+# 1.0 or later, so the reference reader fails it too; until the project settles it, the test pins the refusal.
+SUPERSEDED_BY_1_1 = {"v1.0/accepted/future-minor-unknown-fields": "MALFORMED_BODY"}
 
 
 def vectors(folder: str, kind: str, ext: str) -> list[tuple[str, str]]:
@@ -88,17 +119,23 @@ class Lz4Test(unittest.TestCase):
 
 class DecodeVectorsTest(unittest.TestCase):
     def test_valid_and_accepted_decode_to_their_json(self):
-        for folder in format_folders():
+        for folder in read_folders():
             for kind in ("valid", "accepted"):
                 for name, stem in vectors(folder, kind, "ksnap"):
-                    with self.subTest(vector=f"{os.path.basename(folder)}/{kind}/{name}"):
+                    vector = f"{os.path.basename(folder)}/{kind}/{name}"
+                    with self.subTest(vector=vector):
+                        if vector in SUPERSEDED_BY_1_1:
+                            with self.assertRaises(adapter.KsnapError) as caught:
+                                adapter.decode_file(stem + ".ksnap")
+                            self.assertEqual(caught.exception.code, SUPERSEDED_BY_1_1[vector])
+                            continue
                         started = time.monotonic()
                         got = adapter.decode_file(stem + ".ksnap")
                         self.assertLess(time.monotonic() - started, SLOW_SECONDS)
                         self.assertEqual(got, load_json(stem + ".json"))
 
     def test_invalid_are_rejected_with_their_code(self):
-        for folder in format_folders():
+        for folder in read_folders():
             for name, stem in vectors(folder, "invalid", "ksnap"):
                 expected = load_json(stem + ".error.json")
                 with self.subTest(vector=f"{os.path.basename(folder)}/invalid/{name}"):
@@ -107,6 +144,26 @@ class DecodeVectorsTest(unittest.TestCase):
                     self.assertEqual(caught.exception.code, expected["code"], caught.exception.message)
                     if "offset" in expected:
                         self.assertEqual(caught.exception.where.get("offset"), expected["offset"])
+
+    def test_newer_versions_are_refused_when_they_set_unknown_bits(self):
+        # Vectors of a version newer than FORMATS["read"]: a file with a feature bit this reader does not
+        # know must be refused with UNKNOWN_REQUIRED_FEATURE; the runner skips the others (UNSUPPORTED).
+        for folder in format_folders():
+            if covers(adapter.FORMATS["read"], folder):
+                continue
+            for kind in ("valid", "accepted", "invalid"):
+                for name, stem in vectors(folder, kind, "ksnap"):
+                    with open(stem + ".ksnap", "rb") as f:
+                        head = f.read(16)
+                    if len(head) < 16 or head[:8] != adapter.MAGIC or struct.unpack_from("<H", head, 8)[0] != 1:
+                        continue
+                    (bits,) = struct.unpack_from("<I", head, 12)
+                    if not bits & ~adapter.FEATURES_1_1:
+                        continue
+                    with self.subTest(vector=f"{os.path.basename(folder)}/{kind}/{name}"):
+                        with self.assertRaises(adapter.KsnapError) as caught:
+                            adapter.decode_file(stem + ".ksnap")
+                        self.assertEqual(caught.exception.code, "UNKNOWN_REQUIRED_FEATURE")
 
     def test_every_vector_has_an_expectation(self):
         for folder in format_folders():
@@ -118,7 +175,8 @@ class DecodeVectorsTest(unittest.TestCase):
 
 class EncodeVectorsTest(unittest.TestCase):
     def test_valid_json_encodes_to_the_vector_bytes(self):
-        for folder in format_folders():
+        # The encoder writes 1.0: vectors of later versions are the runner's UNSUPPORTED for it.
+        for folder in write_folders():
             for name, stem in vectors(folder, "valid", "json"):
                 with self.subTest(vector=f"{os.path.basename(folder)}/valid/{name}"):
                     with open(stem + ".ksnap", "rb") as f:
@@ -127,7 +185,7 @@ class EncodeVectorsTest(unittest.TestCase):
 
     def test_accepted_json_encodes_to_a_canonical_file_that_decodes_back(self):
         # An accepted vector's JSON form is a valid snapshot too; its canonical file must round-trip.
-        for folder in format_folders():
+        for folder in write_folders():
             for name, stem in vectors(folder, "accepted", "json"):
                 with self.subTest(vector=f"{os.path.basename(folder)}/accepted/{name}"):
                     doc = load_json(stem + ".json")
@@ -248,6 +306,458 @@ class ReadDataVectorsTest(unittest.TestCase):
         self.assertEqual(subset, [e for e in everything if e["keyGroup"] >= 6])
 
 
+# --------------------------------------------------------------------------------------------------
+# Format 1.1, from hand-built bodies (no 1.1 vector is needed: these follow schemas/ksnap/v1/snapshot.proto)
+# --------------------------------------------------------------------------------------------------
+
+def pb_varint(value: int) -> bytes:
+    """A varint; a negative value is sign-extended to 64 bits (10 bytes), as for a negative int32."""
+    value &= (1 << 64) - 1
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def pb_uint(number: int, value: int) -> bytes:
+    return pb_varint(number << 3) + pb_varint(value)
+
+
+def pb_fixed64(number: int, value: int) -> bytes:
+    return pb_varint(number << 3 | 1) + struct.pack("<Q", value)
+
+
+def pb_bytes(number: int, data) -> bytes:
+    data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    return pb_varint(number << 3 | 2) + pb_varint(len(data)) + data
+
+
+def pb_msg(number: int, *fields: bytes) -> bytes:
+    return pb_bytes(number, b"".join(fields))
+
+
+def ksnap_file(body: bytes, features: int = 0, minor: int = 1) -> bytes:
+    """A KSNAP container of format 1.``minor`` around ``body``."""
+    covered = adapter.MAGIC + struct.pack("<HHIQ", 1, minor, features, len(body)) + body
+    return covered + struct.pack("<Q", adapter.xxh64(covered))
+
+
+ALL_BITS = 0x1FF
+B64 = lambda data: base64.b64encode(data).decode("ascii")  # noqa: E731
+HASH1, HASH2 = 0x0123456789ABCDEF, 0xFEDCBA9876543210
+
+# StreamRef targets (field 1 file, 2 segment, 3 inline, 4 external), as the fields of a StreamRef.
+FILE_TARGET = pb_msg(1, pb_bytes(1, "f1"), pb_bytes(2, "chk-5/f1"), pb_uint(3, 10), pb_fixed64(4, HASH1))
+FILE_JSON = {"type": "file", "id": "f1", "path": "chk-5/f1", "size": "10", "xxh64": "0123456789abcdef"}
+SEGMENT_TARGET = pb_msg(2, pb_bytes(1, "seg"), pb_bytes(2, "shared/seg"), pb_uint(3, 100), pb_uint(4, 50),
+                        pb_uint(5, 2), pb_fixed64(6, HASH2), pb_bytes(7, "logical-7"))
+SEGMENT_JSON = {"type": "segment", "id": "seg", "path": "shared/seg", "offset": "100", "length": "50",
+                "scope": "shared", "xxh64": "fedcba9876543210", "logicalId": "logical-7"}
+INLINE_TARGET = pb_msg(3, pb_bytes(1, b"\x00\xffab"), pb_bytes(2, "file:/tmp/x"))
+INLINE_JSON = {"type": "inline", "data": "AP9hYg==", "name": "file:/tmp/x"}
+EXTERNAL_TARGET = pb_msg(4, pb_bytes(1, "s3://bucket/key"), pb_uint(2, 7), pb_fixed64(3, HASH1))
+EXTERNAL_JSON = {"type": "external", "uri": "s3://bucket/key", "size": "7", "xxh64": "0123456789abcdef"}
+KEY_GROUPS = pb_msg(2, pb_uint(1, 0), pb_uint(2, 2))  # as field 2 (StreamIncremental, Opaque); KeyGroupsStream uses 1
+
+
+def snapshot_body(top=(), op=(), subtask=None) -> bytes:
+    """A checkpoint (id 5, max parallelism 128) with operator "op" (parallelism 1) holding ``op`` fields
+    and, when ``subtask`` is given, one subtask (index 0) with those fields; ``top`` adds Snapshot fields."""
+    subtasks = [pb_msg(4, *subtask)] if subtask is not None else []
+    operator = pb_msg(5, pb_bytes(1, "op"), pb_uint(3, 1), *subtasks, *op)
+    return b"".join([pb_uint(1, 5), pb_uint(2, 1), pb_msg(3, pb_uint(3, 2), pb_uint(4, 1)), pb_uint(4, 128),
+                     operator, *top])
+
+
+def snapshot_json(operator_members=None, subtask_members=None, **top) -> dict:
+    op = {"operatorId": "op", "name": "", "parallelism": 1,
+          "subtasks": [] if subtask_members is None else [{"subtaskIndex": 0, "handles": [], **subtask_members}],
+          **(operator_members or {})}
+    return {"formatVersion": "1.1", "snapshotId": "5", "kind": "checkpoint",
+            "properties": {"incremental": False, "keyGroupAware": False, "sharing": "forward", "ownership": "system"},
+            "maxParallelism": 128, "snapshotDir": "", "jobId": "", "timestampMillis": "0", "operators": [op], **top}
+
+
+def keyed_opaque(*extra) -> bytes:
+    """KeyedStateHandle field 5: an opaque handle with key groups."""
+    return pb_msg(5, pb_bytes(1, "apache-flink/changelog"), KEY_GROUPS, *extra)
+
+
+class Format11Test(unittest.TestCase):
+    def decode(self, body: bytes, features: int = ALL_BITS, minor: int = 1) -> dict:
+        return adapter.decode_bytes(ksnap_file(body, features, minor))
+
+    def assertRefused(self, body: bytes, code: str, field: str | None = None, features: int = ALL_BITS,
+                      minor: int = 1):
+        with self.assertRaises(adapter.KsnapError) as caught:
+            self.decode(body, features, minor)
+        self.assertEqual(caught.exception.code, code, caught.exception.message)
+        if field is not None:
+            self.assertEqual(caught.exception.where.get("field"), field, caught.exception.message)
+        return caught.exception
+
+    def test_every_1_1_structure_decodes_to_its_json(self):
+        stream_incremental = pb_msg(
+            3, pb_bytes(1, "backend-1"), KEY_GROUPS, pb_uint(4, 5), pb_uint(5, 4),
+            pb_msg(6, pb_msg(1, EXTERNAL_TARGET), pb_uint(2, 4)),
+            pb_msg(7, FILE_TARGET, pb_bytes(5, "000007.log")), pb_msg(7, INLINE_TARGET),
+            pb_msg(8, SEGMENT_TARGET), pb_uint(9, 60), pb_uint(10, 17))
+        key_groups_stream = pb_msg(4, pb_msg(1, pb_uint(1, 2), pb_uint(2, 2)), pb_msg(2, INLINE_TARGET),
+                                   pb_bytes(3, bytes([0, 9])), pb_bytes(4, "apache-flink/key-groups"))
+        opaque = keyed_opaque(pb_msg(3, FILE_TARGET), pb_msg(4, pb_msg(1, SEGMENT_TARGET), pb_uint(2, 3)),
+                              pb_bytes(5, b"\x01\x02\x03"))
+        managed = pb_msg(3, pb_msg(1, SEGMENT_TARGET, pb_bytes(5, "op-state")),
+                         pb_msg(2, pb_bytes(1, "buffer"), pb_uint(2, 1), pb_bytes(3, bytes([0, 5, 10]))),
+                         pb_msg(2, pb_bytes(1, "offsets"), pb_uint(2, 2)))
+        raw = pb_msg(4, pb_msg(1, FILE_TARGET), pb_msg(2, pb_bytes(1, "b"), pb_uint(2, 3), pb_uint(3, 0)))
+        raw_keyed = pb_msg(5, pb_msg(5, pb_bytes(1, "raw"), KEY_GROUPS))
+        channel = pb_msg(6, pb_bytes(1, "apache-flink/input-channel"), pb_msg(3, EXTERNAL_TARGET),
+                         pb_bytes(5, b"\xfb\xff"))
+        subtask = [pb_uint(1, 0), pb_msg(2, stream_incremental), pb_msg(2, key_groups_stream), pb_msg(2, opaque),
+                   managed, raw, raw_keyed, channel]
+        op = [pb_uint(5, 64), pb_bytes(6, "my-uid"), pb_msg(7, INLINE_TARGET, pb_bytes(5, "enumerator"))]
+        finished_op = pb_msg(5, pb_bytes(1, "zz-done"), pb_uint(3, 2), pb_uint(8, 1),
+                             pb_msg(4, pb_uint(1, 1), pb_uint(7, 1)))
+        top = [finished_op,
+               pb_msg(9, pb_bytes(1, "hook-a"), pb_uint(2, -2), pb_bytes(3, b"\x00")),
+               pb_msg(9, pb_bytes(1, "hook-b")),
+               pb_msg(10, pb_bytes(1, "apache-flink"), pb_uint(2, 6), pb_uint(3, 0))]
+
+        expected = snapshot_json(
+            {"maxParallelism": 64, "uid": "my-uid", "coordinatorState": {**INLINE_JSON, "localName": "enumerator"}},
+            {"handles": [
+                {"type": "stream-incremental", "backendId": "backend-1", "keyGroups": {"start": 0, "count": 2},
+                 "folder": "", "checkpointId": "5", "baseCheckpointId": "4",
+                 "sharedFiles": [{**EXTERNAL_JSON, "originCheckpointId": "4"}],
+                 "privateFiles": [{**FILE_JSON, "localName": "000007.log"}, INLINE_JSON],
+                 "meta": SEGMENT_JSON, "stateSize": "60", "checkpointedSize": "17"},
+                {"type": "key-groups-stream", "keyGroups": {"start": 2, "count": 2}, "data": INLINE_JSON,
+                 "offsets": ["0", "9"], "dataFormat": "apache-flink/key-groups"},
+                {"type": "opaque", "kind": "apache-flink/changelog", "keyGroups": {"start": 0, "count": 2},
+                 "files": [FILE_JSON], "sharedFiles": [{**SEGMENT_JSON, "originCheckpointId": "3"}],
+                 "payload": "AQID"},
+            ],
+             "managedOperatorState": {"stream": {**SEGMENT_JSON, "localName": "op-state"}, "states": [
+                 {"name": "buffer", "mode": "split-distribute", "offsets": ["0", "5", "10"]},
+                 {"name": "offsets", "mode": "union", "offsets": []}]},
+             "rawOperatorState": {"stream": FILE_JSON, "states": [{"name": "b", "mode": "broadcast", "offsets": ["0"]}]},
+             "rawKeyedHandles": [{"type": "opaque", "kind": "raw", "keyGroups": {"start": 0, "count": 2}, "files": [],
+                                  "sharedFiles": [], "payload": ""}],
+             "channelState": [{"type": "opaque", "kind": "apache-flink/input-channel", "files": [EXTERNAL_JSON],
+                               "sharedFiles": [], "payload": "+/8="}]},
+            masterStates=[{"name": "hook-a", "version": -2, "payload": "AA=="},
+                          {"name": "hook-b", "version": 0, "payload": ""}],
+            source={"system": "apache-flink", "formatVersion": 6, "checkpointId": "0"})
+        expected["operators"].append({"operatorId": "zz-done", "name": "", "parallelism": 2, "finished": True,
+                                      "subtasks": [{"subtaskIndex": 1, "handles": [], "finished": True}]})
+        got = self.decode(snapshot_body(top, op, subtask))
+        self.assertEqual(got, expected)
+        # The form survives JSON: no bytes objects, no tuples.
+        self.assertEqual(json.loads(json.dumps(got)), expected)
+        self.assertEqual(sorted(adapter.required_features(got)), [1 << b for b in range(9)])
+
+    def test_without_1_1_fields_nothing_new_is_printed(self):
+        self.assertEqual(self.decode(snapshot_body(subtask=[]), features=0), snapshot_json(subtask_members={}))
+        # 1.1 fields holding their defaults (written out, as a non-canonical writer may) add nothing either.
+        defaults = snapshot_body(op=[pb_uint(5, 0), pb_bytes(6, ""), pb_uint(8, 0)], subtask=[pb_uint(7, 0)])
+        self.assertEqual(self.decode(defaults, features=0), snapshot_json(subtask_members={}))
+        # The last occurrence of a scalar wins.
+        self.assertEqual(self.decode(snapshot_body(op=[pb_uint(8, 1), pb_uint(8, 0)]), features=0), snapshot_json())
+
+    def test_format_version_is_the_files_own(self):
+        for minor in (0, 1, 2, 65535):
+            with self.subTest(minor=minor):
+                self.assertEqual(self.decode(snapshot_body(), 0, minor)["formatVersion"], f"1.{minor}")
+
+    def test_ignorable_fields_need_no_bit(self):
+        handle = pb_msg(2, pb_msg(1, pb_bytes(1, "b"), pb_msg(2), pb_bytes(3, "chk-5/b"), pb_uint(4, 5),
+                                  pb_msg(6, pb_bytes(1, "s"), pb_bytes(2, "shared/s"), pb_uint(5, 3), pb_bytes(6, "000031.sst")),
+                                  pb_msg(7, pb_bytes(1, "p"), pb_bytes(2, "chk-5/b/p"), pb_bytes(5, "CURRENT")),
+                                  pb_msg(8, pb_bytes(1, "m"), pb_bytes(2, "chk-5/b/m"))))
+        body = snapshot_body(top=[pb_msg(10, pb_bytes(1, "apache-flink"), pb_uint(2, 2), pb_uint(3, 9))],
+                             op=[pb_bytes(6, "uid-1"), pb_uint(5, 128)], subtask=[handle])
+        got = self.decode(body, features=0)
+        self.assertEqual(got["source"], {"system": "apache-flink", "formatVersion": 2, "checkpointId": "9"})
+        operator = got["operators"][0]
+        self.assertEqual((operator["uid"], operator["maxParallelism"]), ("uid-1", 128))  # equal to the snapshot's
+        incremental = operator["subtasks"][0]["handles"][0]
+        self.assertEqual(incremental["sharedFiles"][0]["localName"], "000031.sst")
+        self.assertEqual(incremental["privateFiles"][0]["localName"], "CURRENT")
+        self.assertNotIn("localName", incremental["metaFile"])
+
+    def test_structure_without_its_bit_is_invalid_field(self):
+        # (bit, body, field path of the structure)
+        sub, op = "operators[0].subtasks[0]", "operators[0]"
+        savepoint = pb_msg(2, pb_msg(1, pb_uint(2, 0)), pb_msg(2, pb_bytes(1, "d"), pb_bytes(2, "d")))
+        stream_incremental = pb_msg(3, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5), pb_msg(8, FILE_TARGET))
+        key_groups_stream = pb_msg(4, pb_msg(1), pb_msg(2, FILE_TARGET), pb_bytes(4, "f"))
+        cases = [
+            (0, snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET))]), f"{sub}.managedOperatorState"),
+            (0, snapshot_body(subtask=[pb_msg(4, pb_msg(1, FILE_TARGET))]), f"{sub}.rawOperatorState"),
+            (1, snapshot_body(subtask=[pb_msg(5, savepoint)]), f"{sub}.rawKeyedHandles[0]"),
+            (2, snapshot_body(op=[pb_msg(7, SEGMENT_TARGET)]), f"{op}.coordinatorState"),
+            (2, snapshot_body(subtask=[pb_msg(2, pb_msg(3, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5),
+                                                       pb_msg(8, FILE_TARGET), pb_msg(7, SEGMENT_TARGET)))]),
+             f"{sub}.handles[0].privateFiles[0]"),
+            (3, snapshot_body(subtask=[pb_msg(2, stream_incremental)]), f"{sub}.handles[0]"),
+            (3, snapshot_body(subtask=[pb_msg(2, key_groups_stream)]), f"{sub}.handles[0]"),
+            (4, snapshot_body(subtask=[pb_msg(2, keyed_opaque())]), f"{sub}.handles[0]"),
+            (4, snapshot_body(subtask=[pb_msg(6, pb_bytes(1, "channel"))]), f"{sub}.channelState[0]"),
+            (5, snapshot_body(op=[pb_msg(7, INLINE_TARGET)]), f"{op}.coordinatorState"),
+            (5, snapshot_body(top=[pb_msg(9, pb_bytes(1, "hook"))]), "masterStates"),
+            (6, snapshot_body(op=[pb_msg(7, EXTERNAL_TARGET)]), f"{op}.coordinatorState"),
+            (6, snapshot_body(subtask=[pb_msg(2, keyed_opaque(pb_msg(4, pb_msg(1, EXTERNAL_TARGET), pb_uint(2, 1))))]),
+             f"{sub}.handles[0].sharedFiles[0]"),
+            (7, snapshot_body(op=[pb_uint(8, 1)]), f"{op}.finished"),
+            (7, snapshot_body(subtask=[pb_uint(7, 1)]), f"{sub}.finished"),
+            (8, snapshot_body(op=[pb_uint(5, 64)]), f"{op}.maxParallelism"),
+            (8, snapshot_body(op=[pb_uint(5, 256)]), f"{op}.maxParallelism"),
+        ]
+        for bit, body, field in cases:
+            with self.subTest(bit=bit, field=field):
+                self.decode(body, ALL_BITS)
+                error = self.assertRefused(body, "INVALID_FIELD", field, ALL_BITS & ~(1 << bit))
+                self.assertIn(f"bit {bit} ", error.message)
+                self.assertRefused(body, "INVALID_FIELD", None, 0)
+
+    def test_unknown_bits_are_refused_before_the_body(self):
+        body = snapshot_body()
+        for bit in (9, 31):
+            with self.subTest(bit=bit):
+                error = self.assertRefused(body, "UNKNOWN_REQUIRED_FEATURE", features=1 << bit | ALL_BITS)
+                self.assertEqual(error.where.get("offset"), 12)
+        # Format 1.0 defines no bit: a 1.0 file with bit 0 set is refused, as by every 1.0 reader.
+        self.assertRefused(body, "UNKNOWN_REQUIRED_FEATURE", features=1, minor=0)
+        # A later minor's file with only 1.1 bits is read as 1.1; a bit set for nothing it holds is allowed.
+        self.assertEqual(self.decode(body, ALL_BITS, minor=2)["formatVersion"], "1.2")
+        # Bits come before the body: a garbage body with bit 9 is still UNKNOWN_REQUIRED_FEATURE.
+        self.assertRefused(b"\xff", "UNKNOWN_REQUIRED_FEATURE", features=1 << 9)
+
+    def test_stream_oneof(self):
+        def coordinator(*stream_fields):
+            return snapshot_body(op=[pb_msg(7, *stream_fields)])
+        self.assertRefused(coordinator(), "MISSING_FIELD", "operators[0].coordinatorState")
+        self.assertRefused(coordinator(pb_bytes(5, "only-a-name")), "MISSING_FIELD")
+        self.assertRefused(coordinator(pb_uint(9, 1)), "MISSING_FIELD")  # an unknown field is no target
+        self.assertRefused(coordinator(FILE_TARGET, INLINE_TARGET), "INVALID_FIELD")
+        self.assertRefused(coordinator(INLINE_TARGET, INLINE_TARGET), "INVALID_FIELD")
+        self.assertRefused(coordinator(SEGMENT_TARGET, EXTERNAL_TARGET), "INVALID_FIELD")
+        # FileRef.local_name inside a StreamRef must be empty; the StreamRef's own is allowed.
+        self.assertRefused(coordinator(pb_msg(1, pb_bytes(1, "f"), pb_bytes(2, "f"), pb_bytes(5, "x"))),
+                           "INVALID_FIELD", "operators[0].coordinatorState.file.localName")
+        self.assertEqual(self.decode(coordinator(FILE_TARGET, pb_bytes(5, "x")))["operators"][0]["coordinatorState"],
+                         {**FILE_JSON, "localName": "x"})
+        # A target with a wrong wire type is malformed, as any known field.
+        self.assertRefused(coordinator(pb_uint(3, 1)), "MALFORMED_BODY")
+
+    def test_handle_oneof_has_five_variants(self):
+        savepoint = pb_msg(2, pb_msg(1), pb_msg(2, pb_bytes(1, "d"), pb_bytes(2, "d")))
+        stream_incremental = pb_msg(3, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5), pb_msg(8, FILE_TARGET))
+        for fields in ([savepoint, stream_incremental], [stream_incremental, stream_incremental],
+                       [keyed_opaque(), pb_msg(4, pb_msg(1), pb_msg(2, FILE_TARGET), pb_bytes(4, "f"))]):
+            with self.subTest(fields=fields):
+                self.assertRefused(snapshot_body(subtask=[pb_msg(2, *fields)]), "INVALID_FIELD")
+                self.assertRefused(snapshot_body(subtask=[pb_msg(5, *fields)]), "INVALID_FIELD")
+        self.assertRefused(snapshot_body(subtask=[pb_msg(2, pb_uint(6, 1))]), "MISSING_FIELD",
+                           "operators[0].subtasks[0].handles[0]")
+        self.assertRefused(snapshot_body(subtask=[pb_msg(5)]), "MISSING_FIELD",
+                           "operators[0].subtasks[0].rawKeyedHandles[0]")
+
+    def test_required_fields_are_missing_field(self):
+        def in_handle(variant):
+            return snapshot_body(subtask=[pb_msg(2, variant)])
+
+        def in_coordinator(*target):
+            return snapshot_body(op=[pb_msg(7, *target)])
+
+        h, c = "operators[0].subtasks[0].handles[0]", "operators[0].coordinatorState"
+        si = [pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5), pb_msg(8, FILE_TARGET)]
+        kgs = [pb_msg(1), pb_msg(2, FILE_TARGET), pb_bytes(4, "f")]
+        seg = [pb_bytes(1, "s"), pb_bytes(2, "p"), pb_uint(5, 1)]
+        cases = {
+            "stream-incremental backend_id": (in_handle(pb_msg(3, *si[1:])), f"{h}.streamIncremental.backendId"),
+            "stream-incremental key_groups": (in_handle(pb_msg(3, si[0], *si[2:])), f"{h}.streamIncremental.keyGroups"),
+            "stream-incremental checkpoint_id": (in_handle(pb_msg(3, *si[:2], si[3])),
+                                                 f"{h}.streamIncremental.checkpointId"),
+            "stream-incremental meta": (in_handle(pb_msg(3, *si[:3])), f"{h}.streamIncremental.meta"),
+            "key-groups-stream key_groups": (in_handle(pb_msg(4, *kgs[1:])), f"{h}.keyGroupsStream.keyGroups"),
+            "key-groups-stream data": (in_handle(pb_msg(4, kgs[0], kgs[2])), f"{h}.keyGroupsStream.data"),
+            "key-groups-stream data_format": (in_handle(pb_msg(4, *kgs[:2])), f"{h}.keyGroupsStream.dataFormat"),
+            "opaque kind": (in_handle(pb_msg(5, KEY_GROUPS)), f"{h}.opaque.kind"),
+            "keyed opaque key_groups": (in_handle(pb_msg(5, pb_bytes(1, "k"))), f"{h}.opaque.keyGroups"),
+            "raw keyed opaque key_groups": (snapshot_body(subtask=[pb_msg(5, pb_msg(5, pb_bytes(1, "k")))]),
+                                            "operators[0].subtasks[0].rawKeyedHandles[0].opaque.keyGroups"),
+            "channel state kind": (snapshot_body(subtask=[pb_msg(6, pb_bytes(5, b"x"))]),
+                                   "operators[0].subtasks[0].channelState[0].kind"),
+            "segment id": (in_coordinator(pb_msg(2, *seg[1:])), f"{c}.segment.id"),
+            "segment path": (in_coordinator(pb_msg(2, seg[0], seg[2])), f"{c}.segment.path"),
+            "segment scope": (in_coordinator(pb_msg(2, *seg[:2])), f"{c}.segment.scope"),
+            "segment scope 0": (in_coordinator(pb_msg(2, *seg[:2], pb_uint(5, 0))), f"{c}.segment.scope"),
+            "external uri": (in_coordinator(pb_msg(4, pb_uint(2, 1))), f"{c}.external.uri"),
+            "file stream id": (in_coordinator(pb_msg(1, pb_bytes(2, "p"))), f"{c}.file.id"),
+            "shared stream ref": (in_handle(pb_msg(5, pb_bytes(1, "k"), KEY_GROUPS, pb_msg(4, pb_uint(2, 1)))),
+                                  f"{h}.opaque.sharedFiles[0].ref"),
+            "shared stream origin": (in_handle(pb_msg(5, pb_bytes(1, "k"), KEY_GROUPS, pb_msg(4, pb_msg(1, FILE_TARGET)))),
+                                     f"{h}.opaque.sharedFiles[0].originCheckpointId"),
+            "operator state stream": (snapshot_body(subtask=[pb_msg(3, pb_msg(2, pb_bytes(1, "n"), pb_uint(2, 1)))]),
+                                      "operators[0].subtasks[0].managedOperatorState.stream"),
+            "named state name": (snapshot_body(subtask=[pb_msg(4, pb_msg(1, FILE_TARGET), pb_msg(2, pb_uint(2, 1)))]),
+                                 "operators[0].subtasks[0].rawOperatorState.states[0].name"),
+            "named state mode": (snapshot_body(subtask=[pb_msg(4, pb_msg(1, FILE_TARGET), pb_msg(2, pb_bytes(1, "n")))]),
+                                 "operators[0].subtasks[0].rawOperatorState.states[0].mode"),
+            "master state name": (snapshot_body(top=[pb_msg(9, pb_uint(2, 1))]), "masterStates[0].name"),
+            "source system": (snapshot_body(top=[pb_msg(10, pb_uint(2, 6))]), "source.system"),
+        }
+        for what, (body, field) in cases.items():
+            with self.subTest(case=what):
+                self.assertRefused(body, "MISSING_FIELD", field)
+
+    def test_enums(self):
+        def segment(scope):
+            return snapshot_body(op=[pb_msg(7, pb_msg(2, pb_bytes(1, "s"), pb_bytes(2, "p"), pb_uint(5, scope)))])
+
+        def mode(number):
+            return snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET), pb_msg(2, pb_bytes(1, "n"), pb_uint(2, number)))])
+
+        self.assertEqual(self.decode(segment(1))["operators"][0]["coordinatorState"]["scope"], "exclusive")
+        self.assertRefused(segment(3), "INVALID_FIELD", "operators[0].coordinatorState.segment.scope")
+        for number, name in ((1, "split-distribute"), (2, "union"), (3, "broadcast")):
+            got = self.decode(mode(number))["operators"][0]["subtasks"][0]["managedOperatorState"]
+            self.assertEqual(got["states"][0]["mode"], name)
+        self.assertRefused(mode(0), "MISSING_FIELD", "operators[0].subtasks[0].managedOperatorState.states[0].mode")
+        self.assertRefused(mode(4), "INVALID_FIELD", "operators[0].subtasks[0].managedOperatorState.states[0].mode")
+
+    def test_opaque_key_groups_only_when_keyed(self):
+        channel = snapshot_body(subtask=[pb_msg(6, pb_bytes(1, "c"), pb_msg(2))])
+        self.assertRefused(channel, "INVALID_FIELD", "operators[0].subtasks[0].channelState[0].keyGroups")
+        empty_range = self.decode(snapshot_body(subtask=[pb_msg(2, pb_msg(5, pb_bytes(1, "k"), pb_msg(2)))]))
+        self.assertEqual(empty_range["operators"][0]["subtasks"][0]["handles"][0]["keyGroups"], {"start": 0, "count": 0})
+
+    def test_limits_are_invalid_field(self):
+        mib = 1 << 20
+
+        def inline(data):
+            return snapshot_body(op=[pb_msg(7, pb_msg(3, pb_bytes(1, data)))])
+
+        def local_name(name):
+            return snapshot_body(op=[pb_msg(7, INLINE_TARGET, pb_bytes(5, name))])
+
+        def file_local_name(name):
+            return snapshot_body(subtask=[pb_msg(2, pb_msg(1, pb_bytes(1, "b"), pb_msg(2), pb_bytes(3, "f"), pb_uint(4, 5),
+                                                           pb_msg(8, pb_bytes(1, "m"), pb_bytes(2, "m"), pb_bytes(5, name))))])
+
+        def opaque(kind="k", payload=b""):
+            return snapshot_body(subtask=[pb_msg(2, pb_msg(5, pb_bytes(1, kind), KEY_GROUPS, pb_bytes(5, payload)))])
+
+        def key_groups_stream(data_format="f", offsets=0):
+            packed = [pb_bytes(3, bytes(offsets))] if offsets else []
+            return snapshot_body(subtask=[pb_msg(2, pb_msg(4, pb_msg(1), pb_msg(2, FILE_TARGET), *packed,
+                                                           pb_bytes(4, data_format)))])
+
+        def segment(segment_id="s", path="p"):
+            return snapshot_body(op=[pb_msg(7, pb_msg(2, pb_bytes(1, segment_id), pb_bytes(2, path), pb_uint(5, 1)))])
+
+        def master(name="h", payload=b""):
+            return snapshot_body(top=[pb_msg(9, pb_bytes(1, name), pb_bytes(3, payload))])
+
+        # (what, builder, largest allowed, error path)
+        cases = [
+            ("inline data", lambda n: inline(bytes(n)), mib, "operators[0].coordinatorState.inline.data"),
+            ("opaque payload", lambda n: opaque(payload=bytes(n)), mib, "operators[0].subtasks[0].handles[0].opaque.payload"),
+            ("master payload", lambda n: master(payload=bytes(n)), mib, "masterStates[0].payload"),
+            ("stream local_name", lambda n: local_name("n" * n), 255, "operators[0].coordinatorState.localName"),
+            ("file local_name", lambda n: file_local_name("n" * n), 255,
+             "operators[0].subtasks[0].handles[0].incremental.metaFile.localName"),
+            ("kind", lambda n: opaque(kind="k" * n), 256, "operators[0].subtasks[0].handles[0].opaque.kind"),
+            ("data_format", lambda n: key_groups_stream(data_format="f" * n), 256,
+             "operators[0].subtasks[0].handles[0].keyGroupsStream.dataFormat"),
+            ("system", lambda n: snapshot_body(top=[pb_msg(10, pb_bytes(1, "s" * n))]), 256, "source.system"),
+            ("segment id", lambda n: segment(segment_id="s" * n), 256, "operators[0].coordinatorState.segment.id"),
+            ("segment path", lambda n: segment(path="p" * n), 4096, "operators[0].coordinatorState.segment.path"),
+            ("master name", lambda n: master(name="h" * n), 4096, "masterStates[0].name"),
+            ("uri", lambda n: snapshot_body(op=[pb_msg(7, pb_msg(4, pb_bytes(1, "u" * n)))]), 4096,
+             "operators[0].coordinatorState.external.uri"),
+            ("uid", lambda n: snapshot_body(op=[pb_bytes(6, "u" * n)]), 4096, "operators[0].uid"),
+            ("key-groups-stream offsets", lambda n: key_groups_stream(offsets=n), 32768,
+             "operators[0].subtasks[0].handles[0].keyGroupsStream.offsets"),
+            ("operator max_parallelism", lambda n: snapshot_body(op=[pb_uint(5, n)]), 32768,
+             "operators[0].maxParallelism"),
+        ]
+        for what, build, limit, field in cases:
+            with self.subTest(case=what):
+                self.decode(build(limit))
+                self.assertRefused(build(limit + 1), "INVALID_FIELD", field)
+        # 2^24 offsets per named operator state: the limit is tested at a smaller value (same code path).
+        self.assertEqual(adapter.MAX_OPERATOR_STATE_OFFSETS, 1 << 24)
+
+        def named_state(count):
+            return snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET),
+                                                 pb_msg(2, pb_bytes(1, "n"), pb_uint(2, 1), pb_bytes(3, bytes(count))))])
+
+        with mock.patch.object(adapter, "MAX_OPERATOR_STATE_OFFSETS", 3):
+            self.decode(named_state(3))
+            self.assertRefused(named_state(4), "INVALID_FIELD", "operators[0].subtasks[0].managedOperatorState.states[0].offsets")
+
+    def test_singular_message_twice_is_malformed(self):
+        shared = lambda *fields: snapshot_body(subtask=[pb_msg(2, keyed_opaque(pb_msg(4, *fields, pb_uint(2, 1))))])  # noqa: E731
+        cases = {
+            "source": snapshot_body(top=[pb_msg(10, pb_bytes(1, "a")), pb_msg(10, pb_bytes(1, "b"))]),
+            "coordinator_state": snapshot_body(op=[pb_msg(7, INLINE_TARGET), pb_msg(7, INLINE_TARGET)]),
+            "managed_operator_state": snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET))] * 2),
+            "raw_operator_state": snapshot_body(subtask=[pb_msg(4, pb_msg(1, FILE_TARGET))] * 2),
+            "operator state stream": snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET), pb_msg(1, FILE_TARGET))]),
+            "shared stream ref": shared(pb_msg(1, FILE_TARGET), pb_msg(1, FILE_TARGET)),
+            "stream-incremental meta": snapshot_body(subtask=[pb_msg(2, pb_msg(
+                3, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5), pb_msg(8, FILE_TARGET), pb_msg(8, FILE_TARGET)))]),
+            "key-groups-stream data": snapshot_body(subtask=[pb_msg(2, pb_msg(
+                4, pb_msg(1), pb_msg(2, FILE_TARGET), pb_msg(2, FILE_TARGET), pb_bytes(4, "f")))]),
+            "opaque key_groups": snapshot_body(subtask=[pb_msg(2, keyed_opaque(KEY_GROUPS))]),
+        }
+        for what, body in cases.items():
+            with self.subTest(case=what):
+                self.assertRefused(body, "MALFORMED_BODY")
+
+    def test_master_state_version_is_int32(self):
+        for value, expected in ((-1, -1), (-(1 << 31), -(1 << 31)), ((1 << 31) - 1, (1 << 31) - 1), (7, 7),
+                                ((1 << 32) + 5, 5)):
+            with self.subTest(value=value):
+                got = self.decode(snapshot_body(top=[pb_msg(9, pb_bytes(1, "h"), pb_uint(2, value))]))
+                self.assertEqual(got["masterStates"][0]["version"], expected)
+        self.assertEqual(len(pb_uint(2, -1)), 11)  # a tag and a 10-byte varint
+
+    def test_lists_keep_file_order(self):
+        body = snapshot_body(top=[pb_msg(9, pb_bytes(1, "b")), pb_msg(9, pb_bytes(1, "a"))],
+                             subtask=[pb_msg(6, pb_bytes(1, "z")), pb_msg(6, pb_bytes(1, "y"))])
+        got = self.decode(body)
+        self.assertEqual([m["name"] for m in got["masterStates"]], ["b", "a"])
+        self.assertEqual([c["kind"] for c in got["operators"][0]["subtasks"][0]["channelState"]], ["z", "y"])
+
+    def test_default_printing_is_one_switch(self):
+        # The one open choice of the 1.1 JSON form (PRINT_DEFAULTS_IN_1_1_OBJECTS): with it off, members of
+        # new objects that hold their defaults disappear; 1.0 objects and set members are unchanged.
+        body = snapshot_body(subtask=[pb_msg(2, keyed_opaque())], top=[pb_msg(9, pb_bytes(1, "h"))])
+        on = self.decode(body)
+        self.assertEqual(on["operators"][0]["subtasks"][0]["handles"][0],
+                         {"type": "opaque", "kind": "apache-flink/changelog", "keyGroups": {"start": 0, "count": 2},
+                          "files": [], "sharedFiles": [], "payload": ""})
+        with mock.patch.object(adapter, "PRINT_DEFAULTS_IN_1_1_OBJECTS", False):
+            off = self.decode(body)
+        self.assertEqual(off["operators"][0]["subtasks"][0]["handles"][0],
+                         {"type": "opaque", "kind": "apache-flink/changelog", "keyGroups": {"start": 0, "count": 2}})
+        self.assertEqual(off["masterStates"], [{"name": "h"}])
+        self.assertEqual(off["properties"], on["properties"])
+        self.assertEqual(off["timestampMillis"], "0")  # a 1.0 member, printed with its default either way
+
+    def test_encoder_stays_1_0(self):
+        with self.assertRaises(adapter.KsnapError) as caught:
+            adapter.encode_json(self.decode(snapshot_body(op=[pb_uint(8, 1)])))
+        self.assertEqual(caught.exception.code, "INVALID_JSON")
+        self.assertEqual(adapter.handle_request({"id": 1, "op": "hello", "protocol": 1})["result"]["formats"],
+                         {"read": "1.1", "write": "1.0"})
+
+
 class AdapterProcessTest(unittest.TestCase):
     """The adapter as the runner sees it: a process, one JSON line in, one JSON line out."""
 
@@ -290,6 +800,7 @@ class AdapterProcessTest(unittest.TestCase):
         self.assertEqual(hello["name"], "ksnap-python-minimal")
         self.assertIn("decode", hello["capabilities"])
         self.assertIn("encode", hello["capabilities"])
+        self.assertEqual(hello["formats"], {"read": "1.1", "write": "1.0"})
         self.assertEqual(responses[1]["result"]["json"], load_json(valid + ".json"))
         self.assertEqual(responses[2]["error"]["code"], "BAD_MAGIC")
         self.assertEqual(responses[3], {"id": 4, "ok": True, "result": {}})
