@@ -467,7 +467,7 @@ def read_snapshot(r: WireReader, end: int) -> dict:
             job_id = r.string(wt, end, MAX_ID_BYTES, "job_id", "jobId")
         elif number == 8:
             timestamp = r.uint64(wt, end, "timestamp_millis")
-        elif number in (9, 10):
+        elif number in (15, 16):
             read_snapshot_1_1(r, number, wt, end, added)
         else:
             r.skip(wt, end, number)
@@ -526,7 +526,7 @@ def read_operator(r: WireReader, end: int) -> dict:
             sub = r.message_end(wt, end, "subtasks")
             with field_context(f"subtasks[{len(subtasks)}]"):
                 subtasks.append(read_subtask(r, sub))
-        elif number in (5, 6, 7, 8):
+        elif number in (11, 12, 13, 14):
             read_operator_1_1(r, number, wt, end, added)
         else:
             r.skip(wt, end, number)
@@ -548,7 +548,7 @@ def read_subtask(r: WireReader, end: int) -> dict:
             sub = r.message_end(wt, end, "handles")
             with field_context(f"handles[{len(handles)}]"):
                 handles.append(read_handle(r, sub))
-        elif number in (3, 4, 5, 6, 7):
+        elif number in (9, 10, 11, 12, 13):
             read_subtask_1_1(r, number, wt, end, added)
         else:
             r.skip(wt, end, number)
@@ -672,7 +672,7 @@ def read_savepoint(r: WireReader, end: int) -> dict:
 
 
 # The variants of KeyedStateHandle's oneof: field number -> (name in error paths, reader). Format 1.1 adds
-# fields 3, 4 and 5 (HANDLE_VARIANTS.update in "Format 1.1" below).
+# fields 10, 11 and 12 (HANDLE_VARIANTS.update in "Format 1.1" below).
 HANDLE_VARIANTS = {1: ("incremental", read_incremental), 2: ("savepoint", read_savepoint)}
 
 
@@ -696,8 +696,8 @@ def read_offsets(r: WireReader, wt: int, end: int, offsets: list, limit: int = M
 
 def read_file_ref(r: WireReader, end: int, shared: bool) -> dict:
     """FileRef, or SharedFileRef when ``shared``: the same fields 1-4, plus the required field 5
-    (origin_checkpoint_id), which in a plain FileRef is local_name (1.1). SharedFileRef's local_name
-    is field 6. JSON: ``localName`` only when not empty."""
+    (origin_checkpoint_id). The 1.1 local_name is field 11 of FileRef and 12 of SharedFileRef, past the
+    numbers released vectors use as unknown fields. JSON: ``localName`` only when not empty."""
     file_id = path = local_name = ""
     size = xxh = origin = 0
     for number, wt in r.fields(end):
@@ -711,7 +711,7 @@ def read_file_ref(r: WireReader, end: int, shared: bool) -> dict:
             xxh = r.fixed64(wt, end, "xxh64")
         elif number == 5 and shared:
             origin = r.uint64(wt, end, "origin_checkpoint_id")
-        elif number == (6 if shared else 5):
+        elif number == (12 if shared else 11):
             local_name = read_local_name(r, wt, end)
         else:
             r.skip(wt, end, number)
@@ -836,8 +836,8 @@ def read_enum_required(r: WireReader, wt: int, end: int, names: dict, field: str
 # ---- Snapshot, OperatorState and SubtaskState: their 1.1 fields ----
 
 def read_snapshot_1_1(r: WireReader, number: int, wt: int, end: int, added: dict) -> None:
-    """Snapshot 9 master_states, 10 source."""
-    if number == 9:
+    """Snapshot 15 master_states, 16 source."""
+    if number == 15:
         sub = r.message_end(wt, end, "master_states")
         states = added.setdefault("masterStates", [])
         with field_context(f"masterStates[{len(states)}]"):
@@ -850,17 +850,17 @@ def read_snapshot_1_1(r: WireReader, number: int, wt: int, end: int, added: dict
 
 
 def read_operator_1_1(r: WireReader, number: int, wt: int, end: int, added: dict) -> None:
-    """OperatorState 5 max_parallelism, 6 uid, 7 coordinator_state, 8 finished."""
-    if number == 5:
+    """OperatorState 11 max_parallelism, 12 uid, 13 coordinator_state, 14 finished."""
+    if number == 11:
         at = r.pos
         max_parallelism = r.uint32(wt, end, "max_parallelism")
         if max_parallelism > MAX_KEY_GROUPS:
             raise KsnapError("INVALID_FIELD", f"max_parallelism {max_parallelism} exceeds {MAX_KEY_GROUPS}",
                              offset=r.base + at, field="maxParallelism")
         set_member(added, "maxParallelism", max_parallelism)
-    elif number == 6:
+    elif number == 12:
         set_member(added, "uid", r.string(wt, end, MAX_TEXT_BYTES, "uid", "uid"))
-    elif number == 7:
+    elif number == 13:
         sub = r.message_end(wt, end, "coordinator_state")
         once(r, added.get("coordinatorState"), "coordinator_state")
         with field_context("coordinatorState"):
@@ -870,20 +870,20 @@ def read_operator_1_1(r: WireReader, number: int, wt: int, end: int, added: dict
 
 
 def read_subtask_1_1(r: WireReader, number: int, wt: int, end: int, added: dict) -> None:
-    """SubtaskState 3 managed_operator_state, 4 raw_operator_state, 5 raw_keyed_handles, 6 channel_state,
-    7 finished."""
-    if number in (3, 4):
-        name = "managedOperatorState" if number == 3 else "rawOperatorState"
+    """SubtaskState 9 managed_operator_state, 10 raw_operator_state, 11 raw_keyed_handles, 12 channel_state,
+    13 finished."""
+    if number in (9, 10):
+        name = "managedOperatorState" if number == 9 else "rawOperatorState"
         sub = r.message_end(wt, end, name)
         once(r, added.get(name), name)
         with field_context(name):
             added[name] = read_operator_state_handle(r, sub)
-    elif number == 5:
+    elif number == 11:
         sub = r.message_end(wt, end, "raw_keyed_handles")
         handles = added.setdefault("rawKeyedHandles", [])
         with field_context(f"rawKeyedHandles[{len(handles)}]"):
             handles.append(read_handle(r, sub))
-    elif number == 6:
+    elif number == 12:
         sub = r.message_end(wt, end, "channel_state")
         channel_state = added.setdefault("channelState", [])
         with field_context(f"channelState[{len(channel_state)}]"):
@@ -1138,9 +1138,9 @@ def read_opaque(r: WireReader, end: int, keyed: bool) -> dict:
 
 
 HANDLE_VARIANTS.update({
-    3: ("streamIncremental", read_stream_incremental),
-    4: ("keyGroupsStream", read_key_groups_stream),
-    5: ("opaque", lambda r, end: read_opaque(r, end, keyed=True)),
+    10: ("streamIncremental", read_stream_incremental),
+    11: ("keyGroupsStream", read_key_groups_stream),
+    12: ("opaque", lambda r, end: read_opaque(r, end, keyed=True)),
 })
 
 
