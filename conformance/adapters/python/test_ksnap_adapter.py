@@ -335,6 +335,39 @@ ALL_BITS = 0x1FF
 B64 = lambda data: base64.b64encode(data).decode("ascii")  # noqa: E731
 HASH1, HASH2 = 0x0123456789ABCDEF, 0xFEDCBA9876543210
 
+# Field numbers of the 1.1 fields of 1.0 messages (schemas/ksnap/v1/snapshot.proto). They skip the numbers that
+# released vectors use as unknown future fields (the proto's `reserved` ranges). The fields of the messages new
+# in 1.1 (StreamRef, SegmentRef, OpaqueHandle, OperatorStateHandle, MasterState, ...) are written as numbers.
+SNAPSHOT_MASTER_STATES = 15
+SNAPSHOT_SOURCE = 16
+OPERATOR_MAX_PARALLELISM = 11
+OPERATOR_UID = 12
+OPERATOR_COORDINATOR_STATE = 13
+OPERATOR_FINISHED = 14
+SUBTASK_MANAGED_OPERATOR_STATE = 9
+SUBTASK_RAW_OPERATOR_STATE = 10
+SUBTASK_RAW_KEYED_HANDLES = 11
+SUBTASK_CHANNEL_STATE = 12
+SUBTASK_FINISHED = 13
+HANDLE_STREAM_INCREMENTAL = 10  # the KeyedStateHandle oneof; incremental (1) and savepoint (2) are 1.0's
+HANDLE_KEY_GROUPS_STREAM = 11
+HANDLE_OPAQUE = 12
+FILE_LOCAL_NAME = 11  # FileRef.local_name
+SHARED_FILE_LOCAL_NAME = 12  # SharedFileRef.local_name
+FIELD_NUMBERS = {
+    ("Snapshot", "master_states"): SNAPSHOT_MASTER_STATES, ("Snapshot", "source"): SNAPSHOT_SOURCE,
+    ("OperatorState", "max_parallelism"): OPERATOR_MAX_PARALLELISM, ("OperatorState", "uid"): OPERATOR_UID,
+    ("OperatorState", "coordinator_state"): OPERATOR_COORDINATOR_STATE,
+    ("OperatorState", "finished"): OPERATOR_FINISHED,
+    ("SubtaskState", "managed_operator_state"): SUBTASK_MANAGED_OPERATOR_STATE,
+    ("SubtaskState", "raw_operator_state"): SUBTASK_RAW_OPERATOR_STATE,
+    ("SubtaskState", "raw_keyed_handles"): SUBTASK_RAW_KEYED_HANDLES,
+    ("SubtaskState", "channel_state"): SUBTASK_CHANNEL_STATE, ("SubtaskState", "finished"): SUBTASK_FINISHED,
+    ("KeyedStateHandle", "stream_incremental"): HANDLE_STREAM_INCREMENTAL,
+    ("KeyedStateHandle", "key_groups_stream"): HANDLE_KEY_GROUPS_STREAM, ("KeyedStateHandle", "opaque"): HANDLE_OPAQUE,
+    ("FileRef", "local_name"): FILE_LOCAL_NAME, ("SharedFileRef", "local_name"): SHARED_FILE_LOCAL_NAME,
+}
+
 # StreamRef targets (field 1 file, 2 segment, 3 inline, 4 external), as the fields of a StreamRef.
 FILE_TARGET = pb_msg(1, pb_bytes(1, "f1"), pb_bytes(2, "chk-5/f1"), pb_uint(3, 10), pb_fixed64(4, HASH1))
 FILE_JSON = {"type": "file", "id": "f1", "path": "chk-5/f1", "size": "10", "xxh64": "0123456789abcdef"}
@@ -368,8 +401,8 @@ def snapshot_json(operator_members=None, subtask_members=None, **top) -> dict:
 
 
 def keyed_opaque(*extra) -> bytes:
-    """KeyedStateHandle field 5: an opaque handle with key groups."""
-    return pb_msg(5, pb_bytes(1, "apache-flink/changelog"), KEY_GROUPS, *extra)
+    """KeyedStateHandle field HANDLE_OPAQUE: an opaque handle with key groups."""
+    return pb_msg(HANDLE_OPAQUE, pb_bytes(1, "apache-flink/changelog"), KEY_GROUPS, *extra)
 
 
 class Format11Test(unittest.TestCase):
@@ -385,32 +418,50 @@ class Format11Test(unittest.TestCase):
             self.assertEqual(caught.exception.where.get("field"), field, caught.exception.message)
         return caught.exception
 
+    def test_field_numbers_match_the_schema(self):
+        # The constants above, against snapshot.proto: a 1.1 field of a 1.0 message that moves is caught here.
+        found, message = {}, None
+        proto = os.path.join(HERE, "..", "..", "..", "schemas", "ksnap", "v1", "snapshot.proto")
+        with open(proto, encoding="utf-8") as f:
+            for line in f:
+                words = line.split("//")[0].replace("=", " = ").replace(";", " ").split()
+                if words[:1] == ["message"]:
+                    message = words[1]
+                elif len(words) >= 4 and words[-2] == "=" and words[0] not in ("reserved", "option"):
+                    found[(message, words[-3])] = int(words[-1])
+        for key, number in FIELD_NUMBERS.items():
+            with self.subTest(field=".".join(key)):
+                self.assertEqual(found.get(key), number)
+
     def test_every_1_1_structure_decodes_to_its_json(self):
         stream_incremental = pb_msg(
-            3, pb_bytes(1, "backend-1"), KEY_GROUPS, pb_uint(4, 5), pb_uint(5, 4),
+            HANDLE_STREAM_INCREMENTAL, pb_bytes(1, "backend-1"), KEY_GROUPS, pb_uint(4, 5), pb_uint(5, 4),
             pb_msg(6, pb_msg(1, EXTERNAL_TARGET), pb_uint(2, 4)),
             pb_msg(7, FILE_TARGET, pb_bytes(5, "000007.log")), pb_msg(7, INLINE_TARGET),
             pb_msg(8, SEGMENT_TARGET), pb_uint(9, 60), pb_uint(10, 17))
-        key_groups_stream = pb_msg(4, pb_msg(1, pb_uint(1, 2), pb_uint(2, 2)), pb_msg(2, INLINE_TARGET),
-                                   pb_bytes(3, bytes([0, 9])), pb_bytes(4, "apache-flink/key-groups"))
+        key_groups_stream = pb_msg(HANDLE_KEY_GROUPS_STREAM, pb_msg(1, pb_uint(1, 2), pb_uint(2, 2)),
+                                   pb_msg(2, INLINE_TARGET), pb_bytes(3, bytes([0, 9])),
+                                   pb_bytes(4, "apache-flink/key-groups"))
         opaque = keyed_opaque(pb_msg(3, FILE_TARGET), pb_msg(4, pb_msg(1, SEGMENT_TARGET), pb_uint(2, 3)),
                               pb_bytes(5, b"\x01\x02\x03"))
-        managed = pb_msg(3, pb_msg(1, SEGMENT_TARGET, pb_bytes(5, "op-state")),
+        managed = pb_msg(SUBTASK_MANAGED_OPERATOR_STATE, pb_msg(1, SEGMENT_TARGET, pb_bytes(5, "op-state")),
                          pb_msg(2, pb_bytes(1, "buffer"), pb_uint(2, 1), pb_bytes(3, bytes([0, 5, 10]))),
                          pb_msg(2, pb_bytes(1, "offsets"), pb_uint(2, 2)))
-        raw = pb_msg(4, pb_msg(1, FILE_TARGET), pb_msg(2, pb_bytes(1, "b"), pb_uint(2, 3), pb_uint(3, 0)))
-        raw_keyed = pb_msg(5, pb_msg(5, pb_bytes(1, "raw"), KEY_GROUPS))
-        channel = pb_msg(6, pb_bytes(1, "apache-flink/input-channel"), pb_msg(3, EXTERNAL_TARGET),
+        raw = pb_msg(SUBTASK_RAW_OPERATOR_STATE, pb_msg(1, FILE_TARGET),
+                     pb_msg(2, pb_bytes(1, "b"), pb_uint(2, 3), pb_uint(3, 0)))
+        raw_keyed = pb_msg(SUBTASK_RAW_KEYED_HANDLES, pb_msg(HANDLE_OPAQUE, pb_bytes(1, "raw"), KEY_GROUPS))
+        channel = pb_msg(SUBTASK_CHANNEL_STATE, pb_bytes(1, "apache-flink/input-channel"), pb_msg(3, EXTERNAL_TARGET),
                          pb_bytes(5, b"\xfb\xff"))
         subtask = [pb_uint(1, 0), pb_msg(2, stream_incremental), pb_msg(2, key_groups_stream), pb_msg(2, opaque),
                    managed, raw, raw_keyed, channel]
-        op = [pb_uint(5, 64), pb_bytes(6, "my-uid"), pb_msg(7, INLINE_TARGET, pb_bytes(5, "enumerator"))]
-        finished_op = pb_msg(5, pb_bytes(1, "zz-done"), pb_uint(3, 2), pb_uint(8, 1),
-                             pb_msg(4, pb_uint(1, 1), pb_uint(7, 1)))
+        op = [pb_uint(OPERATOR_MAX_PARALLELISM, 64), pb_bytes(OPERATOR_UID, "my-uid"),
+              pb_msg(OPERATOR_COORDINATOR_STATE, INLINE_TARGET, pb_bytes(5, "enumerator"))]
+        finished_op = pb_msg(5, pb_bytes(1, "zz-done"), pb_uint(3, 2), pb_uint(OPERATOR_FINISHED, 1),
+                             pb_msg(4, pb_uint(1, 1), pb_uint(SUBTASK_FINISHED, 1)))
         top = [finished_op,
-               pb_msg(9, pb_bytes(1, "hook-a"), pb_uint(2, -2), pb_bytes(3, b"\x00")),
-               pb_msg(9, pb_bytes(1, "hook-b")),
-               pb_msg(10, pb_bytes(1, "apache-flink"), pb_uint(2, 6), pb_uint(3, 0))]
+               pb_msg(SNAPSHOT_MASTER_STATES, pb_bytes(1, "hook-a"), pb_uint(2, -2), pb_bytes(3, b"\x00")),
+               pb_msg(SNAPSHOT_MASTER_STATES, pb_bytes(1, "hook-b")),
+               pb_msg(SNAPSHOT_SOURCE, pb_bytes(1, "apache-flink"), pb_uint(2, 6), pb_uint(3, 0))]
 
         expected = snapshot_json(
             {"maxParallelism": 64, "uid": "my-uid", "coordinatorState": {**INLINE_JSON, "localName": "enumerator"}},
@@ -448,10 +499,28 @@ class Format11Test(unittest.TestCase):
     def test_without_1_1_fields_nothing_new_is_printed(self):
         self.assertEqual(self.decode(snapshot_body(subtask=[]), features=0), snapshot_json(subtask_members={}))
         # 1.1 fields holding their defaults (written out, as a non-canonical writer may) add nothing either.
-        defaults = snapshot_body(op=[pb_uint(5, 0), pb_bytes(6, ""), pb_uint(8, 0)], subtask=[pb_uint(7, 0)])
+        defaults = snapshot_body(op=[pb_uint(OPERATOR_MAX_PARALLELISM, 0), pb_bytes(OPERATOR_UID, ""),
+                                     pb_uint(OPERATOR_FINISHED, 0)], subtask=[pb_uint(SUBTASK_FINISHED, 0)])
         self.assertEqual(self.decode(defaults, features=0), snapshot_json(subtask_members={}))
         # The last occurrence of a scalar wins.
-        self.assertEqual(self.decode(snapshot_body(op=[pb_uint(8, 1), pb_uint(8, 0)]), features=0), snapshot_json())
+        last_wins = snapshot_body(op=[pb_uint(OPERATOR_FINISHED, 1), pb_uint(OPERATOR_FINISHED, 0)])
+        self.assertEqual(self.decode(last_wins, features=0), snapshot_json())
+
+    def test_numbers_1_1_skips_are_unknown_fields(self):
+        # The numbers reserved in the 1.0 messages (those 1.1's fields skip) are unknown fields, skipped whatever
+        # their wire type: v1.0/accepted/future-minor-unknown-fields uses them so.
+        def body(unknown):
+            data_file = [pb_bytes(1, "d"), pb_bytes(2, "d")] + ([pb_bytes(5, "x")] if unknown else [])
+            handle = [pb_msg(2, pb_msg(1), pb_msg(2, *data_file))]
+            if not unknown:
+                return snapshot_body(subtask=[pb_msg(2, *handle)])
+            return snapshot_body(top=[pb_uint(9, 1), pb_bytes(10, "x")],
+                                 op=[pb_bytes(5, "x"), pb_uint(6, 1), pb_fixed64(7, 2), pb_bytes(8, "x")],
+                                 subtask=[pb_uint(3, 1), pb_bytes(4, "x"), pb_uint(5, 1), pb_fixed64(6, 1),
+                                          pb_bytes(7, "x"),
+                                          pb_msg(2, *handle, pb_msg(3, INLINE_TARGET), pb_uint(4, 1),
+                                                 pb_bytes(5, "x"))])
+        self.assertEqual(self.decode(body(True), features=0), self.decode(body(False), features=0))
 
     def test_format_version_is_the_files_own(self):
         for minor in (0, 1, 2, 65535):
@@ -460,11 +529,14 @@ class Format11Test(unittest.TestCase):
 
     def test_ignorable_fields_need_no_bit(self):
         handle = pb_msg(2, pb_msg(1, pb_bytes(1, "b"), pb_msg(2), pb_bytes(3, "chk-5/b"), pb_uint(4, 5),
-                                  pb_msg(6, pb_bytes(1, "s"), pb_bytes(2, "shared/s"), pb_uint(5, 3), pb_bytes(6, "000031.sst")),
-                                  pb_msg(7, pb_bytes(1, "p"), pb_bytes(2, "chk-5/b/p"), pb_bytes(5, "CURRENT")),
+                                  pb_msg(6, pb_bytes(1, "s"), pb_bytes(2, "shared/s"), pb_uint(5, 3),
+                                         pb_bytes(SHARED_FILE_LOCAL_NAME, "000031.sst")),
+                                  pb_msg(7, pb_bytes(1, "p"), pb_bytes(2, "chk-5/b/p"),
+                                         pb_bytes(FILE_LOCAL_NAME, "CURRENT")),
                                   pb_msg(8, pb_bytes(1, "m"), pb_bytes(2, "chk-5/b/m"))))
-        body = snapshot_body(top=[pb_msg(10, pb_bytes(1, "apache-flink"), pb_uint(2, 2), pb_uint(3, 9))],
-                             op=[pb_bytes(6, "uid-1"), pb_uint(5, 128)], subtask=[handle])
+        body = snapshot_body(top=[pb_msg(SNAPSHOT_SOURCE, pb_bytes(1, "apache-flink"), pb_uint(2, 2), pb_uint(3, 9))],
+                             op=[pb_bytes(OPERATOR_UID, "uid-1"), pb_uint(OPERATOR_MAX_PARALLELISM, 128)],
+                             subtask=[handle])
         got = self.decode(body, features=0)
         self.assertEqual(got["source"], {"system": "apache-flink", "formatVersion": 2, "checkpointId": "9"})
         operator = got["operators"][0]
@@ -478,29 +550,34 @@ class Format11Test(unittest.TestCase):
         # (bit, body, field path of the structure)
         sub, op = "operators[0].subtasks[0]", "operators[0]"
         savepoint = pb_msg(2, pb_msg(1, pb_uint(2, 0)), pb_msg(2, pb_bytes(1, "d"), pb_bytes(2, "d")))
-        stream_incremental = pb_msg(3, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5), pb_msg(8, FILE_TARGET))
-        key_groups_stream = pb_msg(4, pb_msg(1), pb_msg(2, FILE_TARGET), pb_bytes(4, "f"))
+        stream_incremental = pb_msg(HANDLE_STREAM_INCREMENTAL, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5),
+                                    pb_msg(8, FILE_TARGET))
+        key_groups_stream = pb_msg(HANDLE_KEY_GROUPS_STREAM, pb_msg(1), pb_msg(2, FILE_TARGET), pb_bytes(4, "f"))
         cases = [
-            (0, snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET))]), f"{sub}.managedOperatorState"),
-            (0, snapshot_body(subtask=[pb_msg(4, pb_msg(1, FILE_TARGET))]), f"{sub}.rawOperatorState"),
-            (1, snapshot_body(subtask=[pb_msg(5, savepoint)]), f"{sub}.rawKeyedHandles[0]"),
-            (2, snapshot_body(op=[pb_msg(7, SEGMENT_TARGET)]), f"{op}.coordinatorState"),
-            (2, snapshot_body(subtask=[pb_msg(2, pb_msg(3, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5),
-                                                       pb_msg(8, FILE_TARGET), pb_msg(7, SEGMENT_TARGET)))]),
+            (0, snapshot_body(subtask=[pb_msg(SUBTASK_MANAGED_OPERATOR_STATE, pb_msg(1, FILE_TARGET))]),
+             f"{sub}.managedOperatorState"),
+            (0, snapshot_body(subtask=[pb_msg(SUBTASK_RAW_OPERATOR_STATE, pb_msg(1, FILE_TARGET))]),
+             f"{sub}.rawOperatorState"),
+            (1, snapshot_body(subtask=[pb_msg(SUBTASK_RAW_KEYED_HANDLES, savepoint)]), f"{sub}.rawKeyedHandles[0]"),
+            (2, snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE, SEGMENT_TARGET)]), f"{op}.coordinatorState"),
+            (2, snapshot_body(subtask=[pb_msg(2, pb_msg(HANDLE_STREAM_INCREMENTAL, pb_bytes(1, "b"), KEY_GROUPS,
+                                                       pb_uint(4, 5), pb_msg(8, FILE_TARGET),
+                                                       pb_msg(7, SEGMENT_TARGET)))]),
              f"{sub}.handles[0].privateFiles[0]"),
             (3, snapshot_body(subtask=[pb_msg(2, stream_incremental)]), f"{sub}.handles[0]"),
             (3, snapshot_body(subtask=[pb_msg(2, key_groups_stream)]), f"{sub}.handles[0]"),
             (4, snapshot_body(subtask=[pb_msg(2, keyed_opaque())]), f"{sub}.handles[0]"),
-            (4, snapshot_body(subtask=[pb_msg(6, pb_bytes(1, "channel"))]), f"{sub}.channelState[0]"),
-            (5, snapshot_body(op=[pb_msg(7, INLINE_TARGET)]), f"{op}.coordinatorState"),
-            (5, snapshot_body(top=[pb_msg(9, pb_bytes(1, "hook"))]), "masterStates"),
-            (6, snapshot_body(op=[pb_msg(7, EXTERNAL_TARGET)]), f"{op}.coordinatorState"),
+            (4, snapshot_body(subtask=[pb_msg(SUBTASK_CHANNEL_STATE, pb_bytes(1, "channel"))]),
+             f"{sub}.channelState[0]"),
+            (5, snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE, INLINE_TARGET)]), f"{op}.coordinatorState"),
+            (5, snapshot_body(top=[pb_msg(SNAPSHOT_MASTER_STATES, pb_bytes(1, "hook"))]), "masterStates"),
+            (6, snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE, EXTERNAL_TARGET)]), f"{op}.coordinatorState"),
             (6, snapshot_body(subtask=[pb_msg(2, keyed_opaque(pb_msg(4, pb_msg(1, EXTERNAL_TARGET), pb_uint(2, 1))))]),
              f"{sub}.handles[0].sharedFiles[0]"),
-            (7, snapshot_body(op=[pb_uint(8, 1)]), f"{op}.finished"),
-            (7, snapshot_body(subtask=[pb_uint(7, 1)]), f"{sub}.finished"),
-            (8, snapshot_body(op=[pb_uint(5, 64)]), f"{op}.maxParallelism"),
-            (8, snapshot_body(op=[pb_uint(5, 256)]), f"{op}.maxParallelism"),
+            (7, snapshot_body(op=[pb_uint(OPERATOR_FINISHED, 1)]), f"{op}.finished"),
+            (7, snapshot_body(subtask=[pb_uint(SUBTASK_FINISHED, 1)]), f"{sub}.finished"),
+            (8, snapshot_body(op=[pb_uint(OPERATOR_MAX_PARALLELISM, 64)]), f"{op}.maxParallelism"),
+            (8, snapshot_body(op=[pb_uint(OPERATOR_MAX_PARALLELISM, 256)]), f"{op}.maxParallelism"),
         ]
         for bit, body, field in cases:
             with self.subTest(bit=bit, field=field):
@@ -524,7 +601,7 @@ class Format11Test(unittest.TestCase):
 
     def test_stream_oneof(self):
         def coordinator(*stream_fields):
-            return snapshot_body(op=[pb_msg(7, *stream_fields)])
+            return snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE, *stream_fields)])
         self.assertRefused(coordinator(), "MISSING_FIELD", "operators[0].coordinatorState")
         self.assertRefused(coordinator(pb_bytes(5, "only-a-name")), "MISSING_FIELD")
         self.assertRefused(coordinator(pb_uint(9, 1)), "MISSING_FIELD")  # an unknown field is no target
@@ -532,7 +609,7 @@ class Format11Test(unittest.TestCase):
         self.assertRefused(coordinator(INLINE_TARGET, INLINE_TARGET), "INVALID_FIELD")
         self.assertRefused(coordinator(SEGMENT_TARGET, EXTERNAL_TARGET), "INVALID_FIELD")
         # FileRef.local_name inside a StreamRef must be empty; the StreamRef's own is allowed.
-        self.assertRefused(coordinator(pb_msg(1, pb_bytes(1, "f"), pb_bytes(2, "f"), pb_bytes(5, "x"))),
+        self.assertRefused(coordinator(pb_msg(1, pb_bytes(1, "f"), pb_bytes(2, "f"), pb_bytes(FILE_LOCAL_NAME, "x"))),
                            "INVALID_FIELD", "operators[0].coordinatorState.file.localName")
         self.assertEqual(self.decode(coordinator(FILE_TARGET, pb_bytes(5, "x")))["operators"][0]["coordinatorState"],
                          {**FILE_JSON, "localName": "x"})
@@ -541,15 +618,17 @@ class Format11Test(unittest.TestCase):
 
     def test_handle_oneof_has_five_variants(self):
         savepoint = pb_msg(2, pb_msg(1), pb_msg(2, pb_bytes(1, "d"), pb_bytes(2, "d")))
-        stream_incremental = pb_msg(3, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5), pb_msg(8, FILE_TARGET))
+        stream_incremental = pb_msg(HANDLE_STREAM_INCREMENTAL, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5),
+                                    pb_msg(8, FILE_TARGET))
+        key_groups_stream = pb_msg(HANDLE_KEY_GROUPS_STREAM, pb_msg(1), pb_msg(2, FILE_TARGET), pb_bytes(4, "f"))
         for fields in ([savepoint, stream_incremental], [stream_incremental, stream_incremental],
-                       [keyed_opaque(), pb_msg(4, pb_msg(1), pb_msg(2, FILE_TARGET), pb_bytes(4, "f"))]):
+                       [keyed_opaque(), key_groups_stream]):
             with self.subTest(fields=fields):
                 self.assertRefused(snapshot_body(subtask=[pb_msg(2, *fields)]), "INVALID_FIELD")
-                self.assertRefused(snapshot_body(subtask=[pb_msg(5, *fields)]), "INVALID_FIELD")
+                self.assertRefused(snapshot_body(subtask=[pb_msg(SUBTASK_RAW_KEYED_HANDLES, *fields)]), "INVALID_FIELD")
         self.assertRefused(snapshot_body(subtask=[pb_msg(2, pb_uint(6, 1))]), "MISSING_FIELD",
                            "operators[0].subtasks[0].handles[0]")
-        self.assertRefused(snapshot_body(subtask=[pb_msg(5)]), "MISSING_FIELD",
+        self.assertRefused(snapshot_body(subtask=[pb_msg(SUBTASK_RAW_KEYED_HANDLES)]), "MISSING_FIELD",
                            "operators[0].subtasks[0].rawKeyedHandles[0]")
 
     def test_required_fields_are_missing_field(self):
@@ -557,26 +636,29 @@ class Format11Test(unittest.TestCase):
             return snapshot_body(subtask=[pb_msg(2, variant)])
 
         def in_coordinator(*target):
-            return snapshot_body(op=[pb_msg(7, *target)])
+            return snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE, *target)])
 
         h, c = "operators[0].subtasks[0].handles[0]", "operators[0].coordinatorState"
         si = [pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5), pb_msg(8, FILE_TARGET)]
         kgs = [pb_msg(1), pb_msg(2, FILE_TARGET), pb_bytes(4, "f")]
         seg = [pb_bytes(1, "s"), pb_bytes(2, "p"), pb_uint(5, 1)]
+        si_, kgs_, opaque_ = HANDLE_STREAM_INCREMENTAL, HANDLE_KEY_GROUPS_STREAM, HANDLE_OPAQUE
         cases = {
-            "stream-incremental backend_id": (in_handle(pb_msg(3, *si[1:])), f"{h}.streamIncremental.backendId"),
-            "stream-incremental key_groups": (in_handle(pb_msg(3, si[0], *si[2:])), f"{h}.streamIncremental.keyGroups"),
-            "stream-incremental checkpoint_id": (in_handle(pb_msg(3, *si[:2], si[3])),
+            "stream-incremental backend_id": (in_handle(pb_msg(si_, *si[1:])), f"{h}.streamIncremental.backendId"),
+            "stream-incremental key_groups": (in_handle(pb_msg(si_, si[0], *si[2:])),
+                                              f"{h}.streamIncremental.keyGroups"),
+            "stream-incremental checkpoint_id": (in_handle(pb_msg(si_, *si[:2], si[3])),
                                                  f"{h}.streamIncremental.checkpointId"),
-            "stream-incremental meta": (in_handle(pb_msg(3, *si[:3])), f"{h}.streamIncremental.meta"),
-            "key-groups-stream key_groups": (in_handle(pb_msg(4, *kgs[1:])), f"{h}.keyGroupsStream.keyGroups"),
-            "key-groups-stream data": (in_handle(pb_msg(4, kgs[0], kgs[2])), f"{h}.keyGroupsStream.data"),
-            "key-groups-stream data_format": (in_handle(pb_msg(4, *kgs[:2])), f"{h}.keyGroupsStream.dataFormat"),
-            "opaque kind": (in_handle(pb_msg(5, KEY_GROUPS)), f"{h}.opaque.kind"),
-            "keyed opaque key_groups": (in_handle(pb_msg(5, pb_bytes(1, "k"))), f"{h}.opaque.keyGroups"),
-            "raw keyed opaque key_groups": (snapshot_body(subtask=[pb_msg(5, pb_msg(5, pb_bytes(1, "k")))]),
+            "stream-incremental meta": (in_handle(pb_msg(si_, *si[:3])), f"{h}.streamIncremental.meta"),
+            "key-groups-stream key_groups": (in_handle(pb_msg(kgs_, *kgs[1:])), f"{h}.keyGroupsStream.keyGroups"),
+            "key-groups-stream data": (in_handle(pb_msg(kgs_, kgs[0], kgs[2])), f"{h}.keyGroupsStream.data"),
+            "key-groups-stream data_format": (in_handle(pb_msg(kgs_, *kgs[:2])), f"{h}.keyGroupsStream.dataFormat"),
+            "opaque kind": (in_handle(pb_msg(opaque_, KEY_GROUPS)), f"{h}.opaque.kind"),
+            "keyed opaque key_groups": (in_handle(pb_msg(opaque_, pb_bytes(1, "k"))), f"{h}.opaque.keyGroups"),
+            "raw keyed opaque key_groups": (snapshot_body(subtask=[pb_msg(SUBTASK_RAW_KEYED_HANDLES,
+                                                                          pb_msg(opaque_, pb_bytes(1, "k")))]),
                                             "operators[0].subtasks[0].rawKeyedHandles[0].opaque.keyGroups"),
-            "channel state kind": (snapshot_body(subtask=[pb_msg(6, pb_bytes(5, b"x"))]),
+            "channel state kind": (snapshot_body(subtask=[pb_msg(SUBTASK_CHANNEL_STATE, pb_bytes(5, b"x"))]),
                                    "operators[0].subtasks[0].channelState[0].kind"),
             "segment id": (in_coordinator(pb_msg(2, *seg[1:])), f"{c}.segment.id"),
             "segment path": (in_coordinator(pb_msg(2, seg[0], seg[2])), f"{c}.segment.path"),
@@ -584,18 +666,23 @@ class Format11Test(unittest.TestCase):
             "segment scope 0": (in_coordinator(pb_msg(2, *seg[:2], pb_uint(5, 0))), f"{c}.segment.scope"),
             "external uri": (in_coordinator(pb_msg(4, pb_uint(2, 1))), f"{c}.external.uri"),
             "file stream id": (in_coordinator(pb_msg(1, pb_bytes(2, "p"))), f"{c}.file.id"),
-            "shared stream ref": (in_handle(pb_msg(5, pb_bytes(1, "k"), KEY_GROUPS, pb_msg(4, pb_uint(2, 1)))),
+            "shared stream ref": (in_handle(pb_msg(opaque_, pb_bytes(1, "k"), KEY_GROUPS, pb_msg(4, pb_uint(2, 1)))),
                                   f"{h}.opaque.sharedFiles[0].ref"),
-            "shared stream origin": (in_handle(pb_msg(5, pb_bytes(1, "k"), KEY_GROUPS, pb_msg(4, pb_msg(1, FILE_TARGET)))),
+            "shared stream origin": (in_handle(pb_msg(opaque_, pb_bytes(1, "k"), KEY_GROUPS,
+                                                      pb_msg(4, pb_msg(1, FILE_TARGET)))),
                                      f"{h}.opaque.sharedFiles[0].originCheckpointId"),
-            "operator state stream": (snapshot_body(subtask=[pb_msg(3, pb_msg(2, pb_bytes(1, "n"), pb_uint(2, 1)))]),
+            "operator state stream": (snapshot_body(subtask=[pb_msg(SUBTASK_MANAGED_OPERATOR_STATE,
+                                                                    pb_msg(2, pb_bytes(1, "n"), pb_uint(2, 1)))]),
                                       "operators[0].subtasks[0].managedOperatorState.stream"),
-            "named state name": (snapshot_body(subtask=[pb_msg(4, pb_msg(1, FILE_TARGET), pb_msg(2, pb_uint(2, 1)))]),
+            "named state name": (snapshot_body(subtask=[pb_msg(SUBTASK_RAW_OPERATOR_STATE, pb_msg(1, FILE_TARGET),
+                                                               pb_msg(2, pb_uint(2, 1)))]),
                                  "operators[0].subtasks[0].rawOperatorState.states[0].name"),
-            "named state mode": (snapshot_body(subtask=[pb_msg(4, pb_msg(1, FILE_TARGET), pb_msg(2, pb_bytes(1, "n")))]),
+            "named state mode": (snapshot_body(subtask=[pb_msg(SUBTASK_RAW_OPERATOR_STATE, pb_msg(1, FILE_TARGET),
+                                                               pb_msg(2, pb_bytes(1, "n")))]),
                                  "operators[0].subtasks[0].rawOperatorState.states[0].mode"),
-            "master state name": (snapshot_body(top=[pb_msg(9, pb_uint(2, 1))]), "masterStates[0].name"),
-            "source system": (snapshot_body(top=[pb_msg(10, pb_uint(2, 6))]), "source.system"),
+            "master state name": (snapshot_body(top=[pb_msg(SNAPSHOT_MASTER_STATES, pb_uint(2, 1))]),
+                                  "masterStates[0].name"),
+            "source system": (snapshot_body(top=[pb_msg(SNAPSHOT_SOURCE, pb_uint(2, 6))]), "source.system"),
         }
         for what, (body, field) in cases.items():
             with self.subTest(case=what):
@@ -603,10 +690,12 @@ class Format11Test(unittest.TestCase):
 
     def test_enums(self):
         def segment(scope):
-            return snapshot_body(op=[pb_msg(7, pb_msg(2, pb_bytes(1, "s"), pb_bytes(2, "p"), pb_uint(5, scope)))])
+            return snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE,
+                                            pb_msg(2, pb_bytes(1, "s"), pb_bytes(2, "p"), pb_uint(5, scope)))])
 
         def mode(number):
-            return snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET), pb_msg(2, pb_bytes(1, "n"), pb_uint(2, number)))])
+            return snapshot_body(subtask=[pb_msg(SUBTASK_MANAGED_OPERATOR_STATE, pb_msg(1, FILE_TARGET),
+                                                 pb_msg(2, pb_bytes(1, "n"), pb_uint(2, number)))])
 
         self.assertEqual(self.decode(segment(1))["operators"][0]["coordinatorState"]["scope"], "exclusive")
         self.assertRefused(segment(3), "INVALID_FIELD", "operators[0].coordinatorState.segment.scope")
@@ -617,37 +706,41 @@ class Format11Test(unittest.TestCase):
         self.assertRefused(mode(4), "INVALID_FIELD", "operators[0].subtasks[0].managedOperatorState.states[0].mode")
 
     def test_opaque_key_groups_only_when_keyed(self):
-        channel = snapshot_body(subtask=[pb_msg(6, pb_bytes(1, "c"), pb_msg(2))])
+        channel = snapshot_body(subtask=[pb_msg(SUBTASK_CHANNEL_STATE, pb_bytes(1, "c"), pb_msg(2))])
         self.assertRefused(channel, "INVALID_FIELD", "operators[0].subtasks[0].channelState[0].keyGroups")
-        empty_range = self.decode(snapshot_body(subtask=[pb_msg(2, pb_msg(5, pb_bytes(1, "k"), pb_msg(2)))]))
+        empty_range = self.decode(snapshot_body(subtask=[pb_msg(2, pb_msg(HANDLE_OPAQUE, pb_bytes(1, "k"),
+                                                                          pb_msg(2)))]))
         self.assertEqual(empty_range["operators"][0]["subtasks"][0]["handles"][0]["keyGroups"], {"start": 0, "count": 0})
 
     def test_limits_are_invalid_field(self):
         mib = 1 << 20
 
         def inline(data):
-            return snapshot_body(op=[pb_msg(7, pb_msg(3, pb_bytes(1, data)))])
+            return snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE, pb_msg(3, pb_bytes(1, data)))])
 
         def local_name(name):
-            return snapshot_body(op=[pb_msg(7, INLINE_TARGET, pb_bytes(5, name))])
+            return snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE, INLINE_TARGET, pb_bytes(5, name))])
 
         def file_local_name(name):
             return snapshot_body(subtask=[pb_msg(2, pb_msg(1, pb_bytes(1, "b"), pb_msg(2), pb_bytes(3, "f"), pb_uint(4, 5),
-                                                           pb_msg(8, pb_bytes(1, "m"), pb_bytes(2, "m"), pb_bytes(5, name))))])
+                                                           pb_msg(8, pb_bytes(1, "m"), pb_bytes(2, "m"),
+                                                                  pb_bytes(FILE_LOCAL_NAME, name))))])
 
         def opaque(kind="k", payload=b""):
-            return snapshot_body(subtask=[pb_msg(2, pb_msg(5, pb_bytes(1, kind), KEY_GROUPS, pb_bytes(5, payload)))])
+            return snapshot_body(subtask=[pb_msg(2, pb_msg(HANDLE_OPAQUE, pb_bytes(1, kind), KEY_GROUPS,
+                                                           pb_bytes(5, payload)))])
 
         def key_groups_stream(data_format="f", offsets=0):
             packed = [pb_bytes(3, bytes(offsets))] if offsets else []
-            return snapshot_body(subtask=[pb_msg(2, pb_msg(4, pb_msg(1), pb_msg(2, FILE_TARGET), *packed,
-                                                           pb_bytes(4, data_format)))])
+            return snapshot_body(subtask=[pb_msg(2, pb_msg(HANDLE_KEY_GROUPS_STREAM, pb_msg(1), pb_msg(2, FILE_TARGET),
+                                                           *packed, pb_bytes(4, data_format)))])
 
         def segment(segment_id="s", path="p"):
-            return snapshot_body(op=[pb_msg(7, pb_msg(2, pb_bytes(1, segment_id), pb_bytes(2, path), pb_uint(5, 1)))])
+            return snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE,
+                                            pb_msg(2, pb_bytes(1, segment_id), pb_bytes(2, path), pb_uint(5, 1)))])
 
         def master(name="h", payload=b""):
-            return snapshot_body(top=[pb_msg(9, pb_bytes(1, name), pb_bytes(3, payload))])
+            return snapshot_body(top=[pb_msg(SNAPSHOT_MASTER_STATES, pb_bytes(1, name), pb_bytes(3, payload))])
 
         # (what, builder, largest allowed, error path)
         cases = [
@@ -660,16 +753,17 @@ class Format11Test(unittest.TestCase):
             ("kind", lambda n: opaque(kind="k" * n), 256, "operators[0].subtasks[0].handles[0].opaque.kind"),
             ("data_format", lambda n: key_groups_stream(data_format="f" * n), 256,
              "operators[0].subtasks[0].handles[0].keyGroupsStream.dataFormat"),
-            ("system", lambda n: snapshot_body(top=[pb_msg(10, pb_bytes(1, "s" * n))]), 256, "source.system"),
+            ("system", lambda n: snapshot_body(top=[pb_msg(SNAPSHOT_SOURCE, pb_bytes(1, "s" * n))]), 256,
+             "source.system"),
             ("segment id", lambda n: segment(segment_id="s" * n), 256, "operators[0].coordinatorState.segment.id"),
             ("segment path", lambda n: segment(path="p" * n), 4096, "operators[0].coordinatorState.segment.path"),
             ("master name", lambda n: master(name="h" * n), 4096, "masterStates[0].name"),
-            ("uri", lambda n: snapshot_body(op=[pb_msg(7, pb_msg(4, pb_bytes(1, "u" * n)))]), 4096,
-             "operators[0].coordinatorState.external.uri"),
-            ("uid", lambda n: snapshot_body(op=[pb_bytes(6, "u" * n)]), 4096, "operators[0].uid"),
+            ("uri", lambda n: snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE, pb_msg(4, pb_bytes(1, "u" * n)))]),
+             4096, "operators[0].coordinatorState.external.uri"),
+            ("uid", lambda n: snapshot_body(op=[pb_bytes(OPERATOR_UID, "u" * n)]), 4096, "operators[0].uid"),
             ("key-groups-stream offsets", lambda n: key_groups_stream(offsets=n), 32768,
              "operators[0].subtasks[0].handles[0].keyGroupsStream.offsets"),
-            ("operator max_parallelism", lambda n: snapshot_body(op=[pb_uint(5, n)]), 32768,
+            ("operator max_parallelism", lambda n: snapshot_body(op=[pb_uint(OPERATOR_MAX_PARALLELISM, n)]), 32768,
              "operators[0].maxParallelism"),
         ]
         for what, build, limit, field in cases:
@@ -680,7 +774,7 @@ class Format11Test(unittest.TestCase):
         self.assertEqual(adapter.MAX_OPERATOR_STATE_OFFSETS, 1 << 24)
 
         def named_state(count):
-            return snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET),
+            return snapshot_body(subtask=[pb_msg(SUBTASK_MANAGED_OPERATOR_STATE, pb_msg(1, FILE_TARGET),
                                                  pb_msg(2, pb_bytes(1, "n"), pb_uint(2, 1), pb_bytes(3, bytes(count))))])
 
         with mock.patch.object(adapter, "MAX_OPERATOR_STATE_OFFSETS", 3):
@@ -690,16 +784,22 @@ class Format11Test(unittest.TestCase):
     def test_singular_message_twice_is_malformed(self):
         shared = lambda *fields: snapshot_body(subtask=[pb_msg(2, keyed_opaque(pb_msg(4, *fields, pb_uint(2, 1))))])  # noqa: E731
         cases = {
-            "source": snapshot_body(top=[pb_msg(10, pb_bytes(1, "a")), pb_msg(10, pb_bytes(1, "b"))]),
-            "coordinator_state": snapshot_body(op=[pb_msg(7, INLINE_TARGET), pb_msg(7, INLINE_TARGET)]),
-            "managed_operator_state": snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET))] * 2),
-            "raw_operator_state": snapshot_body(subtask=[pb_msg(4, pb_msg(1, FILE_TARGET))] * 2),
-            "operator state stream": snapshot_body(subtask=[pb_msg(3, pb_msg(1, FILE_TARGET), pb_msg(1, FILE_TARGET))]),
+            "source": snapshot_body(top=[pb_msg(SNAPSHOT_SOURCE, pb_bytes(1, "a")),
+                                         pb_msg(SNAPSHOT_SOURCE, pb_bytes(1, "b"))]),
+            "coordinator_state": snapshot_body(op=[pb_msg(OPERATOR_COORDINATOR_STATE, INLINE_TARGET)] * 2),
+            "managed_operator_state": snapshot_body(subtask=[pb_msg(SUBTASK_MANAGED_OPERATOR_STATE,
+                                                                    pb_msg(1, FILE_TARGET))] * 2),
+            "raw_operator_state": snapshot_body(subtask=[pb_msg(SUBTASK_RAW_OPERATOR_STATE,
+                                                                pb_msg(1, FILE_TARGET))] * 2),
+            "operator state stream": snapshot_body(subtask=[pb_msg(SUBTASK_MANAGED_OPERATOR_STATE,
+                                                                   pb_msg(1, FILE_TARGET), pb_msg(1, FILE_TARGET))]),
             "shared stream ref": shared(pb_msg(1, FILE_TARGET), pb_msg(1, FILE_TARGET)),
             "stream-incremental meta": snapshot_body(subtask=[pb_msg(2, pb_msg(
-                3, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5), pb_msg(8, FILE_TARGET), pb_msg(8, FILE_TARGET)))]),
+                HANDLE_STREAM_INCREMENTAL, pb_bytes(1, "b"), KEY_GROUPS, pb_uint(4, 5), pb_msg(8, FILE_TARGET),
+                pb_msg(8, FILE_TARGET)))]),
             "key-groups-stream data": snapshot_body(subtask=[pb_msg(2, pb_msg(
-                4, pb_msg(1), pb_msg(2, FILE_TARGET), pb_msg(2, FILE_TARGET), pb_bytes(4, "f")))]),
+                HANDLE_KEY_GROUPS_STREAM, pb_msg(1), pb_msg(2, FILE_TARGET), pb_msg(2, FILE_TARGET),
+                pb_bytes(4, "f")))]),
             "opaque key_groups": snapshot_body(subtask=[pb_msg(2, keyed_opaque(KEY_GROUPS))]),
         }
         for what, body in cases.items():
@@ -710,13 +810,16 @@ class Format11Test(unittest.TestCase):
         for value, expected in ((-1, -1), (-(1 << 31), -(1 << 31)), ((1 << 31) - 1, (1 << 31) - 1), (7, 7),
                                 ((1 << 32) + 5, 5)):
             with self.subTest(value=value):
-                got = self.decode(snapshot_body(top=[pb_msg(9, pb_bytes(1, "h"), pb_uint(2, value))]))
+                master = pb_msg(SNAPSHOT_MASTER_STATES, pb_bytes(1, "h"), pb_uint(2, value))
+                got = self.decode(snapshot_body(top=[master]))
                 self.assertEqual(got["masterStates"][0]["version"], expected)
         self.assertEqual(len(pb_uint(2, -1)), 11)  # a tag and a 10-byte varint
 
     def test_lists_keep_file_order(self):
-        body = snapshot_body(top=[pb_msg(9, pb_bytes(1, "b")), pb_msg(9, pb_bytes(1, "a"))],
-                             subtask=[pb_msg(6, pb_bytes(1, "z")), pb_msg(6, pb_bytes(1, "y"))])
+        body = snapshot_body(top=[pb_msg(SNAPSHOT_MASTER_STATES, pb_bytes(1, "b")),
+                                  pb_msg(SNAPSHOT_MASTER_STATES, pb_bytes(1, "a"))],
+                             subtask=[pb_msg(SUBTASK_CHANNEL_STATE, pb_bytes(1, "z")),
+                                      pb_msg(SUBTASK_CHANNEL_STATE, pb_bytes(1, "y"))])
         got = self.decode(body)
         self.assertEqual([m["name"] for m in got["masterStates"]], ["b", "a"])
         self.assertEqual([c["kind"] for c in got["operators"][0]["subtasks"][0]["channelState"]], ["z", "y"])
@@ -724,7 +827,8 @@ class Format11Test(unittest.TestCase):
     def test_default_printing_is_one_switch(self):
         # The one open choice of the 1.1 JSON form (PRINT_DEFAULTS_IN_1_1_OBJECTS): with it off, members of
         # new objects that hold their defaults disappear; 1.0 objects and set members are unchanged.
-        body = snapshot_body(subtask=[pb_msg(2, keyed_opaque())], top=[pb_msg(9, pb_bytes(1, "h"))])
+        body = snapshot_body(subtask=[pb_msg(2, keyed_opaque())],
+                             top=[pb_msg(SNAPSHOT_MASTER_STATES, pb_bytes(1, "h"))])
         on = self.decode(body)
         self.assertEqual(on["operators"][0]["subtasks"][0]["handles"][0],
                          {"type": "opaque", "kind": "apache-flink/changelog", "keyGroups": {"start": 0, "count": 2},
@@ -739,7 +843,7 @@ class Format11Test(unittest.TestCase):
 
     def test_encoder_stays_1_0(self):
         with self.assertRaises(adapter.KsnapError) as caught:
-            adapter.encode_json(self.decode(snapshot_body(op=[pb_uint(8, 1)])))
+            adapter.encode_json(self.decode(snapshot_body(op=[pb_uint(OPERATOR_FINISHED, 1)])))
         self.assertEqual(caught.exception.code, "INVALID_JSON")
         self.assertEqual(adapter.handle_request({"id": 1, "op": "hello", "protocol": 1})["result"]["formats"],
                          {"read": "1.1", "write": "1.0"})
