@@ -19,6 +19,7 @@ import { ReferenceBackend, type Response } from "../conformance/reference-backen
 import type { Fault } from "../conformance/reference-backend/faults.js";
 import type { Change, DumpEntry } from "../src/conformance/state-model.js";
 import type { StateKind } from "../src/savepoint/data-format.js";
+import { referencedPaths } from "../src/snapshot-walk.js";
 
 /** A dump entry and a change as the protocol sends them (the runner's types). */
 type Entry = DumpEntry;
@@ -183,8 +184,7 @@ function filesIn(folder: string): string[] {
 
 /** Every path a snapshot refers to. */
 function referenced(snapshot: Snapshot): string[] {
-  return snapshot.operators.flatMap((op) => op.subtasks.flatMap((s) => s.handles.flatMap((h) =>
-    h.type === "savepoint" ? [h.dataFile.path] : [...h.sharedFiles, h.metaFile].map((f) => f.path))));
+  return [...referencedPaths(snapshot)];
 }
 
 /** A session at parallelism 3 with the model's changes applied and checkpoints 1 and 2 taken. */

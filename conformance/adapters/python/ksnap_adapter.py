@@ -1258,7 +1258,10 @@ def required_features(doc: dict) -> dict:
         use(FEATURE_COORDINATOR_AND_MASTER_STATE, "masterStates")
     for i, op in enumerate(doc["operators"]):
         at = f"operators[{i}]"
-        if op.get("maxParallelism", 0) not in (0, doc["maxParallelism"]):
+        if op.get("maxParallelism") == doc["maxParallelism"]:
+            # Equal to the snapshot's it says nothing (canonical: omitted): a reader drops it, as the spec says.
+            del op["maxParallelism"]
+        if op.get("maxParallelism", 0) != 0:
             use(FEATURE_OPERATOR_MAX_PARALLELISM, f"{at}.maxParallelism")
         if "coordinatorState" in op:
             use(FEATURE_COORDINATOR_AND_MASTER_STATE, f"{at}.coordinatorState")
