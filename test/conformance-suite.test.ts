@@ -43,7 +43,23 @@ t.test("the Python adapter passes what it declares", async (t) => {
   const passed = r.results.filter((x) => x.outcome === "PASS");
   t.strictSame(r.results.filter((x) => x.outcome !== "PASS" && x.outcome !== "UNSUPPORTED").map((x) => `${x.id}: ${x.reason}`), []);
   t.strictSame([...new Set(passed.map((x) => x.level))], ["decode", "encode"], "every decode and encode test passes");
-  t.ok(r.results.filter((x) => x.outcome === "UNSUPPORTED").every((x) => !["decode", "encode"].includes(x.level)), "only the stateful levels are unsupported");
+  const unsupported = r.results.filter((x) => x.outcome === "UNSUPPORTED");
+  t.ok(unsupported.every((x) => !["decode", "encode"].includes(x.level) || x.id.startsWith("encode/v1.1/")),
+    "only the stateful levels, and encoding 1.1 (the adapter writes 1.0), are unsupported");
+  t.ok(unsupported.some((x) => x.id.startsWith("encode/v1.1/")), "it declares it writes 1.0, so 1.1 encode tests are not sent");
+  t.ok(passed.some((x) => x.id.startsWith("decode/v1.1/")), "it reads 1.1");
+});
+
+t.test("a 1.0 adapter (the reference backend with --format 1.0) refuses every newer file with a feature bit; the rest of 1.1 is UNSUPPORTED", async (t) => {
+  const r = await runSuite({ adapter: `${REFERENCE} --format 1.0`, levels: ["decode", "encode"] });
+  const v11 = r.results.filter((x) => x.id.startsWith("decode/v1.1/") || x.id.startsWith("encode/v1.1/"));
+  t.strictSame(r.results.filter((x) => x.outcome !== "PASS" && x.outcome !== "UNSUPPORTED").map((x) => `${x.id}: ${x.reason}`), [],
+    "nothing fails: 1.0 vectors pass, newer files with bits are refused");
+  const refused = v11.filter((x) => x.outcome === "PASS").map((x) => x.id);
+  t.ok(refused.length > 20, `${refused.length} 1.1 files with feature bits are refused with UNKNOWN_REQUIRED_FEATURE`);
+  t.ok(refused.every((id) => id.startsWith("decode/")), "no 1.1 encode test is sent to a 1.0 writer");
+  t.ok(v11.some((x) => x.outcome === "UNSUPPORTED" && x.id === "decode/v1.1/valid/local-names"), "a 1.1 file without bits is UNSUPPORTED, not judged");
+  t.ok(r.results.filter((x) => x.id.startsWith("decode/v1.0/")).every((x) => x.outcome === "PASS"), "every 1.0 vector passes");
 });
 
 t.test("the Python adapter's own unit tests pass", async (t) => {
