@@ -8,8 +8,7 @@
  */
 import { compareCodePoints } from "./body/canonical-order.js";
 import type { ExternalStream, FileRef, OperatorState, SegmentStream, Snapshot, StreamRef } from "./model.js";
-import { eachRef, refKind, type AnyRefSite } from "./snapshot-walk.js";
-import { streamLength } from "./stream-ref.js";
+import { eachRef, refKind, streamLength, type AnyRefSite } from "./snapshot-walk.js";
 import {
   compareStored, ContentSet, contentsDiffer, storedId, storedKey, storedPath, storedRef, storedSize, type StoredRef,
 } from "./diff/stored-refs.js";

@@ -26,7 +26,7 @@ export {
   defaultMaxParallelism, keyGroupForKeyHash, keyGroupRangeForOperator, murmurHash32, operatorIndexForKeyGroup,
 } from "./key-groups.js";
 export {
-  planRestore, restorePlanToJson, operatorMaxParallelism, MAX_REPLICATED_OPERATOR_STATE, type ByteRange, type HandleRead,
+  planRestore, restorePlanToJson, MAX_REPLICATED_OPERATOR_STATE, type ByteRange, type HandleRead,
   type IncrementalRead, type OperatorRestorePlan, type RestorePlan, type RestorePlanJson, type RestorePlanOptions, type SavepointRead,
   type SubtaskRestorePlan, type StreamIncrementalRead, type KeyGroupsStreamRead, type UnsupportedRead, type OperatorStateRead,
   type KeptState, type WholeStreamRead, type ChannelStateEntry, type MasterStateEntry,
@@ -36,7 +36,8 @@ export {
   type SnapshotDiff, type SnapshotSummary, type SubtaskDiff, type InlineTally, type LocalNameChange, type StoredDiff,
   type OperatorStateChange, type NamedStateSummary, type MasterStateChange, type StateChange,
 } from "./diff.js";
-export { streamBytes, streamLength, streamToJson, type StreamJson } from "./stream-ref.js";
+export { streamBytes, streamSummaryToJson, type StreamSummaryJson } from "./stream-ref.js";
+export { operatorMaxParallelism, streamLength } from "./snapshot-walk.js";
 export { pathProblem, resolveInRoot } from "./storage/paths.js";
 export { findMetadataFiles, loadSnapshot, readSnapshot, resolveRoot, METADATA_FILE, SHARED_DIR, type LocatedSnapshot } from "./storage/snapshot-root.js";
 export {
@@ -46,7 +47,7 @@ export {
 export { LocalStorage, LOCAL_STORAGE } from "./storage/local-storage.js";
 export { errnoText, ioError } from "./storage/errno.js";
 export {
-  validatePath, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, RULES,
+  validatePath, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, RULES, localNameProblem,
   type Finding, type FindingLocation, type Severity, type ValidationResult, type ValidationSummary, type RuleId, type RuleInfo,
   type RuleGroup, type ValidateOptions, type SnapshotInput, type SnapshotValidationOptions, type StorageOptions,
   type StorageProgress, type StorageResult, type LocatedInput,

@@ -9,8 +9,8 @@ import type {
   FileRef, FormatVersion, IncrementalHandle, KeyedStateHandle, KeyGroupRange, KeyGroupsStreamHandle, OpaqueHandle, OperatorState,
   OperatorStateHandle, SavepointHandle, Snapshot, StreamIncrementalHandle, StreamRef, SubtaskState,
 } from "./model.js";
-import { eachRef, eachStateHandle, refKind, type RefKind } from "./snapshot-walk.js";
-import { streamLength, streamsBytes } from "./stream-ref.js";
+import { eachRef, eachStateHandle, refKind, streamLength, type RefKind } from "./snapshot-walk.js";
+import { streamsBytes } from "./stream-ref.js";
 
 /** Local names an incremental handle's line lists before it says how many more there are. */
 const LOCAL_NAMES_SHOWN = 8;

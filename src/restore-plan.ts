@@ -13,9 +13,9 @@ import type {
   FileRef, KeyedStateHandle, KeyGroupRange, KeyGroupsStreamHandle, OperatorState, SavepointHandle, Snapshot, StreamRef,
 } from "./model.js";
 import {
-  filesOf, handleKeyGroups, operatorHandles, refKind, refsOf, subtaskField, variantField, type HandleList, type HandleSite,
+  filesOf, handleKeyGroups, operatorHandles, operatorMaxParallelism, refKind, streamLength, refsOf, subtaskField, variantField, type HandleList, type HandleSite,
 } from "./snapshot-walk.js";
-import { streamBytes, streamLength, streamsBytes } from "./stream-ref.js";
+import { streamBytes, streamsBytes } from "./stream-ref.js";
 import { assignOperatorState, type OldOperatorState, type OperatorStateRead } from "./restore-plan/operator-state.js";
 
 export { restorePlanToJson, type ReadJson, type RestorePlanJson } from "./restore-plan/plan-json.js";
@@ -208,7 +208,7 @@ export function planRestore(snapshot: Snapshot, newParallelism: number, options:
     maxParallelism: snapshot.maxParallelism,
     masterStates: (snapshot.masterStates ?? []).map((m) => ({ name: m.name, version: m.version, size: m.payload.length })),
     operators: snapshot.operators.map((op, i) => {
-      const maxP = operatorMaxParallelism(op, snapshot.maxParallelism);
+      const maxP = operatorMaxParallelism(snapshot, op);
       const override = overrides.get(op.operatorId);
       const field = override === undefined ? "newParallelism" : overrideField(op.operatorId);
       const parallelism = override ?? newParallelism;
@@ -216,11 +216,6 @@ export function planRestore(snapshot: Snapshot, newParallelism: number, options:
       return planOperator(op, i, maxP, parallelism);
     }),
   };
-}
-
-/** The operator's number of key groups ([spec](../spec/diff-and-restore.md#restore-plan)): its own max parallelism, or the snapshot's when absent or 0. */
-export function operatorMaxParallelism(op: OperatorState, snapshotMaxParallelism: number): number {
-  return op.maxParallelism === undefined || op.maxParallelism === 0 ? snapshotMaxParallelism : op.maxParallelism;
 }
 
 function requireParallelism(value: number, maxParallelism: number, field: string, ownOperator?: string): void {

@@ -9,17 +9,7 @@ import { hashToHex } from "./hash/xxh64.js";
 import type { FileRefJson } from "./json/json-types.js";
 import { fileToJson } from "./json/to-json.js";
 import type { FileRef, StreamRef } from "./model.js";
-import { refKind } from "./snapshot-walk.js";
-
-/** The stream's length in bytes: a file's or external file's recorded size, a segment's length, inline data's length. */
-export function streamLength(ref: FileRef | StreamRef): bigint {
-  if (!("type" in ref)) return ref.size;
-  switch (ref.type) {
-    case "file": case "external": return ref.size;
-    case "segment": return ref.length;
-    case "inline": return BigInt(ref.data.length);
-  }
-}
+import { refKind, streamLength } from "./snapshot-walk.js";
 
 /**
  * Bytes a restore fetches for the stream ([spec](../spec/diff-and-restore.md#streams-in-plans-and-diffs)):
@@ -46,7 +36,7 @@ export function fileWithLocalNameToJson(f: FileRef): FileRefJson & { localName?:
  * ([spec](../spec/diff-and-restore.md#streams-in-plans-and-diffs)): its target
  * and `localName` when recorded; inline bytes by their size only.
  */
-export function streamToJson(ref: FileRef | StreamRef): StreamJson {
+export function streamSummaryToJson(ref: FileRef | StreamRef): StreamSummaryJson {
   if (!("type" in ref) || ref.type === "file") return { type: "file", ...fileWithLocalNameToJson(ref) };
   switch (ref.type) {
     case "segment":
@@ -64,7 +54,7 @@ function withLocalName<T extends object>(json: T, localName: string | undefined)
 }
 
 /** A stream in the JSON form of plans and diffs ([spec](../spec/diff-and-restore.md#streams-in-plans-and-diffs)). */
-export type StreamJson = (
+export type StreamSummaryJson = (
   | ({ type: "file" } & FileRefJson)
   | { type: "segment"; id: string; path: string; offset: string; length: string; scope: string; xxh64: string }
   | { type: "inline"; size: string }

@@ -7,12 +7,12 @@
  */
 import t from "tap";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import {
-  keyGroupRangeForOperator, loadSnapshot, readKeyGroups, validatePath, type IncrementalHandle, type KeyGroupRange,
+  decodeFile, encodeSnapshot, keyGroupRangeForOperator, loadSnapshot, readKeyGroups, validatePath, type IncrementalHandle, type KeyGroupRange,
   type SavepointHandle, type Snapshot,
 } from "../src/index.js";
 import { ReferenceBackend, type Response } from "../conformance/reference-backend/backend.js";
@@ -333,6 +333,29 @@ t.test("a restore of its own checkpoint at the same parallelism continues increm
   });
   t.same(await c.dumps("again", 3), model.perSubtask(MAXP, 3));
   t.same(await problems(root), [], "the history over both sessions validates");
+});
+
+t.test("checkpoints record every file's local name (format 1.1, no feature bit); a restore refuses a name that is not plain", async (t) => {
+  const c = new Client();
+  t.teardown(() => c.backend.dispose());
+  const root = fresh("root");
+  const { chk2 } = await twoCheckpoints(c, root, new Model());
+  const file = decodeFile(new Uint8Array(readFileSync(chk2)));
+  t.strictSame([file.version.minor, file.requiredFeatures], [1, 0], "local names are ignorable: a 1.1 file that 1.0 readers read");
+  for (const h of incrementalHandles(file.snapshot)) {
+    t.equal(h.metaFile.localName, "MANIFEST");
+    t.ok(h.sharedFiles.length > 0 && h.sharedFiles.every((f) => /^[0-9a-f-]+-\d+\.run$/.test(f.localName ?? "")), "each run has its local file name");
+    t.equal(new Set(h.sharedFiles.map((f) => f.localName)).size, h.sharedFiles.length, "unique within the handle");
+  }
+  await c.ok("close", { session: "s" });
+  const tampered = structuredClone(file.snapshot);
+  incrementalHandles(tampered)[0]!.sharedFiles[0]!.localName = "../escape.run";
+  writeFileSync(chk2, encodeSnapshot(tampered));
+  const error = await c.fails("open", {
+    session: "again", operatorId: OP, maxParallelism: MAXP, parallelism: 3, states: STATES, checkpointRoot: root, restore: { metadata: chk2 },
+  });
+  t.equal(error.code, "INVALID_FIELD");
+  t.match(error.message, /local name "\.\.\/escape\.run" contains '\/': not a plain file name/);
 });
 
 t.test("discard never deletes a file a retained checkpoint uses", async (t) => {

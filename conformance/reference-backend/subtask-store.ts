@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { KsnapError, type KeyGroupRange } from "../../src/index.js";
+import { KsnapError, localNameProblem, type KeyGroupRange } from "../../src/index.js";
 import { lookup, mergedView, type Layer, type ViewEntry } from "./merged-view.js";
 import { combine, recordFor, sameResolved, type EntryKey, type RecordOp, type StoredRecord } from "./records.js";
 import { writeRun, type Run, type RunIdentity } from "./run-file.js";
@@ -96,8 +96,9 @@ export class SubtaskStore {
    */
   localPathNamed(localName: string | undefined, field: string): string {
     if (localName === undefined || localName === "") return this.localPath();
-    if (!isPlainName(localName)) {
-      throw new KsnapError("INVALID_FIELD", `local name ${JSON.stringify(localName)} is not a plain file name`, { field: `${field}.localName` });
+    const problem = localNameProblem(localName);
+    if (problem !== undefined) {
+      throw new KsnapError("INVALID_FIELD", `local name ${JSON.stringify(localName)} ${problem}: not a plain file name`, { field: `${field}.localName` });
     }
     return join(this.localDir, localName);
   }
@@ -107,7 +108,3 @@ export class SubtaskStore {
   }
 }
 
-/** A file name with no separator, NUL, `.` or `..`: what a local name must be. */
-function isPlainName(name: string): boolean {
-  return name !== "." && name !== ".." && !/[/\\\0]/.test(name);
-}

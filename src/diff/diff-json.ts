@@ -10,11 +10,11 @@ import type { Snapshot } from "../model.js";
 import type {
   ChangedFile, FileOccurrence, FileTally, InlineTally, LocalNameChange, OperatorDiff, SnapshotDiff, SnapshotSummary, SubtaskDiff,
 } from "../diff.js";
-import { streamToJson, type StreamJson } from "../stream-ref.js";
+import { streamSummaryToJson, type StreamSummaryJson } from "../stream-ref.js";
 
 /** The JSON form of `d` ([spec](../../spec/diff-and-restore.md#diff-json)). */
 export function diffToJson(d: SnapshotDiff): DiffJson {
-  const streams = (refs: Parameters<typeof streamToJson>[0][]) => refs.map(streamToJson);
+  const streams = (refs: Parameters<typeof streamSummaryToJson>[0][]) => refs.map(streamSummaryToJson);
   return {
     a: summaryJson(d.a),
     b: summaryJson(d.b),
@@ -61,7 +61,7 @@ function inlineJson(t: InlineTally): { streams: number; bytes: string } {
 type TallyJson = { files: number; bytes: string };
 type SummaryJson = Omit<SnapshotSummary, "snapshotId" | "bytes"> & { snapshotId: string; bytes: string };
 type IdentityJson = { kind: ChangedFile["kind"]; id: string; offset?: string; length?: string };
-type StoredJson = { added: StreamJson[]; reused: StreamJson[]; dropped: StreamJson[] };
+type StoredJson = { added: StreamSummaryJson[]; reused: StreamSummaryJson[]; dropped: StreamSummaryJson[] };
 /** The diff's JSON form ([spec](../../spec/diff-and-restore.md#diff-json)). */
 export interface DiffJson {
   a: SummaryJson & { kind: Snapshot["kind"] };

@@ -8,7 +8,7 @@ import type { KeyGroupRange, Snapshot } from "../model.js";
 import type {
   ByteRange, ChannelStateEntry, HandleRead, MasterStateEntry, OperatorRestorePlan, RestorePlan, SubtaskRestorePlan, UnsupportedRead, WholeStreamRead,
 } from "../restore-plan.js";
-import { fileWithLocalNameToJson, streamToJson, type StreamJson } from "../stream-ref.js";
+import { fileWithLocalNameToJson, streamSummaryToJson, type StreamSummaryJson } from "../stream-ref.js";
 import type { OperatorStateRead } from "./operator-state.js";
 
 /** The JSON form of `plan` ([spec](../../spec/diff-and-restore.md#restore-plan-json)). */
@@ -21,7 +21,7 @@ export function restorePlanToJson(plan: RestorePlan): RestorePlanJson {
     operators: plan.operators.map((op) => ({
       ...op,
       coordinatorState: op.coordinatorState === null ? null : wholeJson(op.coordinatorState),
-      channelState: op.channelState.map((c) => ({ ...c, streams: c.streams.map(streamToJson), bytes: String(c.bytes) })),
+      channelState: op.channelState.map((c) => ({ ...c, streams: c.streams.map(streamSummaryToJson), bytes: String(c.bytes) })),
       subtasks: op.subtasks.map((st) => ({
         ...st,
         reads: st.reads.map(readToJson),
@@ -36,13 +36,13 @@ export function restorePlanToJson(plan: RestorePlan): RestorePlanJson {
 }
 
 function wholeJson(w: WholeStreamRead): WholeStreamReadJson {
-  return { stream: streamToJson(w.stream), bytes: String(w.bytes) };
+  return { stream: streamSummaryToJson(w.stream), bytes: String(w.bytes) };
 }
 
 function operatorStateReadJson(r: OperatorStateRead): OperatorStateReadJson {
   return {
     oldSubtaskIndex: r.oldSubtaskIndex,
-    stream: streamToJson(r.stream),
+    stream: streamSummaryToJson(r.stream),
     states: r.states.map((s) => ({ name: s.name, mode: s.mode, offsets: s.offsets.map(String) })),
     bytes: String(r.bytes),
   };
@@ -57,7 +57,7 @@ function readToJson(r: HandleRead): ReadJson {
   switch (r.type) {
     case "savepoint": return { type: "savepoint", ...base, dataFile: fileWithLocalNameToJson(r.dataFile), byteRanges: rangesJson(r.byteRanges) };
     case "key-groups-stream":
-      return { type: "key-groups-stream", ...base, data: streamToJson(r.data), dataFormat: r.dataFormat, byteRanges: rangesJson(r.byteRanges) };
+      return { type: "key-groups-stream", ...base, data: streamSummaryToJson(r.data), dataFormat: r.dataFormat, byteRanges: rangesJson(r.byteRanges) };
     case "incremental":
       return {
         type: "incremental", ...base, backendId: r.backendId, checkpointId: String(r.checkpointId), folder: r.folder,
@@ -66,7 +66,7 @@ function readToJson(r: HandleRead): ReadJson {
     case "stream-incremental":
       return {
         type: "stream-incremental", ...base, backendId: r.backendId, checkpointId: String(r.checkpointId), folder: r.folder,
-        streams: r.streams.map(streamToJson), clipped: r.clipped,
+        streams: r.streams.map(streamSummaryToJson), clipped: r.clipped,
       };
   }
 }
@@ -77,11 +77,11 @@ type FileJson = FileRefJson & { localName?: string };
 /** A keyed read in the plan's JSON form ([spec](../../spec/diff-and-restore.md#restore-plan-json)). */
 export type ReadJson =
   | (ReadBaseJson & { type: "savepoint"; dataFile: FileJson; byteRanges: ByteRangeJson[] })
-  | (ReadBaseJson & { type: "key-groups-stream"; data: StreamJson; dataFormat: string; byteRanges: ByteRangeJson[] })
+  | (ReadBaseJson & { type: "key-groups-stream"; data: StreamSummaryJson; dataFormat: string; byteRanges: ByteRangeJson[] })
   | (ReadBaseJson & { type: "incremental"; backendId: string; checkpointId: string; folder: string; files: FileJson[]; clipped: boolean })
-  | (ReadBaseJson & { type: "stream-incremental"; backendId: string; checkpointId: string; folder: string; streams: StreamJson[]; clipped: boolean });
-interface WholeStreamReadJson { stream: StreamJson; bytes: string }
-interface OperatorStateReadJson { oldSubtaskIndex: number; stream: StreamJson; states: { name: string; mode: string; offsets: string[] }[]; bytes: string }
+  | (ReadBaseJson & { type: "stream-incremental"; backendId: string; checkpointId: string; folder: string; streams: StreamSummaryJson[]; clipped: boolean });
+interface WholeStreamReadJson { stream: StreamSummaryJson; bytes: string }
+interface OperatorStateReadJson { oldSubtaskIndex: number; stream: StreamSummaryJson; states: { name: string; mode: string; offsets: string[] }[]; bytes: string }
 type SubtaskJson = Omit<SubtaskRestorePlan, "reads" | "rawKeyedReads" | "unsupported" | "managedOperatorState" | "rawOperatorState" | "bytes"> & {
   reads: ReadJson[]; rawKeyedReads: ReadJson[]; unsupported: UnsupportedRead[];
   managedOperatorState: OperatorStateReadJson[]; rawOperatorState: OperatorStateReadJson[]; bytes: string;
@@ -94,7 +94,7 @@ export interface RestorePlanJson {
   masterStates: MasterStateEntry[];
   operators: (Omit<OperatorRestorePlan, "subtasks" | "coordinatorState" | "channelState"> & {
     coordinatorState: WholeStreamReadJson | null;
-    channelState: (Omit<ChannelStateEntry, "streams" | "bytes"> & { streams: StreamJson[]; bytes: string })[];
+    channelState: (Omit<ChannelStateEntry, "streams" | "bytes"> & { streams: StreamSummaryJson[]; bytes: string })[];
     subtasks: SubtaskJson[];
   })[];
 }

@@ -10,3 +10,4 @@ export { validateStorage, type StorageOptions, type StorageProgress, type Storag
 export { validateHistory } from "./validate-history.js";
 export { validatePath, type ValidateOptions } from "./validate-path.js";
 export { renderJson, renderText } from "./render-report.js";
+export { localNameProblem } from "./local-name-rules.js";
