@@ -11,26 +11,30 @@ import fc from "fast-check";
 import { KsnapError } from "../src/errors.js";
 import { GC_REFUSAL_RULES } from "../src/gc/gc-refusals.js";
 import { runGc } from "../src/gc/gc-run.js";
-import { eachFile } from "../src/snapshot-walk.js";
+import { referencedPaths } from "../src/snapshot-walk.js";
 import { validatePath } from "../src/validate/validate-path.js";
 import { materialize, recipeArbitrary, treeContents, type RandomRoot, type Recipe } from "./gc-random-root.js";
 
 const RUNS = Number(process.env.KSNAP_GC_PROPERTY_RUNS ?? 150);
 const refusing = new Set<string>(GC_REFUSAL_RULES);
 
-/**
- * What must survive a gc that did not refuse: the files and metadata of the checkpoints it retains. A defect may
- * have deleted a checkpoint's metadata (it then is no checkpoint, and its files are orphans), so only those whose
- * metadata is a regular file before gc count.
- */
-function mustSurvive(r: RandomRoot, retain: number, before: Map<string, string>): string[] {
+/** The checkpoints gc retains: the latest `retain` of those whose metadata is a regular file before gc. */
+function retainedCheckpoints(r: RandomRoot, retain: number, before: Map<string, string>): RandomRoot["checkpoints"] {
   const present = r.checkpoints.filter((s) => {
     const metadata = before.get(`${s.snapshotDir}/_metadata.ksnap`);
     return metadata !== undefined && metadata !== "special" && !metadata.startsWith("link:");
   });
-  const retained = present.slice(Math.max(0, present.length - retain));
-  const paths = retained.flatMap((s) => [`${s.snapshotDir}/_metadata.ksnap`, ...[...eachFile(s)].map((f) => f.ref.path)]);
-  return paths;
+  return present.slice(Math.max(0, present.length - retain));
+}
+
+/**
+ * What must survive a gc that did not refuse: the metadata of the checkpoints it retains and every path they
+ * refer to: whole files, and the physical files of their segments (1.1), which survive while any retained
+ * checkpoint holds a segment of them. A defect may have deleted a checkpoint's metadata (it then is no checkpoint,
+ * and its files are orphans), so only those whose metadata is a regular file before gc count.
+ */
+function mustSurvive(r: RandomRoot, retain: number, before: Map<string, string>): string[] {
+  return retainedCheckpoints(r, retain, before).flatMap((s) => [`${s.snapshotDir}/_metadata.ksnap`, ...referencedPaths(s)]);
 }
 
 async function check(recipe: Recipe): Promise<void> {
@@ -89,8 +93,15 @@ t.test("property: on valid roots gc never refuses, and a second run has nothing 
   await fc.assert(fc.asyncProperty(recipeArbitrary(0), async (recipe) => {
     const r = materialize(recipe);
     try {
+      const before = treeContents(r.root);
       const first = await runGc(r.root, { retain: recipe.retain, apply: true, graceMs: 60 * 60 * 1000 });
       if (first.problems.length > 0) throw new Error(`refused a valid root: ${first.problems.map((p) => `${p.rule} ${p.message}`).join("; ")}`);
+      // A physical file of segments stays exactly while a retained checkpoint holds a segment of it; all are old.
+      const held = new Set(retainedCheckpoints(r, recipe.retain, before).flatMap((s) => [...referencedPaths(s)]));
+      const after = treeContents(r.root);
+      for (const path of r.packs.keys()) {
+        if (held.has(path) !== after.has(path)) throw new Error(`${path}: held by a retained checkpoint: ${held.has(path)}, still there: ${after.has(path)}`);
+      }
       const second = await runGc(r.root, { retain: recipe.retain, apply: true, graceMs: 60 * 60 * 1000 });
       if (second.problems.length > 0 || (second.plan?.subsumed.length ?? 0) > 0 || (second.plan?.files.length ?? 0) > 0) {
         throw new Error("a second run found more to do");

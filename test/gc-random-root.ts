@@ -7,6 +7,17 @@
  * `..` segments, absolute paths, backend mismatches, id/path/size conflicts,
  * refs to metadata files and into savepoints, missing and extra files, corrupt,
  * truncated, linked and unreadable metadata).
+ *
+ * A checkpoint may also hold format 1.1 structures, written through the real
+ * encoder: a stream-incremental handle whose shared parts are segments of
+ * physical files under `shared/` (reused by later checkpoints, and appended to:
+ * a later checkpoint adds its new segments to the last physical file), with an
+ * exclusive segment, a private file stream and a meta that is a file or inline
+ * bytes; managed operator state in a file and raw operator state inline; channel
+ * state in a file; coordinator state inline or external (a `file:` URI to a file
+ * outside the root, which gc must never touch). Their defects: a truncated
+ * physical file (KS-E108), a physical file also referred to as a whole file
+ * (KS-E095), and a segment overlapping another (KS-E056, on which gc does not refuse).
  */
 import fc from "fast-check";
 import {
@@ -17,7 +28,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { encodeSnapshot } from "../src/codec.js";
 import { xxh64 } from "../src/hash/xxh64.js";
-import type { FileRef, IncrementalHandle, SharedFileRef, Snapshot } from "../src/model.js";
+import type {
+  FileRef, FileStream, IncrementalHandle, SegmentStream, SharedFileRef, SharedStreamRef, Snapshot, StreamIncrementalHandle, StreamRef, SubtaskState,
+} from "../src/model.js";
 import { eachFile } from "../src/snapshot-walk.js";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -28,18 +41,34 @@ export const DEFECTS = [
   "ref-metadata", "missing", "corrupt-metadata", "truncate-metadata", "metadata-dangling-link", "metadata-loop",
   "folder-link", "alias", "hard-link", "ref-into-savepoint", "metadata-folder", "outside-folder-link", "extra-file",
   "metadata-link-out", "shared-folder-link-out", "two-origins", "private-shared-elsewhere", "hash-conflict", "id-conflict",
-  "metadata-fifo", "resized-file",
+  "metadata-fifo", "resized-file", "truncate-pack", "whole-and-segment", "overlap-segment",
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
+/**
+ * The format 1.1 part of a checkpoint: `segments` new segments of shared state (appended to the last physical
+ * file unless `newPack`), `keep` a mask of the previous checkpoint's segments it reuses, and which other 1.1
+ * structures it holds.
+ */
+export interface StreamRecipe {
+  segments: number; newPack: boolean; keep: number; opState: boolean; channel: boolean; inline: boolean; external: boolean;
+}
+
 /** What a random root is made of (plain data, so fast-check can shrink it). */
 export interface Recipe {
-  checkpoints: { gap: number; backends: number; uploads: number; reuse: number; privates: number }[];
+  checkpoints: { gap: number; backends: number; uploads: number; reuse: number; privates: number; stream: StreamRecipe | null }[];
   savepoints: number[];
   orphans: { place: number; old: boolean }[];
   retain: number;
   defects: { kind: Defect; a: number; b: number }[];
 }
+
+/** The defects of 1.1 structures, picked more often than the others: they only bite in roots that have segments. */
+const STREAM_DEFECTS: readonly Defect[] = ["truncate-pack", "whole-and-segment", "overlap-segment"];
+const defectArbitrary: fc.Arbitrary<Defect> = fc.oneof(
+  { arbitrary: fc.constantFrom(...DEFECTS.filter((d) => !STREAM_DEFECTS.includes(d))), weight: DEFECTS.length - STREAM_DEFECTS.length },
+  { arbitrary: fc.constantFrom(...STREAM_DEFECTS), weight: 3 * STREAM_DEFECTS.length },
+);
 
 /** fast-check arbitrary of {@link Recipe}; `maxDefects` 0 gives valid roots. */
 export function recipeArbitrary(maxDefects = 3): fc.Arbitrary<Recipe> {
@@ -47,11 +76,15 @@ export function recipeArbitrary(maxDefects = 3): fc.Arbitrary<Recipe> {
     checkpoints: fc.array(fc.record({
       gap: fc.integer({ min: 1, max: 3 }), backends: fc.integer({ min: 1, max: 2 }), uploads: fc.integer({ min: 0, max: 3 }),
       reuse: fc.integer({ min: 0, max: 7 }), privates: fc.integer({ min: 0, max: 2 }),
+      stream: fc.option(fc.record({
+        segments: fc.integer({ min: 0, max: 2 }), newPack: fc.boolean(), keep: fc.integer({ min: 0, max: 7 }), opState: fc.boolean(),
+        channel: fc.boolean(), inline: fc.boolean(), external: fc.boolean(),
+      }), { nil: null, freq: 2 }),
     }), { minLength: 1, maxLength: 5 }),
     savepoints: fc.array(fc.integer({ min: 0, max: SAVEPOINT_PLACES.length - 1 }), { maxLength: 2 }),
     orphans: fc.array(fc.record({ place: fc.integer({ min: 0, max: 3 }), old: fc.boolean() }), { maxLength: 3 }),
     retain: fc.integer({ min: 1, max: 4 }),
-    defects: fc.array(fc.record({ kind: fc.constantFrom(...DEFECTS), a: fc.nat(), b: fc.nat() }), { maxLength: maxDefects }),
+    defects: fc.array(fc.record({ kind: defectArbitrary, a: fc.nat(), b: fc.nat() }), { maxLength: maxDefects }),
   });
 }
 
@@ -65,6 +98,8 @@ export interface RandomRoot {
   checkpoints: Snapshot[];
   /** Folders (relative to the root) of the savepoints. */
   savepointFolders: string[];
+  /** The physical files of segments (relative to the root), with their content as last written. */
+  packs: Map<string, Uint8Array>;
   /** Removes both folders. */
   dispose(): void;
 }
@@ -91,9 +126,84 @@ function put(root: string, rel: string, bytes: Uint8Array, ageMs = 10 * DAY): vo
   utimesSync(abs, when, when);
 }
 
-/** Builds the valid history of `recipe` (no defect yet). */
-function buildHistory(recipe: Recipe): Snapshot[] {
+/** A whole file as a 1.1 stream, its content {@link contentOf} its path. */
+function fileStreamAt(id: string, path: string): FileStream {
+  return { type: "file", ...refAt(id, path) };
+}
+
+/** Physical files of segments being written: each segment's bytes are appended to its file. */
+class Packs {
+  readonly files = new Map<string, Uint8Array>();
+  last: { id: string; path: string } | undefined;
+
+  /** Appends `bytes` to the last physical file (a new one at `fresh` when asked or none) as one segment. */
+  append(fresh: { id: string; path: string } | undefined, name: string, scope: SegmentStream["scope"]): SegmentStream {
+    const target = fresh ?? this.last!;
+    const before = this.files.get(target.path) ?? new Uint8Array(0);
+    const bytes = contentOf(name);
+    const after = new Uint8Array(before.length + bytes.length);
+    after.set(before);
+    after.set(bytes, before.length);
+    this.files.set(target.path, after);
+    return { type: "segment", id: target.id, path: target.path, offset: BigInt(before.length), length: BigInt(bytes.length), scope, xxh64: xxh64(bytes) };
+  }
+}
+
+/**
+ * The 1.1 operator of checkpoint `id`: one stream-incremental handle over segments (reusing those of `previous`
+ * that `c.keep` picks, appending `c.segments` new ones), its coordinator state; and the 1.1 state it adds to
+ * `keyed`'s first subtask.
+ */
+function streamOperator(c: StreamRecipe, id: bigint, base: bigint, previous: SharedStreamRef[], packs: Packs, keyed: SubtaskState, outside: string): {
+  operator: Snapshot["operators"][number]; shared: SharedStreamRef[];
+} {
+  const folder = `chk-${id}/s`;
+  const reused = previous.filter((_, i) => (c.keep >> (i % 3)) & 1);
+  const uploads: SharedStreamRef[] = [];
+  for (let k = 0; k < c.segments; k++) {
+    const fresh = k === 0 && (c.newPack || packs.last === undefined) ? { id: `pack-${id}`, path: `shared/pack-${id}.bin` } : undefined;
+    if (fresh) packs.last = fresh;
+    uploads.push({ ...packs.append(fresh, `segment-${id}-${k}`, "shared"), originCheckpointId: id, localName: `${id}-${k}.sst` });
+  }
+  const exclusive = new Packs();
+  const privateFiles: StreamRef[] = [fileStreamAt(`s/${id}-log`, `${folder}/000001.log`)];
+  if (c.segments > 0) {
+    privateFiles.push(exclusive.append({ id: `s/${id}-private`, path: `${folder}/private.bin` }, `private-${id}`, "exclusive"));
+    for (const [path, bytes] of exclusive.files) packs.files.set(path, bytes);
+  }
+  const handle: StreamIncrementalHandle = {
+    type: "stream-incremental", backendId: "s", keyGroups: { start: 0, count: 128 }, folder, checkpointId: id,
+    baseCheckpointId: reused.length > 0 ? base : 0n, sharedFiles: [...reused, ...uploads], privateFiles,
+    meta: c.inline ? { type: "inline", data: contentOf(`meta-${id}`), localName: "MANIFEST" } : { ...fileStreamAt(`s/${id}-meta`, `${folder}/MANIFEST`), localName: "MANIFEST" },
+    stateSize: 0n, checkpointedSize: 0n,
+  };
+  if (c.opState) {
+    keyed.managedOperatorState = {
+      stream: fileStreamAt(`op/${id}-opstate`, `chk-${id}/opstate-0`),
+      states: [{ name: "list", mode: "split-distribute", offsets: [0n, 4n] }, { name: "union", mode: "union", offsets: [6n] }],
+    };
+  }
+  if (c.inline) keyed.rawOperatorState = { stream: { type: "inline", data: contentOf(`raw-${id}`) }, states: [{ name: "raw", mode: "broadcast", offsets: [0n] }] };
+  if (c.channel) {
+    keyed.channelState = [{ type: "opaque", kind: "apache-flink/input-channel", files: [fileStreamAt(`op/${id}-channel`, `chk-${id}/channel-0`)], sharedFiles: [], payload: contentOf("gate") }];
+  }
+  const victim = contentOf("victim");
+  const coordinatorState: StreamRef | undefined = c.external
+    ? { type: "external", uri: `file://${outside}/victim`, size: BigInt(victim.length), xxh64: xxh64(victim) }
+    : c.inline ? { type: "inline", data: contentOf(`coordinator-${id}`) } : undefined;
+  return {
+    operator: {
+      operatorId: "op-s", name: "streams", parallelism: 1, subtasks: [{ subtaskIndex: 0, handles: [handle] }], ...(coordinatorState ? { coordinatorState } : {}),
+    },
+    shared: handle.sharedFiles,
+  };
+}
+
+/** Builds the valid history of `recipe` (no defect yet), and the physical files of its segments. */
+function buildHistory(recipe: Recipe, outside: string): { checkpoints: Snapshot[]; packs: Map<string, Uint8Array> } {
   const out: Snapshot[] = [];
+  const packs = new Packs();
+  let previousSegments: SharedStreamRef[] = [];
   let id = 0n;
   let previous: Map<string, SharedFileRef[]> = new Map();
   for (const c of recipe.checkpoints) {
@@ -117,13 +227,19 @@ function buildHistory(recipe: Recipe): Snapshot[] {
       });
     }
     previous = current;
+    const subtasks: SubtaskState[] = handles.map((h, i) => ({ subtaskIndex: i, handles: [h] }));
+    const operators: Snapshot["operators"] = [{ operatorId: "op", name: "", parallelism: handles.length, subtasks }];
+    if (c.stream !== null) {
+      const s = streamOperator(c.stream, id, id - BigInt(c.gap), previousSegments, packs, subtasks[0]!, outside);
+      operators.push(s.operator);
+      previousSegments = s.shared;
+    } else previousSegments = [];
     out.push({
       snapshotId: id, kind: "checkpoint", snapshotDir: `chk-${id}`, jobId: "", timestampMillis: 0n, maxParallelism: 128,
-      properties: { incremental: true, keyGroupAware: false, sharing: "forward-backward", ownership: "system" },
-      operators: [{ operatorId: "op", name: "", parallelism: handles.length, subtasks: handles.map((h, i) => ({ subtaskIndex: i, handles: [h] })) }],
+      properties: { incremental: true, keyGroupAware: false, sharing: "forward-backward", ownership: "system" }, operators,
     });
   }
-  return out;
+  return { checkpoints: out, packs: packs.files };
 }
 
 function savepointSnapshot(id: bigint): Snapshot {
@@ -150,11 +266,12 @@ function writeCheckpoint(root: string, s: Snapshot): void {
 export function materialize(recipe: Recipe): RandomRoot {
   const root = mkdtempSync(join(tmpdir(), "ksnap-gcprop-"));
   const outside = mkdtempSync(join(tmpdir(), "ksnap-gcprop-out-"));
-  const checkpoints = buildHistory(recipe);
+  const { checkpoints, packs } = buildHistory(recipe, outside);
   for (const s of checkpoints) {
     writeCheckpoint(root, s);
     for (const f of eachFile(s)) put(root, f.ref.path, contentOf(f.ref.path));
   }
+  for (const [path, bytes] of packs) put(root, path, bytes);
   const savepointFolders: string[] = [];
   recipe.savepoints.forEach((place, i) => {
     const folder = SAVEPOINT_PLACES[place]!.replace("chk-1", `chk-${checkpoints[0]!.snapshotId}`);
@@ -172,7 +289,7 @@ export function materialize(recipe: Recipe): RandomRoot {
   put(outside, "victim", contentOf("victim"));
   mkdirSync(join(outside, "shared"));
   const built: RandomRoot = {
-    root, outside, checkpoints, savepointFolders,
+    root, outside, checkpoints, savepointFolders, packs,
     dispose: () => {
       rmSync(root, { recursive: true, force: true });
       rmSync(outside, { recursive: true, force: true });
@@ -193,6 +310,23 @@ function refs(r: RandomRoot): Picked[] {
       for (const ref of h.sharedFiles) out.push({ s, h, ref, role: "shared" });
       for (const ref of h.privateFiles) out.push({ s, h, ref, role: "private" });
       out.push({ s, h, ref: h.metaFile, role: "meta" });
+    }
+    // The whole files of 1.1 structures (stream handles, operator and channel state), picked with the first 1.0 handle.
+    for (const f of eachFile(s)) {
+      if (f.site?.handle.type === "incremental") continue;
+      out.push({ s, h: handlesOf(s)[0]!, ref: f.ref, role: f.role === "meta" ? "meta" : "private" });
+    }
+  }
+  return out;
+}
+
+/** Every shared segment a checkpoint uploaded itself, with its handle. */
+function ownSegments(r: RandomRoot): { s: Snapshot; h: StreamIncrementalHandle; seg: SegmentStream }[] {
+  const out: { s: Snapshot; h: StreamIncrementalHandle; seg: SegmentStream }[] = [];
+  for (const s of r.checkpoints) {
+    for (const op of s.operators) for (const st of op.subtasks) for (const h of st.handles) {
+      if (h.type !== "stream-incremental") continue;
+      for (const ref of h.sharedFiles) if (ref.type === "segment" && ref.originCheckpointId === s.snapshotId) out.push({ s, h, seg: ref });
     }
   }
   return out;
@@ -426,8 +560,41 @@ export function applyDefect(r: RandomRoot, d: { kind: Defect; a: number; b: numb
       const p = pick(exclusive, d.a);
       const later = pick(r.checkpoints.filter((s) => p && s.snapshotId > p.s.snapshotId), d.b);
       if (!p || !later) return;
-      handlesOf(later)[0]!.privateFiles.push({ ...p.ref });
+      const { id, path, size, xxh64: hash } = p.ref;
+      handlesOf(later)[0]!.privateFiles.push({ id, path, size, xxh64: hash });
       rewrite(later);
+      return;
+    }
+    case "truncate-pack": {
+      // KS-E108: the physical file of segments loses its tail (or everything), so a segment reaches past its end.
+      const path = pick([...r.packs.keys()], d.a);
+      const bytes = path === undefined ? undefined : readIfRegular(abs(r, path));
+      if (path === undefined || bytes === undefined || bytes.length === 0) return;
+      writeFileSync(abs(r, path), bytes.subarray(0, d.b % bytes.length));
+      return;
+    }
+    case "whole-and-segment": {
+      // KS-E095: a checkpoint lists the physical file of segments as one of its private files.
+      const p = pick(ownSegments(r), d.a);
+      const bytes = p === undefined ? undefined : readIfRegular(abs(r, p.seg.path));
+      const holder = pick(r.checkpoints, d.b);
+      if (!p || !holder || bytes === undefined) return;
+      handlesOf(holder)[0]!.privateFiles.push({ id: p.seg.id, path: p.seg.path, size: BigInt(bytes.length), xxh64: xxh64(bytes) });
+      rewrite(holder);
+      return;
+    }
+    case "overlap-segment": {
+      // KS-E056 alone: a second segment of the checkpoint's own upload, one byte shorter at its start, with the right hash.
+      const p = pick(ownSegments(r).filter((x) => x.seg.length >= 2n), d.a);
+      const bytes = p === undefined ? undefined : r.packs.get(p.seg.path);
+      if (!p || bytes === undefined) return;
+      const start = Number(p.seg.offset) + 1;
+      const end = Number(p.seg.offset + p.seg.length);
+      p.h.sharedFiles.push({
+        ...p.seg, offset: BigInt(start), length: BigInt(end - start), xxh64: xxh64(bytes.subarray(start, end)), localName: `overlap-${d.b}`,
+        originCheckpointId: p.s.snapshotId,
+      });
+      rewrite(p.s);
       return;
     }
   }

@@ -6,6 +6,8 @@
  * when asked, through the storage seam.
  */
 import { KsnapError } from "../errors.js";
+import type { FileRef } from "../model.js";
+import { eachSegment } from "../snapshot-walk.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { METADATA_FILE } from "../storage/snapshot-root.js";
 import { describeKind, type Storage } from "../storage/storage.js";
@@ -13,7 +15,7 @@ import type { Finding } from "../validate/finding.js";
 import type { StorageProgress } from "../validate/validate-storage.js";
 import { validateTree } from "../validate/validate-path.js";
 import { applyGc, type GcOutcome } from "./gc-apply.js";
-import { rootHistory } from "./gc-history.js";
+import { rootHistory, type RootCheckpoint } from "./gc-history.js";
 import { findOrphans, type Orphan } from "./gc-orphans.js";
 import { planGc, type GcPlan } from "./gc-plan.js";
 import { refusesGc } from "./gc-refusals.js";
@@ -75,9 +77,23 @@ export async function runGc(root: string, request: GcRequest, env: Partial<GcEnv
     report.problems = [{ rule: e.code, severity: "error", location: { ...(e.file ? { file: e.file } : {}), ...(e.field ? { field: e.field } : {}) }, message: e.message }];
     return report;
   }
+  report.plan.files = await withPhysicalSizes(store, root, history.checkpoints, report.plan.files);
   report.orphans = await findOrphans(store, root, tree.folder!.scan, history, env.now ?? Date.now(), request.graceMs);
   if (request.apply) report.outcome = await applyGc(store, tree.folder!.real, history.checkpoints, report.plan, report.orphans);
   return report;
+}
+
+/**
+ * The planned files, each physical file of segments (1.1) with its size on storage: its size is not recorded,
+ * so the registry plans it with size 0, and the report would understate the bytes gc frees.
+ */
+async function withPhysicalSizes(store: Storage, root: string, checkpoints: readonly RootCheckpoint[], files: FileRef[]): Promise<FileRef[]> {
+  const physical = new Set(checkpoints.flatMap((c) => [...eachSegment(c.snapshot)].map((s) => s.ref.path)));
+  return Promise.all(files.map(async (f) => {
+    if (!physical.has(f.path)) return f;
+    const info = await store.info(store.locate(root, f.path));
+    return info?.kind === "file" ? { ...f, size: info.size } : f;
+  }));
 }
 
 async function checkRoot(store: Storage, root: string): Promise<void> {
