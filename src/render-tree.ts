@@ -171,7 +171,7 @@ function streamList(refs: readonly StreamRef[]): string {
   const byKind = new Map<RefKind, number>();
   for (const r of refs) byKind.set(refKind(r), (byKind.get(refKind(r)) ?? 0) + 1);
   const kinds = byKind.size === 0 || (byKind.size === 1 && byKind.has("file")) ? ""
-    : ` (${[...byKind].map(([k, n]) => `${n} ${k}`).join(", ")})`;
+    : ` (${[...byKind].map(([k, n]) => `${n} ${k}${n !== 1 && (k === "file" || k === "segment") ? "s" : ""}`).join(", ")})`;
   return `${refs.length} stream(s), ${formatBytes(streamsBytes(refs))} stored${kinds}`;
 }
 

@@ -36,7 +36,7 @@ t.test("inspect: local names, stream kinds, operator, channel, coordinator and m
     ["stream-incremental-every-target", [
       /3 segment ref\(s\) 5\.0 KiB \(5120 bytes\), 2 inline ref\(s\) 28 B, 1 external ref\(s\) 4\.0 KiB/,
       /stream-incremental: key groups 0-127 \(128\), checkpoint 12 on 11, backend b-merged/,
-      /shared: 5 stream\(s\), .* \(1 file, 2 segment, 1 inline, 1 external\) \(2 uploaded by this checkpoint, 3 reused\)/,
+      /shared: 5 stream\(s\), .* \(1 file, 2 segments, 1 inline, 1 external\) \(2 uploaded by this checkpoint, 3 reused\)/,
       /private: 2 stream\(s\), 900 B stored \(1 file, 1 segment\)/,
       /meta: inline 12 B, local name MANIFEST-000008/,
     ]],

@@ -328,7 +328,7 @@ t.test("KS-E107: a savepoint handle's offsets or key groups differ from its data
   covered.add("KS-E107");
 });
 
-/** Checkpoint 3 with every 1.1 structure (in memory: the 1.1 codec is not merged), its files written under a new root. */
+/** Checkpoint 3 with every 1.1 structure, as a model, its files written under a new root. */
 function v11OnDisk(t: Test, edit: (s: Snapshot) => void = () => {}): { root: string; located: LocatedInput } {
   const root = tempRoot(t);
   const spec = new TreeSpec();
