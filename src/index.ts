@@ -64,3 +64,7 @@ export {
   type StateEntry, type StateKind, type EntryColumns,
 } from "./savepoint/index.js";
 export { restoreSubtask, planSubtaskRestore, type RestoreSubtaskOptions, type SubtaskRestore } from "./savepoint/rescaled-restore.js";
+
+// --- flink: reading Apache Flink `_metadata` files (V2–V6) into a typed AST (spec/flink.md). The conversion to the
+// KSNAP model builds on this AST; the core library never imports src/flink.
+export * from "./flink/index.js";
