@@ -357,7 +357,7 @@ t.test("structures no real folder holds: file merging (unverified order) and V6 
   const wrong = header(6, 1).utf("op").utf("").u8(...new Array(16).fill(0)).i32(1).i32(128).u8(0).i32(1).i32(0)
     .i32(0).i32(0).u8(0).u8(0).i32(1);
   const wrongAt = wrong.length;
-  const e = thrown(() => readFlinkMetadata(wrong.u8(2).bytes()));
+  const e = thrown(() => readFlinkMetadata(wrong.u8(2, ...new Array(40).fill(0)).bytes()));
   t.match(e.message, `unknown input channel handle type 2 at byte ${wrongAt}, expected one of 1, 3`);
 
   const finished = header(3, 1).u8(...new Array(16).fill(0)).i32(2).i32(128).u8(0).i32(1).i32(-2).bytes();
