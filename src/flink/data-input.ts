@@ -33,23 +33,29 @@ export class DataInput {
   }
 
   i32(what: string): number {
-    this.need(4, what);
-    const v = this.view.getInt32(this.pos);
-    this.pos += 4;
-    return v;
+    return this.fixed(4, what, (at) => this.view.getInt32(at));
   }
 
   u16(what: string): number {
-    this.need(2, what);
-    const v = this.view.getUint16(this.pos);
-    this.pos += 2;
-    return v;
+    return this.fixed(2, what, (at) => this.view.getUint16(at));
   }
 
   i64(what: string): bigint {
-    this.need(8, what);
-    const v = this.view.getBigInt64(this.pos);
-    this.pos += 8;
+    return this.fixed(8, what, (at) => this.view.getBigInt64(at));
+  }
+
+  f32(what: string): number {
+    return this.fixed(4, what, (at) => this.view.getFloat32(at));
+  }
+
+  f64(what: string): number {
+    return this.fixed(8, what, (at) => this.view.getFloat64(at));
+  }
+
+  private fixed<T>(n: number, what: string, get: (at: number) => T): T {
+    this.need(n, what);
+    const v = get(this.pos);
+    this.pos += n;
     return v;
   }
 

@@ -115,8 +115,8 @@ class JavaStreamReader {
       case "C": case "S": { const v = r.u16(w); return type === "S" && v > 32767 ? v - 65536 : v; }
       case "I": return r.i32(w);
       case "J": return r.i64(w);
-      case "F": { r.need(4, w); const v = new DataView(r.bytes.buffer, r.bytes.byteOffset).getFloat32(r.pos); r.pos += 4; return v; }
-      case "D": { r.need(8, w); const v = new DataView(r.bytes.buffer, r.bytes.byteOffset).getFloat64(r.pos); r.pos += 8; return v; }
+      case "F": return r.f32(w);
+      case "D": return r.f64(w);
       default: return this.content(depth + 1);
     }
   }
