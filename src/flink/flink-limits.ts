@@ -3,7 +3,7 @@
  * Allocation is bounded by these and by the bytes left in the input, never by a count read from the input alone.
  */
 
-/** Limits a caller of `readFlinkMetadata` may tighten or loosen. */
+/** Limits a caller of `readFlinkMetadata` may tighten or loosen. ([spec](../../spec/flink.md#reading-_metadata-errors-and-limits)) */
 export interface FlinkReadLimits {
   /** Largest `_metadata` accepted, in bytes (as the KSNAP decoder's `maxFileBytes`: 1 GiB by default). */
   maxFileBytes: number;
@@ -15,7 +15,7 @@ export interface FlinkReadLimits {
   maxJavaDepth: number;
 }
 
-/** The defaults used when a caller passes none. */
+/** The defaults used when a caller passes none. ([spec](../../spec/flink.md#reading-_metadata-errors-and-limits)) */
 export const DEFAULT_FLINK_READ_LIMITS: FlinkReadLimits = {
   maxFileBytes: 1024 * 1024 * 1024,
   maxHandleDepth: 16,

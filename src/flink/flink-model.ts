@@ -8,10 +8,10 @@
  * A Flink `null` handle is `null`; a field a version does not have is `undefined`.
  */
 
-/** The `_metadata` format versions this reader knows. */
+/** The `_metadata` format versions this reader knows. ([spec](../../spec/flink.md#file-header-and-snapshot)) */
 export type FlinkMetadataVersion = 2 | 3 | 4 | 5 | 6;
 
-/** A whole `_metadata` file. */
+/** A whole `_metadata` file. ([spec](../../spec/flink.md#file-header-and-snapshot)) */
 export interface FlinkMetadata {
   version: FlinkMetadataVersion;
   /** The checkpoint's id; 0 for a savepoint written by the State Processor API. */
@@ -26,7 +26,10 @@ export interface FlinkMetadata {
   properties?: FlinkCheckpointProperties | null;
 }
 
-/** A master hook's state (framed by magic `0xc96b1696` and a length, not kept). */
+/**
+ * A master hook's state (framed by magic `0xc96b1696` and a length, not kept).
+ * ([spec](../../spec/flink.md#master-state))
+ */
 export interface FlinkMasterState {
   /** The hook's serializer version. */
   version: number;
@@ -35,7 +38,7 @@ export interface FlinkMasterState {
   payload: Uint8Array;
 }
 
-/** One operator (Flink's `OperatorState`). */
+/** One operator (Flink's `OperatorState`). ([spec](../../spec/flink.md#operator)) */
 export interface FlinkOperatorState {
   /** V5+: the operator's name. */
   name?: string;
@@ -58,7 +61,7 @@ export interface FlinkOperatorState {
   subtasks: FlinkSubtaskState[];
 }
 
-/** One subtask's state (Flink's `OperatorSubtaskState`). */
+/** One subtask's state (Flink's `OperatorSubtaskState`). ([spec](../../spec/flink.md#subtask)) */
 export interface FlinkSubtaskState {
   /** The subtask index (for a finished subtask, −(idx + 1) of the index written). */
   index: number;
@@ -79,7 +82,10 @@ export interface FlinkSubtaskState {
 // ---------------------------------------------------------------------------------------------------------------
 // Stream handles
 
-/** Tag 1, `ByteStreamStateHandle`: inline bytes. The name looks like a path but names no file. */
+/**
+ * Tag 1, `ByteStreamStateHandle`: inline bytes. The name looks like a path but names no file.
+ * ([spec](../../spec/flink.md#stream-handles-by-tag))
+ */
 export interface FlinkByteStreamHandle {
   kind: "byte-stream";
   tag: 1;
@@ -87,7 +93,10 @@ export interface FlinkByteStreamHandle {
   data: Uint8Array;
 }
 
-/** Tag 2, `FileStateHandle`: a file by absolute URI, as written (e.g. `file:/…/shared/…`). */
+/**
+ * Tag 2, `FileStateHandle`: a file by absolute URI, as written (e.g. `file:/…/shared/…`).
+ * ([spec](../../spec/flink.md#stream-handles-by-tag))
+ */
 export interface FlinkFileHandle {
   kind: "file";
   tag: 2;
@@ -95,7 +104,10 @@ export interface FlinkFileHandle {
   size: bigint;
 }
 
-/** Tag 6, `RelativeFileStateHandle`: a file relative to the folder holding `_metadata`. */
+/**
+ * Tag 6, `RelativeFileStateHandle`: a file relative to the folder holding `_metadata`.
+ * ([spec](../../spec/flink.md#stream-handles-by-tag))
+ */
 export interface FlinkRelativeFileHandle {
   kind: "relative-file";
   tag: 6;
@@ -106,6 +118,7 @@ export interface FlinkRelativeFileHandle {
 /**
  * Tag 15, `SegmentFileStateHandle` (file merging, Flink 1.20+): a byte range of a physical file.
  * **Unverified**: the field order follows ../shared/REFERENCE.md, not a Flink release (spec/flink.md "Sources").
+ * ([spec](../../spec/flink.md#stream-handles-by-tag))
  */
 export interface FlinkSegmentHandle {
   kind: "segment";
@@ -118,13 +131,19 @@ export interface FlinkSegmentHandle {
   logicalFileId: string;
 }
 
-/** Tag 16, `EmptySegmentFileStateHandle`: no fields (**unverified**, as tag 15). */
+/**
+ * Tag 16, `EmptySegmentFileStateHandle`: no fields (**unverified**, as tag 15).
+ * ([spec](../../spec/flink.md#stream-handles-by-tag))
+ */
 export interface FlinkEmptySegmentHandle {
   kind: "empty-segment";
   tag: 16;
 }
 
-/** Tags 3, 7 and 12: key-group offsets into a delegate stream (3 may also stand where a stream is expected). */
+/**
+ * Tags 3, 7 and 12: key-group offsets into a delegate stream (3 may also stand where a stream is expected).
+ * ([spec](../../spec/flink.md#keyed-handles-by-tag))
+ */
 export interface FlinkKeyGroupsHandle {
   kind: "key-groups";
   /** 3 `KeyGroupsStateHandle`, 7 `KeyGroupsSavepointStateHandle`, 12 `KeyGroupsStateHandle` with an id. */
@@ -137,7 +156,10 @@ export interface FlinkKeyGroupsHandle {
   stateHandleId?: string;
 }
 
-/** A stream handle (Flink's `StreamStateHandle`), by tag; tag 0 is `null`. */
+/**
+ * A stream handle (Flink's `StreamStateHandle`), by tag; tag 0 is `null`.
+ * ([spec](../../spec/flink.md#stream-handles-by-tag))
+ */
 export type FlinkStreamHandle =
   | FlinkByteStreamHandle
   | FlinkFileHandle
@@ -146,7 +168,10 @@ export type FlinkStreamHandle =
   | FlinkEmptySegmentHandle
   | FlinkKeyGroupsHandle;
 
-/** A key-group range as Flink writes it: the first key group and how many (0 = empty). */
+/**
+ * A key-group range as Flink writes it: the first key group and how many (0 = empty).
+ * ([spec](../../spec/flink.md#keyed-handles-by-tag))
+ */
 export interface FlinkKeyGroupRange {
   start: number;
   count: number;
@@ -155,13 +180,19 @@ export interface FlinkKeyGroupRange {
 // ---------------------------------------------------------------------------------------------------------------
 // Keyed handles
 
-/** A file of an incremental handle: RocksDB's local file name (`000010.sst`, `MANIFEST-000005`) and its stream. */
+/**
+ * A file of an incremental handle: RocksDB's local file name (`000010.sst`, `MANIFEST-000005`) and its stream.
+ * ([spec](../../spec/flink.md#keyed-handles-by-tag))
+ */
 export interface FlinkHandleAndLocalPath {
   localPath: string;
   handle: FlinkStreamHandle | null;
 }
 
-/** Tags 5 and 11, `IncrementalRemoteKeyedStateHandle` (11 is its V2 with size and id). */
+/**
+ * Tags 5 and 11, `IncrementalRemoteKeyedStateHandle` (11 is its V2 with size and id).
+ * ([spec](../../spec/flink.md#keyed-handles-by-tag))
+ */
 export interface FlinkIncrementalHandle {
   kind: "incremental";
   tag: 5 | 11;
@@ -177,7 +208,10 @@ export interface FlinkIncrementalHandle {
   stateHandleId?: string;
 }
 
-/** Tags 8 and 14, `ChangelogStateBackendHandle`: materialized keyed handles plus changelog deltas. */
+/**
+ * Tags 8 and 14, `ChangelogStateBackendHandle`: materialized keyed handles plus changelog deltas.
+ * ([spec](../../spec/flink.md#keyed-handles-by-tag))
+ */
 export interface FlinkChangelogBackendHandle {
   kind: "changelog-backend";
   tag: 8 | 14;
@@ -191,13 +225,13 @@ export interface FlinkChangelogBackendHandle {
   stateHandleId: string;
 }
 
-/** One change of an in-memory changelog handle. */
+/** One change of an in-memory changelog handle. ([spec](../../spec/flink.md#keyed-handles-by-tag)) */
 export interface FlinkChangelogChange {
   keyGroup: number;
   data: Uint8Array;
 }
 
-/** Tag 9, `InMemoryChangelogStateHandle`: changes held inline. */
+/** Tag 9, `InMemoryChangelogStateHandle`: changes held inline. ([spec](../../spec/flink.md#keyed-handles-by-tag)) */
 export interface FlinkInMemoryChangelogHandle {
   kind: "in-memory-changelog";
   tag: 9;
@@ -208,13 +242,19 @@ export interface FlinkInMemoryChangelogHandle {
   stateHandleId: string;
 }
 
-/** A stream of a changelog file handle and where this handle's changes start in it. */
+/**
+ * A stream of a changelog file handle and where this handle's changes start in it.
+ * ([spec](../../spec/flink.md#keyed-handles-by-tag))
+ */
 export interface FlinkChangelogStreamPart {
   offset: bigint;
   handle: FlinkStreamHandle | null;
 }
 
-/** Tags 10 and 13, `ChangelogStateHandleStreamImpl`: changes in (shared) changelog files. */
+/**
+ * Tags 10 and 13, `ChangelogStateHandleStreamImpl`: changes in (shared) changelog files.
+ * ([spec](../../spec/flink.md#keyed-handles-by-tag))
+ */
 export interface FlinkChangelogStreamHandle {
   kind: "changelog-stream";
   tag: 10 | 13;
@@ -227,7 +267,10 @@ export interface FlinkChangelogStreamHandle {
   storageIdentifier?: string;
 }
 
-/** A keyed state handle (Flink's `KeyedStateHandle`), by tag; tag 0 is `null`. */
+/**
+ * A keyed state handle (Flink's `KeyedStateHandle`), by tag; tag 0 is `null`.
+ * ([spec](../../spec/flink.md#keyed-handles-by-tag))
+ */
 export type FlinkKeyedHandle =
   | FlinkKeyGroupsHandle
   | FlinkIncrementalHandle
@@ -238,10 +281,13 @@ export type FlinkKeyedHandle =
 // ---------------------------------------------------------------------------------------------------------------
 // Operator handles
 
-/** How Flink redistributes a named operator state on rescaling (the byte is the enum's ordinal). */
+/**
+ * How Flink redistributes a named operator state on rescaling (the byte is the enum's ordinal).
+ * ([spec](../../spec/flink.md#operator-handles))
+ */
 export type FlinkDistributionMode = "SPLIT_DISTRIBUTE" | "UNION" | "BROADCAST";
 
-/** One named operator state of an operator handle. */
+/** One named operator state of an operator handle. ([spec](../../spec/flink.md#operator-handles)) */
 export interface FlinkNamedOperatorState {
   name: string;
   mode: FlinkDistributionMode;
@@ -251,7 +297,7 @@ export interface FlinkNamedOperatorState {
 
 /**
  * Tags 4 (`OperatorStreamStateHandle`) and 17 (`FileMergingOperatorStreamStateHandle`, **unverified** field order:
- * spec/flink.md "Sources").
+ * spec/flink.md "Sources"). ([spec](../../spec/flink.md#operator-handles))
  */
 export interface FlinkOperatorHandle {
   kind: "operator-stream";
@@ -270,7 +316,9 @@ export interface FlinkOperatorHandle {
 // ---------------------------------------------------------------------------------------------------------------
 // Channel handles (unaligned checkpoints, V3+)
 
-/** An `InputChannelStateHandle` (V6 type byte 1; no type byte in V3–V5). */
+/**
+ * An `InputChannelStateHandle` (V6 type byte 1; no type byte in V3–V5). ([spec](../../spec/flink.md#channel-handles))
+ */
 export interface FlinkInputChannelStateHandle {
   kind: "input-channel";
   /** V6 only. */
@@ -283,7 +331,10 @@ export interface FlinkInputChannelStateHandle {
   delegate: FlinkStreamHandle | null;
 }
 
-/** A `ResultSubpartitionStateHandle` (V6 type byte 2; no type byte in V3–V5). */
+/**
+ * A `ResultSubpartitionStateHandle` (V6 type byte 2; no type byte in V3–V5).
+ * ([spec](../../spec/flink.md#channel-handles))
+ */
 export interface FlinkResultSubpartitionStateHandle {
   kind: "result-subpartition";
   /** V6 only. */
@@ -296,7 +347,10 @@ export interface FlinkResultSubpartitionStateHandle {
   delegate: FlinkStreamHandle | null;
 }
 
-/** V6 type bytes 3 (`MergedInputChannelStateHandle`) and 4 (`MergedResultSubpartitionStateHandle`). */
+/**
+ * V6 type bytes 3 (`MergedInputChannelStateHandle`) and 4 (`MergedResultSubpartitionStateHandle`).
+ * ([spec](../../spec/flink.md#channel-handles))
+ */
 export interface FlinkMergedChannelStateHandle {
   kind: "merged-input-channel" | "merged-result-subpartition";
   typeByte: 3 | 4;
@@ -307,29 +361,35 @@ export interface FlinkMergedChannelStateHandle {
   serializedChannelOffsets: Uint8Array;
 }
 
-/** An input channel handle. */
+/** An input channel handle. ([spec](../../spec/flink.md#channel-handles)) */
 export type FlinkInputChannelHandle = FlinkInputChannelStateHandle | FlinkMergedChannelStateHandle;
-/** An output (result subpartition) channel handle. */
+/** An output (result subpartition) channel handle. ([spec](../../spec/flink.md#channel-handles)) */
 export type FlinkOutputChannelHandle = FlinkResultSubpartitionStateHandle | FlinkMergedChannelStateHandle;
 
 // ---------------------------------------------------------------------------------------------------------------
 // CheckpointProperties (V4+), decoded from Java serialization
 
-/** `SnapshotType.SharingFilesStrategy`. */
+/** `SnapshotType.SharingFilesStrategy`. ([spec](../../spec/flink.md#checkpointproperties)) */
 export type FlinkSharingFilesStrategy = "FORWARD_BACKWARD" | "FORWARD" | "NO_SHARING";
-/** `SavepointFormatType`. */
+/** `SavepointFormatType`. ([spec](../../spec/flink.md#checkpointproperties)) */
 export type FlinkSavepointFormatType = "CANONICAL" | "NATIVE";
-/** `SavepointType.PostCheckpointAction`. */
+/** `SavepointType.PostCheckpointAction`. ([spec](../../spec/flink.md#checkpointproperties)) */
 export type FlinkPostCheckpointAction = "NONE" | "SUSPEND" | "TERMINATE";
 
-/** `CheckpointType`: a checkpoint ("Checkpoint", "Full Checkpoint", …). */
+/**
+ * `CheckpointType`: a checkpoint ("Checkpoint", "Full Checkpoint", …).
+ * ([spec](../../spec/flink.md#checkpointproperties))
+ */
 export interface FlinkCheckpointType {
   kind: "checkpoint";
   name: string;
   sharingFilesStrategy: FlinkSharingFilesStrategy;
 }
 
-/** `SavepointType`: a savepoint ("Savepoint", "Suspend Savepoint", "Terminate Savepoint"). */
+/**
+ * `SavepointType`: a savepoint ("Savepoint", "Suspend Savepoint", "Terminate Savepoint").
+ * ([spec](../../spec/flink.md#checkpointproperties))
+ */
 export interface FlinkSavepointType {
   kind: "savepoint";
   name: string;
@@ -337,7 +397,7 @@ export interface FlinkSavepointType {
   postCheckpointAction: FlinkPostCheckpointAction;
 }
 
-/** Flink's `CheckpointProperties`. */
+/** Flink's `CheckpointProperties`. ([spec](../../spec/flink.md#checkpointproperties)) */
 export interface FlinkCheckpointProperties {
   discardCancelled: boolean;
   discardFailed: boolean;

@@ -7,7 +7,10 @@ import { readKeyedHandle } from "./read-keyed-handle.js";
 import { readOperatorHandle } from "./read-operator-handle.js";
 import { readByteStreamHandle } from "./read-stream-handle.js";
 
-/** Fewest bytes an operator takes (V3+: OperatorID 16, parallelism 4, max 4, coordinator tag 1, count 4; V2 has an i32 for the tag). */
+/**
+ * Fewest bytes an operator takes (V3+: OperatorID 16, parallelism 4, max 4, coordinator tag 1, count 4; V2 has an i32
+ * for the tag).
+ */
 export const MIN_OPERATOR_BYTES = 29;
 
 /** Reads one operator of a file of `version`. */
