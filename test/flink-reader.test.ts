@@ -279,6 +279,9 @@ t.test("CheckpointProperties: Java serialization", async (t) => {
     ["a truncated stream", [0xac, 0xed, 0, 5, 0x73, 0x72, 0, 9], "TRUNCATED"],
     ["nothing", [], "TRUNCATED"],
     ["a null and more", [...JAVA_NULL, 0x70], "TRAILING_BYTES"],
+    ["a class that is its own superclass",
+      [0xac, 0xed, 0, 5, 0x73, ...classDesc("org.apache.flink.runtime.checkpoint.CheckpointProperties", 2, [0, 0], [0x71, 0, 0x7e, 0, 0])],
+      "MALFORMED_BODY"],
   ];
   for (const [what, stream, code] of cases) t.equal(thrown(() => readFlinkMetadata(withProperties(stream))).code, code, what);
 

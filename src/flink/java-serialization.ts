@@ -96,7 +96,11 @@ class JavaStreamReader {
     const obj: JavaObject = { kind: "object", className: desc.name, fields: new Map() };
     this.newHandle(obj);
     const chain: ClassDesc[] = [];
-    for (let d: ClassDesc | null = desc; d !== null; d = d.superDesc) chain.unshift(d);
+    for (let d: ClassDesc | null = desc; d !== null; d = d.superDesc) {
+      // A back-reference can make a class its own superclass: refuse the cycle instead of walking it forever.
+      if (chain.includes(d)) throw this.malformed(`class ${d.name} is its own superclass`, this.r.pos);
+      chain.unshift(d);
+    }
     for (const d of chain) {
       if ((d.flags & (SC_WRITE_METHOD | SC_EXTERNALIZABLE | SC_ENUM)) !== 0 || (d.flags & SC_SERIALIZABLE) === 0) {
         throw this.malformed(`class ${d.name} has flags 0x${hex(d.flags, 2)}: only plain Serializable classes are read`, this.r.pos);
