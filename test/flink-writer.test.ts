@@ -69,6 +69,74 @@ t.test("header, operator state (tag 4, tag 6) and incremental handles (tag 11) e
   t.equal(hex(written.subarray(24 + body)), hex(CHECKPOINT_PROPERTIES));
 });
 
+/** The fixture's "Flat Map" with one key-groups handle (tag 7 or 12) per subtask 1..3, read off the fixture. */
+function keyGroupsFlatMap(tag: 7 | 12, files: [string, number, string?][]): FlinkOperator {
+  return {
+    ...FLAT_MAP,
+    subtasks: files.map(([relativePath, size, stateHandleId], i) => ({
+      index: i + 1,
+      managedKeyedState: { kind: "key-groups", tag, startKeyGroup: i + 1, offsets: [505], data: { kind: "relative", relativePath, size }, ...(stateHandleId ? { stateHandleId } : {}) },
+    })),
+  };
+}
+const SOURCE_STATE = { states: [{ name: "source-state", mode: "UNION", offsets: [188, 205, 227, 253] }] } as const;
+const withDelegate = (relativePath: string): FlinkOperator => ({
+  ...SOURCE,
+  subtasks: [{ index: 0, managedOperatorState: { ...SOURCE_STATE, delegate: { kind: "relative", relativePath, size: 282 } } }],
+});
+
+t.test("key-groups handles: tag 7 equals a real V5 savepoint's bytes, tag 12 a real V6 checkpoint's", async (t) => {
+  const v5 = fixture("new-stateful-udf-migration-itcase-flink2.0-hashmap-savepoint");
+  const w5 = writeFlinkMetadata({ version: 5, checkpointId: 2, properties: "savepoint", operators: [
+    withDelegate("dc312a0b-d261-4aad-9e72-eeb0adc8f700"),
+    keyGroupsFlatMap(7, [["82c5b6d4-4e5a-42c3-8fe0-070dcc8a702c", 535], ["9e45d1a0-d44e-42d2-aa64-ac895b960a11", 561], ["a11abd59-cb4c-4b0a-9558-46391f104fbe", 535]]),
+  ] });
+  t.equal(hex(w5.subarray(24, 550)), hex(v5.subarray(24, 550)));
+  const v6 = fixture("new-stateful-udf-migration-itcase-flink2.3-hashmap-checkpoint");
+  const w6 = writeFlinkMetadata({ version: 6, checkpointId: 2, operators: [
+    withDelegate("1b797e8a-b107-474d-87d7-cabcead69566"),
+    keyGroupsFlatMap(12, [
+      ["c750b486-f90f-4df5-9346-5e3677dfac75", 532, "1ae59dbb-3256-4347-8f98-b33348549ffe"],
+      ["9ecc3371-f3e0-45bd-b7b7-edc593bd3663", 549, "36254992-ef5e-452c-8ac1-75c796c7579e"],
+      ["fbdfafe2-ad27-4f56-8107-7c68ceb0b78e", 532, "8c23bf04-457a-441f-b829-dfc1323d7fe8"],
+    ]),
+  ] });
+  t.equal(hex(w6.subarray(0, 20)), hex(v6.subarray(0, 20)));
+  t.equal(hex(w6.subarray(24, 664)), hex(v6.subarray(24, 664)));
+});
+
+t.test("inline handles (tag 1) and coordinator state: a whole real V5 file, byte for byte", async (t) => {
+  const real = fixture("kafka-connector-kafka-source-savepoint-enum3-split0");
+  /** The inline bytes the fixture holds under `name` (what the writer must frame identically). */
+  const inline = (name: string, size: number) => {
+    const at = Buffer.from(real).indexOf(Buffer.from(new DataOutput().utf(name).toBytes()));
+    const data = real.subarray(at + 2 + name.length + 4, at + 2 + name.length + 4 + size);
+    return { kind: "inline" as const, name, data };
+  };
+  const dir = "file:/Users/arv/flink-connector-kafka/flink-connector-kafka/src/test/resources/kafka-source-savepoint/enum3-split0/savepoint-246fa1-85f387ecce0c/";
+  const reader = (uuid: string, offsets: number[], size: number) => ({
+    states: [{ name: "SourceReaderState", mode: "SPLIT_DISTRIBUTE" as const, offsets }],
+    delegate: inline(dir + uuid, size),
+  });
+  const written = writeFlinkMetadata({
+    version: 5, checkpointId: 1, properties: real.subarray(2504),
+    operators: [
+      { name: "Map", uid: "", id: "7d246211b2be972287522fe7978b38c1", parallelism: 3, maxParallelism: 128, subtasks: [{ index: 0 }, { index: 1 }, { index: 2 }] },
+      {
+        name: "Source: TestDataSource", uid: "kafka-source-operator-uid", id: "cb16aa5adb311e8ac72482def19accbe", parallelism: 3, maxParallelism: 128,
+        coordinatorState: inline("cb16aa5adb311e8ac72482def19accbe", 371),
+        subtasks: [
+          { index: 0, managedOperatorState: reader("8d17cd88-3e48-4425-a292-4070ce58dc9f", [234, 273, 312], 351) },
+          { index: 1, managedOperatorState: reader("cb572990-89d1-4d08-99c3-e73817b5cd85", [234, 273, 312, 351], 390) },
+          { index: 2, managedOperatorState: reader("a3ff6d0e-bf9f-4924-8723-a5f0858464c5", [234, 273, 312], 351) },
+        ],
+      },
+    ],
+  });
+  t.equal(written.length, real.length);
+  t.equal(hex(written), hex(real));
+});
+
 t.test("V4 drops name and uid: the fixture's source operator of flink1.17-rocksdb-checkpoint (V4)", async (t) => {
   const real = fixture("new-stateful-udf-migration-itcase-flink1.17-rocksdb-checkpoint");
   const op: FlinkOperator = {
@@ -173,6 +241,9 @@ t.test("a job directory: reused shared files written absolute, a second job refe
   t.ok(at > 9, "absolute path as writeUTF");
   t.equal(readFileSync(later.metadataPath)[at - 9], 2, "after tag 2 and the i64 size");
   t.equal(readFileSync(later.metadataPath).readBigInt64BE(at - 8), BigInt(statSync(reusedPath).size));
+  const uploads = job1!.checkpoints.flatMap((c) => c.sharedFiles.filter((f) =>
+    readFileSync(c.metadataPath).includes(Buffer.from(new DataOutput().utf(`../shared/${f.slice(f.lastIndexOf("/") + 1)}`).toBytes()))));
+  t.ok(uploads.length > 0, "sharedStyle relative: a new shared file is written as tag 6 ../shared/<uuid>");
   t.ok(job2!.checkpoints.some((c) => c.sharedFiles.some((f) => f.startsWith(job1!.jobDir + "/shared/"))), "job 2 references job 1's shared/");
   t.ok(job2!.checkpoints[0]!.checkpointId > 1, "job 2 numbers on from the checkpoint it was restored from");
 });
