@@ -5,16 +5,45 @@
  */
 import t from "tap";
 import fc from "fast-check";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { deepStrictEqual } from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KsnapError } from "../src/errors.js";
 import { packageFile } from "../src/storage/package-files.js";
 import { decodeModifiedUtf8 } from "../src/flink/modified-utf8.js";
 import { readFlinkMetadata, type FlinkKeyedHandle, type FlinkMetadata } from "../src/index.js";
-import { FlinkWriter, header, JAVA_NULL, operatorV3 } from "./flink-writer.js";
+import { NULL_PROPERTIES } from "./flink-writer/checkpoint-properties.js";
+import { DataOutput } from "./flink-writer/data-output.js";
+import { writeFlinkJobDir } from "./flink-writer/job-dir.js";
+import { flinkHistoryArbitrary } from "./flink-writer/random-history.js";
 import { thrown } from "./helpers.js";
 
 const DIR = packageFile("test/fixtures/flink");
+
+/** test/flink-writer's DataOutput with raw bytes, for synthetic and malformed input. */
+class Bytes extends DataOutput {
+  u8(...bs: number[]): this {
+    for (const b of bs) this.byte(b);
+    return this;
+  }
+
+  /** `writeUTF`'s length and the given (possibly invalid) modified UTF-8 bytes. */
+  rawUtf(bs: number[]): this {
+    return this.byte(bs.length >> 8).byte(bs.length).u8(...bs);
+  }
+
+  get length(): number {
+    return this.toBytes().length;
+  }
+}
+
+/** Header of a `_metadata` of `version` with checkpoint id 1 and no master state (24 bytes). */
+const header = (version: number, operators: number): Bytes => new Bytes().int(0x4960672d).int(version).long(1).int(0).int(operators);
+/** An operator of a V3/V4 file, up to its subtask count (OperatorID 00..0f, parallelism 1, max 128, no coordinator). */
+const operatorV3 = (w: Bytes, subtasks: number): Bytes =>
+  w.u8(...Array.from({ length: 16 }, (_, i) => i)).int(1).int(128).u8(0).int(subtasks);
+const JAVA_NULL = [...NULL_PROPERTIES];
 const PREFIX = "new-stateful-udf-migration-itcase-";
 
 interface IndexRow {
@@ -219,37 +248,37 @@ t.test("header: magic and versions", async (t) => {
 });
 
 t.test("an unknown handle tag names its byte offset and the expected tags", async (t) => {
-  const w = operatorV3(header(3, 1), 1).i32(0).i32(0).i32(0);
+  const w = operatorV3(header(3, 1), 1).int(0).int(0).int(0);
   const at = w.length;
-  const e = thrown(() => readFlinkMetadata(w.u8(42).bytes()));
+  const e = thrown(() => readFlinkMetadata(w.u8(42).toBytes()));
   t.equal(e.code, "MALFORMED_BODY");
   t.equal(e.offset, at);
   t.equal(e.field, "operators[0].subtasks[0]");
   t.match(e.message, `unknown keyed handle type 42 at byte ${at}, expected one of 0, 3, 5, 7, 8, 9, 10, 11, 12, 13, 14`);
 
-  const op = operatorV3(header(3, 1), 1).i32(0).i32(1);
+  const op = operatorV3(header(3, 1), 1).int(0).int(1);
   const opAt = op.length;
-  t.match(thrown(() => readFlinkMetadata(op.u8(5).bytes())).message, `unknown operator handle type 5 at byte ${opAt}`);
-  const coord = header(3, 1).u8(...new Array(16).fill(0)).i32(1).i32(1);
-  t.match(thrown(() => readFlinkMetadata(coord.u8(2, ...new Array(20).fill(0)).bytes())).message, "unknown byte stream handle type 2", "coordinator state is tag 0 or 1");
+  t.match(thrown(() => readFlinkMetadata(op.u8(5).toBytes())).message, `unknown operator handle type 5 at byte ${opAt}`);
+  const coord = header(3, 1).u8(...new Array(16).fill(0)).int(1).int(1);
+  t.match(thrown(() => readFlinkMetadata(coord.u8(2, ...new Array(20).fill(0)).toBytes())).message, "unknown byte stream handle type 2", "coordinator state is tag 0 or 1");
 });
 
 t.test("counts larger than the input are refused before anything is allocated", async (t) => {
-  const e = thrown(() => readFlinkMetadata(header(3, 0x7fffffff).bytes()));
+  const e = thrown(() => readFlinkMetadata(header(3, 0x7fffffff).toBytes()));
   t.equal(e.code, "TRUNCATED");
   t.match(e.message, "operator count 2147483647");
-  t.equal(thrown(() => readFlinkMetadata(header(3, -2).bytes())).code, "INVALID_FIELD");
-  const offsets = operatorV3(header(3, 1), 1).i32(0).i32(0).i32(0).u8(3).i32(0).i32(30000);
-  t.equal(thrown(() => readFlinkMetadata(offsets.bytes())).code, "TRUNCATED", "30000 key-group offsets in no bytes");
-  const range = operatorV3(header(3, 1), 1).i32(0).i32(0).i32(0).u8(3).i32(32000).i32(1000);
-  t.equal(thrown(() => readFlinkMetadata(range.bytes())).code, "INVALID_FIELD", "key groups beyond 2^15");
+  t.equal(thrown(() => readFlinkMetadata(header(3, -2).toBytes())).code, "INVALID_FIELD");
+  const offsets = operatorV3(header(3, 1), 1).int(0).int(0).int(0).u8(3).int(0).int(30000);
+  t.equal(thrown(() => readFlinkMetadata(offsets.toBytes())).code, "TRUNCATED", "30000 key-group offsets in no bytes");
+  const range = operatorV3(header(3, 1), 1).int(0).int(0).int(0).u8(3).int(32000).int(1000);
+  t.equal(thrown(() => readFlinkMetadata(range.toBytes())).code, "INVALID_FIELD", "key groups beyond 2^15");
 });
 
 t.test("handle nesting is bounded by maxHandleDepth", async (t) => {
-  const w = operatorV3(header(3, 1), 1).i32(0).i32(0).i32(0);
-  for (let i = 0; i < 20; i++) w.u8(3).i32(0).i32(0); // a key-groups handle whose delegate is a key-groups handle …
-  w.u8(0).u8(0).i32(0).i32(0);
-  const bytes = w.bytes();
+  const w = operatorV3(header(3, 1), 1).int(0).int(0).int(0);
+  for (let i = 0; i < 20; i++) w.u8(3).int(0).int(0); // a key-groups handle whose delegate is a key-groups handle …
+  w.u8(0).u8(0).int(0).int(0);
+  const bytes = w.toBytes();
   t.equal(thrown(() => readFlinkMetadata(bytes)).code, "LIMIT_EXCEEDED");
   const md = readFlinkMetadata(bytes, { maxHandleDepth: 32 });
   t.equal(allOfKind(md, "key-groups").length, 20);
@@ -257,13 +286,13 @@ t.test("handle nesting is bounded by maxHandleDepth", async (t) => {
 });
 
 /** A V4 file with no operator and `javaStream` as its CheckpointProperties. */
-const withProperties = (javaStream: number[]): Uint8Array => header(4, 0).u8(...javaStream).bytes();
+const withProperties = (javaStream: number[]): Uint8Array => header(4, 0).u8(...javaStream).toBytes();
 const classDesc = (name: string, flags: number, fields: number[] = [], superDesc = [0x70]): number[] =>
-  [0x72, ...new FlinkWriter().utf(name).i64(1).bytes(), flags, ...fields, 0x78, ...superDesc];
+  [0x72, ...new Bytes().utf(name).long(1).toBytes(), flags, ...fields, 0x78, ...superDesc];
 
 t.test("CheckpointProperties: Java serialization", async (t) => {
   t.equal(readFlinkMetadata(withProperties(JAVA_NULL)).properties, null);
-  const integer = [0xac, 0xed, 0, 5, 0x73, ...classDesc("java.lang.Integer", 2, [0, 1, 0x49, ...new FlinkWriter().utf("value").bytes()]), 0, 0, 0, 1];
+  const integer = [0xac, 0xed, 0, 5, 0x73, ...classDesc("java.lang.Integer", 2, [0, 1, 0x49, ...new Bytes().utf("value").toBytes()]), 0, 0, 0, 1];
   const e = thrown(() => readFlinkMetadata(withProperties(integer)));
   t.equal(e.code, "MALFORMED_BODY");
   t.match(e.message, `Java class "java.lang.Integer" is not one of CheckpointProperties' classes`);
@@ -324,19 +353,19 @@ t.test("modified UTF-8", async (t) => {
   t.match(thrown(() => dec([0xed, 0xa0, 0xbd])).message, "unpaired surrogate U+D83D");
 
   const w = header(5, 1).rawUtf([0x6f, 0x70, 0xed, 0xa0, 0xbd]).u8(...new Array(40).fill(0));
-  const e = thrown(() => readFlinkMetadata(w.bytes()));
+  const e = thrown(() => readFlinkMetadata(w.toBytes()));
   t.equal(e.code, "INVALID_FIELD");
   t.equal(e.field, "operators[0].operator name");
   t.equal(e.offset, 24 + 2, "at the string's first byte");
 });
 
 t.test("structures no real folder holds: file merging (unverified order) and V6 merged channel state", async (t) => {
-  const w = operatorV3(header(4, 1), 1).i32(0)
-    .i32(1).u8(17).i32(1).utf("list").u8(1).i32(2).i64(10).i64(20).utf("taskowned/x").utf("shared/y").u8(0)
-    .u8(15).i64(5).i64(100).i32(1).utf("file:/chk/shared/phys").utf("logical-1")
-    .i32(1).u8(4).i32(0).u8(16)
-    .u8(0).u8(0).i32(0).i32(0).u8(...JAVA_NULL);
-  const st = readFlinkMetadata(w.bytes()).operators[0]!.subtasks[0]!;
+  const w = operatorV3(header(4, 1), 1).int(0)
+    .int(1).u8(17).int(1).utf("list").u8(1).int(2).long(10).long(20).utf("taskowned/x").utf("shared/y").u8(0)
+    .u8(15).long(5).long(100).int(1).utf("file:/chk/shared/phys").utf("logical-1")
+    .int(1).u8(4).int(0).u8(16)
+    .u8(0).u8(0).int(0).int(0).u8(...JAVA_NULL);
+  const st = readFlinkMetadata(w.toBytes()).operators[0]!.subtasks[0]!;
   t.same(st.managedOperatorState, {
     kind: "operator-stream", tag: 17, states: [{ name: "list", mode: "UNION", offsets: [10n, 20n] }],
     taskOwnedDirectory: "taskowned/x", sharedDirectory: "shared/y", isEmpty: false,
@@ -344,26 +373,52 @@ t.test("structures no real folder holds: file merging (unverified order) and V6 
   });
   t.same(st.rawOperatorState, { kind: "operator-stream", tag: 4, states: [], delegate: { kind: "empty-segment", tag: 16 } });
 
-  const v6 = header(6, 1).utf("op").utf("").u8(...new Array(16).fill(0)).i32(1).i32(128).u8(0).i32(1).i32(0)
-    .i32(0).i32(0).u8(0).u8(0)
-    .i32(2).u8(1).i32(0).i32(1).i32(2).i32(1).i64(0).i64(7).u8(6).utf("ch").i64(7)
-    .u8(3).i32(0).i64(9).u8(0).i32(2).u8(0xab, 0xcd)
-    .i32(1).u8(4).i32(0).i64(3).u8(1).utf("inline").i32(1).u8(0x01).i32(0)
+  const v6 = header(6, 1).utf("op").utf("").u8(...new Array(16).fill(0)).int(1).int(128).u8(0).int(1).int(0)
+    .int(0).int(0).u8(0).u8(0)
+    .int(2).u8(1).int(0).int(1).int(2).int(1).long(0).long(7).u8(6).utf("ch").long(7)
+    .u8(3).int(0).long(9).u8(0).int(2).u8(0xab, 0xcd)
+    .int(1).u8(4).int(0).long(3).u8(1).utf("inline").int(1).u8(0x01).int(0)
     .u8(...JAVA_NULL);
-  const s6 = readFlinkMetadata(v6.bytes()).operators[0]!.subtasks[0]!;
+  const s6 = readFlinkMetadata(v6.toBytes()).operators[0]!.subtasks[0]!;
   t.same(s6.inputChannelState, [
     { kind: "input-channel", subtaskIndex: 0, gateIndex: 1, inputChannelIndex: 2, offsets: [0n], size: 7n,
       delegate: { kind: "relative-file", tag: 6, relativePath: "ch", size: 7n }, typeByte: 1 },
     { kind: "merged-input-channel", typeByte: 3, subtaskIndex: 0, size: 9n, delegate: null, serializedChannelOffsets: Uint8Array.from([0xab, 0xcd]) },
   ]);
   t.same(s6.outputChannelState.map((c) => c.kind), ["merged-result-subpartition"]);
-  const wrong = header(6, 1).utf("op").utf("").u8(...new Array(16).fill(0)).i32(1).i32(128).u8(0).i32(1).i32(0)
-    .i32(0).i32(0).u8(0).u8(0).i32(1);
+  const wrong = header(6, 1).utf("op").utf("").u8(...new Array(16).fill(0)).int(1).int(128).u8(0).int(1).int(0)
+    .int(0).int(0).u8(0).u8(0).int(1);
   const wrongAt = wrong.length;
-  const e = thrown(() => readFlinkMetadata(wrong.u8(2, ...new Array(40).fill(0)).bytes()));
+  const e = thrown(() => readFlinkMetadata(wrong.u8(2, ...new Array(40).fill(0)).toBytes()));
   t.match(e.message, `unknown input channel handle type 2 at byte ${wrongAt}, expected one of 1, 3`);
 
-  const finished = header(3, 1).u8(...new Array(16).fill(0)).i32(2).i32(128).u8(0).i32(1).i32(-2).bytes();
+  const finished = header(3, 1).u8(...new Array(16).fill(0)).int(2).int(128).u8(0).int(1).int(-2).toBytes();
   t.same(readFlinkMetadata(finished).operators[0]!.subtasks[0]!.index, 1, "a finished subtask: -(idx + 1)");
   t.ok(readFlinkMetadata(finished).operators[0]!.subtasks[0]!.finished);
+});
+
+t.test("what test/flink-writer writes, the reader reads back: random job directories (fast-check)", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "flink-reader-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  let checkpoints = 0;
+  fc.assert(fc.property(flinkHistoryArbitrary(), (history) => {
+    const dir = join(root, String(checkpoints));
+    const written = writeFlinkJobDir(dir, history);
+    for (const cp of written.jobs.flatMap((j) => j.checkpoints)) {
+      checkpoints++;
+      const md = readFlinkMetadata(new Uint8Array(readFileSync(cp.metadataPath)));
+      const model = cp.metadata;
+      if (md.version !== model.version || md.checkpointId !== BigInt(model.checkpointId)) throw new Error("header differs");
+      const ops = md.operators.map((op) => [op.name, op.uid, op.operatorId, op.parallelism, op.maxParallelism]);
+      const want = model.operators.map((op) => [model.version >= 5 ? op.name : undefined, model.version >= 5 ? op.uid : undefined,
+        op.id, op.parallelism, op.maxParallelism]);
+      deepStrictEqual(ops, want);
+      const paths = new Set<string>();
+      for (const h of allOfKind<{ relativePath: string }>(md, "relative-file")) paths.add(join(cp.dir, h.relativePath));
+      for (const h of allOfKind<{ path: string }>(md, "file")) paths.add(h.path.replace(/^file:/, ""));
+      const files = [...paths].sort();
+      if (JSON.stringify(files) !== JSON.stringify([...cp.files].sort())) throw new Error(`files differ in ${cp.metadataPath}`);
+    }
+  }), { numRuns: 15 });
+  t.ok(checkpoints > 15, `${checkpoints} checkpoints written and read back`);
 });
