@@ -6,7 +6,7 @@
  * OperatorStateHandle, channel handles to opaque handles without key groups.
  */
 import { canonicalHandle } from "../body/canonical-form.js";
-import { compareCodePoints } from "../body/canonical-order.js";
+import { compareNames, compareStreams } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
 import { FORMAT_LIMITS } from "../limits.js";
 import type {
@@ -54,6 +54,8 @@ function streamIncremental(ctx: HandleContext, h: FlinkIncrementalHandle, field:
   }));
   const privateFiles = h.privateState.map((e, i) => requiredStream(ctx, e.handle, `${field}.privateState[${i}].handle`, e.localPath));
   const meta = requiredStream(ctx, h.metaStateHandle, `${field}.metaStateHandle`);
+  sharedFiles.sort(compareStreams);
+  privateFiles.sort(compareStreams);
   if (sharedFiles.length > 0) {
     ctx.notes.add("single-checkpoint-origins",
       `shared files' origin is checkpoint ${ctx.origin}: _metadata does not say which checkpoint uploaded them, and one checkpoint was converted alone`);
@@ -117,7 +119,7 @@ function changelog(ctx: HandleContext, h: FlinkKeyedHandle, field: string): Opaq
   }
   return {
     type: "opaque", kind: FLINK_CHANGELOG_KIND, keyGroups: { ...h.keyGroups },
-    files: c.files, sharedFiles: c.shared, payload: jsonPayload(ctx, h, field),
+    files: c.files.sort(compareStreams), sharedFiles: c.shared.sort(compareStreams), payload: jsonPayload(ctx, h, field),
   };
 }
 
@@ -148,7 +150,7 @@ const MODES: Record<FlinkDistributionMode, DistributionMode> = {
 export function convertOperatorHandle(ctx: StreamContext, h: FlinkOperatorHandle, field: string): OperatorStateHandle | undefined {
   if (h.isEmpty === true) return undefined;
   const states = h.states.map((s): NamedOperatorState => ({ name: s.name, mode: MODES[s.mode], offsets: [...s.offsets] }));
-  states.sort((a, b) => compareCodePoints(a.name, b.name));
+  states.sort(compareNames);
   return { stream: requiredStream(ctx, h.delegate, `${field}.delegate`), states };
 }
 

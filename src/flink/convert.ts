@@ -3,7 +3,7 @@
  * [spec/flink.md](../../spec/flink.md)'s mapping tables and "Rules of the mapping". One snapshot is converted alone:
  * shared files' origin is the snapshot's own checkpoint (history-wide origins are not derived yet).
  */
-import { compareCodePoints } from "../body/canonical-order.js";
+import { compareCodePoints, compareNames, compareOpaque } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
 import { FORMAT_LIMITS } from "../limits.js";
 import type {
@@ -55,7 +55,7 @@ export function flinkToSnapshot(meta: FlinkMetadata, options: FlinkConversionOpt
   operators.sort((a, b) => compareCodePoints(a.operatorId, b.operatorId));
   const masterStates = [...meta.masterStates]
     .map((m): MasterState => ({ name: m.name, version: m.version, payload: m.payload }))
-    .sort((a, b) => compareCodePoints(a.name, b.name));
+    .sort(compareNames);
   const { kind, properties } = kindAndProperties(meta, options, operators, notes);
   const snapshot: Snapshot = {
     snapshotId, kind, properties, maxParallelism, operators, snapshotDir: options.snapshotDir, jobId: "", timestampMillis: 0n,
@@ -131,7 +131,7 @@ function convertSubtask(ctx: HandleContext, st: FlinkSubtaskState, field: string
     ...st.inputChannelState.map((h, i) => convertChannelHandle(ctx, h, `${field}.inputChannelState[${i}]`)),
     ...st.outputChannelState.map((h, i) => convertChannelHandle(ctx, h, `${field}.outputChannelState[${i}]`)),
   ];
-  if (channels.length > 0) out.channelState = channels;
+  if (channels.length > 0) out.channelState = channels.sort(compareOpaque);
   return out;
 }
 
