@@ -369,6 +369,13 @@ t.test("ksnap convert writes a KSNAP file that ksnap inspect reads", async (t) =
   t.match(notes.stderr, /^ksnap: note: /);
   const badKind = await ksnap("convert", NULLS, "-o", out, "--kind", "both");
   t.equal(badKind.status, 2);
+  // inspect --json is the JSON form `encode` takes: it encodes to the bytes `convert` writes.
+  const json = join(dir, "chk.json");
+  writeFileSync(json, (await ksnap("inspect", "--json", CHK)).stdout);
+  const viaJson = join(dir, "via-json.ksnap");
+  t.equal((await ksnap("encode", json, "-o", viaJson)).status, 0);
+  t.equal((await ksnap("convert", CHK, "-o", out)).status, 0);
+  t.strictSame(readFileSync(viaJson), readFileSync(out), "encode(inspect --json) = convert");
 });
 
 t.test("bad input: a truncated _metadata is exit 1, one line naming the offset; a KSNAP file is not Flink", async (t) => {
