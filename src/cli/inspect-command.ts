@@ -1,23 +1,49 @@
-/** `ksnap inspect FILE [--json]`: FILE is a metadata file, the snapshot folder holding one, or `-` for standard input. */
+/**
+ * `ksnap inspect FILE [--json]`: FILE is a metadata file, the snapshot folder holding one, or `-` for standard input.
+ * A Flink `_metadata` (or a folder holding one) is converted first ([flink-argument.ts](./flink-argument.ts)): the
+ * tree gets a header line with Flink's metadata version and checkpoint type; `--json` prints the converted
+ * snapshot's JSON form alone (which `ksnap encode` accepts); conversion notes go to stderr.
+ */
 import type { Command } from "commander";
+import { decodeFile, encodeSnapshot } from "../codec.js";
+import { inFile } from "../errors.js";
 import { snapshotToJsonText } from "../json/to-json.js";
 import { renderTree } from "../render-tree.js";
+import { findFlinkMetadata, flinkHeader, noteLines, readFlinkArgument, type FlinkArgumentOptions } from "./flink-argument.js";
+import { addFlinkOptions, flinkOptions } from "./flink-options.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
-import { writeStandardOutput } from "./standard-streams.js";
+import { STANDARD_STREAM, writeStandardOutput } from "./standard-streams.js";
+
+/** Options of `inspect`. */
+export interface InspectOptions extends FlinkArgumentOptions {
+  json?: boolean;
+}
 
 /** Adds `inspect` to `program`. */
 export function registerInspect(program: Command): void {
-  program.command("inspect")
-    .description("print a snapshot file as a readable tree, or as its JSON form with --json")
-    .argument("<file>", "a KSNAP metadata file, the snapshot folder holding it, or - for standard input")
-    .option("--json", "print the JSON form (schemas/ksnap-v1.schema.json)")
-    .action((file: string, opts: { json?: boolean }) => inspect(file, opts));
+  const cmd = program.command("inspect")
+    .description("print a snapshot file (KSNAP, or a Flink _metadata converted) as a readable tree, or as its JSON form with --json")
+    .argument("<file>", "a KSNAP metadata file, a Flink _metadata, the snapshot folder holding either, or - for standard input (KSNAP only)")
+    .option("--json", "print the JSON form (schemas/ksnap-v1.schema.json)");
+  addFlinkOptions(cmd, "Flink input only: ")
+    .action((file: string, opts: { json?: boolean; jobDir?: string; kind?: string }) => inspect(file, { ...flinkOptions(opts), json: opts.json }));
 }
 
 /** Prints the snapshot `file` names as a tree, or as its JSON form. Errors name the file. */
-export async function inspect(file: string, opts: { json?: boolean }): Promise<void> {
+export async function inspect(file: string, opts: InspectOptions): Promise<void> {
+  const flinkPath = file === STANDARD_STREAM ? undefined : await findFlinkMetadata(file);
+  if (flinkPath !== undefined) {
+    const flink = await readFlinkArgument(flinkPath, opts);
+    // Through the codec, so that what is printed is what `ksnap convert` would write (canonical form, version).
+    const decoded = inFile(flinkPath, () => decodeFile(encodeSnapshot(flink.snapshot)));
+    process.stderr.write(noteLines(flink));
+    await writeStandardOutput(opts.json === true
+      ? snapshotToJsonText(decoded.snapshot, decoded.version)
+      : `${flinkHeader(flink)}\n${renderTree(decoded.snapshot, decoded.version, flinkPath)}\n`);
+    return;
+  }
   const { snapshot, version, metadataPath } = await readSnapshotArgument(file);
-  await writeStandardOutput(opts.json
+  await writeStandardOutput(opts.json === true
     ? snapshotToJsonText(snapshot, version)
     : renderTree(snapshot, version, metadataPath) + "\n");
 }

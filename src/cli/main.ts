@@ -9,6 +9,7 @@
 import { Command } from "commander";
 import { reportError, wantsJson } from "./error-report.js";
 import { registerConformance } from "./conformance-command.js";
+import { registerConvert } from "./convert-command.js";
 import { registerDiff } from "./diff-command.js";
 import { registerEncode } from "./encode-command.js";
 import { registerGc } from "./gc-command.js";
@@ -21,7 +22,7 @@ import { registerValidate } from "./validate-command.js";
 /** The program; with `json`, commander's own error text is silenced: the error is reported as JSON instead. */
 function program(json: boolean): Command {
   const cmd = new Command("ksnap")
-    .description("Inspect, encode and check KSNAP snapshot files")
+    .description("Inspect, encode and check KSNAP snapshot files; convert Apache Flink snapshots")
     .version("0.1.0")
     .exitOverride()
     // Before the commands are added: they inherit it.
@@ -30,6 +31,7 @@ function program(json: boolean): Command {
   registerInspect(cmd);
   registerValidate(cmd);
   registerEncode(cmd);
+  registerConvert(cmd);
   registerPlanRestore(cmd);
   registerDiff(cmd);
   registerGc(cmd);

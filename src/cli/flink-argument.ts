@@ -1,0 +1,113 @@
+/**
+ * Reading a Flink snapshot a command names (README, "Flink snapshots"): a `_metadata` file (recognized by Flink's
+ * magic `0x4960672d` at byte 0, whatever its name) or a folder holding `_metadata`. The snapshot root is `--job-dir`
+ * when given; otherwise the parent of a folder named `chk-<n>` (a checkpoint in Flink's layout), else the folder
+ * itself (a savepoint, snapshot dir `""`).
+ */
+import { resolve } from "node:path";
+import { inFile, KsnapError } from "../errors.js";
+import { escapeControls } from "../quote.js";
+import { DEFAULT_FLINK_READ_LIMITS } from "../flink/flink-limits.js";
+import { flinkToSnapshot, type FlinkConversion } from "../flink/convert.js";
+import type { FlinkMetadata } from "../flink/flink-model.js";
+import { FLINK_METADATA_MAGIC, readFlinkMetadata } from "../flink/read-metadata.js";
+import type { SnapshotKind } from "../model.js";
+import { LOCAL_STORAGE } from "../storage/local-storage.js";
+import { METADATA_FILE } from "../storage/snapshot-root.js";
+import type { Storage } from "../storage/storage.js";
+
+/** Name of Flink's metadata file. */
+export const FLINK_METADATA_FILE = "_metadata";
+
+/** Options of the commands that read Flink snapshots. */
+export interface FlinkArgumentOptions {
+  jobDir?: string;
+  kind?: SnapshotKind;
+}
+
+/** A read and converted Flink snapshot. */
+export interface FlinkArgument extends FlinkConversion {
+  metadataPath: string;
+  metadata: FlinkMetadata;
+}
+
+/**
+ * The Flink `_metadata` that `path` names, or undefined when it names none (so the caller reads it as KSNAP): a
+ * regular file starting with Flink's magic, or a folder holding `_metadata` and no `_metadata.ksnap`.
+ */
+export async function findFlinkMetadata(path: string, storage: Storage = LOCAL_STORAGE): Promise<string | undefined> {
+  const info = await storage.infoFollowing(path);
+  if (info === undefined) return undefined;
+  if (info.kind === "folder") {
+    if (await storage.info(storage.child(path, METADATA_FILE)) !== undefined) return undefined;
+    const own = storage.child(path, FLINK_METADATA_FILE);
+    return await storage.info(own) !== undefined ? own : undefined;
+  }
+  if (info.kind !== "file") return undefined;
+  return await startsWithFlinkMagic(path, storage) ? path : undefined;
+}
+
+async function startsWithFlinkMagic(path: string, storage: Storage): Promise<boolean> {
+  const handle = await storage.open(path, { followLinks: true });
+  try {
+    const head = new Uint8Array(4);
+    if (await handle.read(head, 0, 4, 0) < 4) return false;
+    return new DataView(head.buffer).getInt32(0, false) === FLINK_METADATA_MAGIC;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Where the snapshot sits: the root (absolute) and the folder of `_metadata` relative to it. */
+export function locateFlinkSnapshot(metadataPath: string, jobDir: string | undefined, storage: Storage = LOCAL_STORAGE): { root: string; snapshotDir: string } {
+  const folder = resolve(storage.parent(metadataPath));
+  if (jobDir !== undefined) {
+    const root = resolve(jobDir);
+    const snapshotDir = storage.relativeTo(root, folder);
+    if (snapshotDir === undefined) {
+      throw new KsnapError("INVALID_OPERATION", `the _metadata is not inside --job-dir ${root}`, { file: metadataPath });
+    }
+    return { root, snapshotDir };
+  }
+  const name = storage.baseName(folder);
+  return /^chk-[0-9]+$/.test(name) ? { root: storage.parent(folder), snapshotDir: name } : { root: folder, snapshotDir: "" };
+}
+
+/** Reads the Flink `_metadata` at `metadataPath` and converts it. Errors name the file. */
+export async function readFlinkArgument(metadataPath: string, opts: FlinkArgumentOptions, storage: Storage = LOCAL_STORAGE): Promise<FlinkArgument> {
+  const bytes = await storage.read(metadataPath, DEFAULT_FLINK_READ_LIMITS.maxFileBytes, { followLinks: true });
+  const { root, snapshotDir } = locateFlinkSnapshot(metadataPath, opts.jobDir, storage);
+  return inFile(metadataPath, () => {
+    const metadata = readFlinkMetadata(bytes);
+    const options = { jobDir: root, snapshotDir, ...(opts.kind === undefined ? {} : { kind: opts.kind }) };
+    return { metadataPath, metadata, ...flinkToSnapshot(metadata, options) };
+  });
+}
+
+/** The path a command named, as a Flink `_metadata`: IO_ERROR when it names none. */
+export async function requireFlinkMetadata(path: string, storage: Storage = LOCAL_STORAGE): Promise<string> {
+  const info = await storage.infoFollowing(path);
+  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info.kind === "folder") {
+    const own = storage.child(path, FLINK_METADATA_FILE);
+    if (await storage.info(own) === undefined) throw new KsnapError("IO_ERROR", `no ${FLINK_METADATA_FILE} in this folder`, { file: path });
+    return own;
+  }
+  return path; // read as Flink: a file without Flink's magic is BAD_MAGIC at byte 0
+}
+
+/** The header line `inspect` prints above the tree: Flink's metadata version, checkpoint type, savepoint format. */
+export function flinkHeader(a: FlinkArgument): string {
+  const p = a.metadata.properties;
+  const type = p === undefined ? "no CheckpointProperties (V2/V3)"
+    : p === null ? "null CheckpointProperties"
+    : p.checkpointType.kind === "checkpoint"
+      ? `checkpoint type "${p.checkpointType.name}", sharing ${p.checkpointType.sharingFilesStrategy}`
+      : `savepoint type "${p.checkpointType.name}", savepoint format ${p.checkpointType.formatType}`;
+  return `${a.metadataPath}: Apache Flink _metadata V${a.metadata.version}, checkpoint ${a.metadata.checkpointId}, ${type}`;
+}
+
+/** The notes as lines for stderr; paths in them stay inert (control characters escaped). */
+export function noteLines(a: FlinkConversion): string {
+  return a.notes.map((n) => `ksnap: note: ${escapeControls(n.message)}${n.field === undefined ? "" : ` (${n.field})`}\n`).join("");
+}

@@ -1,0 +1,20 @@
+/** The `--job-dir` and `--kind` options of the commands that read Flink snapshots (`inspect`, `convert`). */
+import { Option, type Command } from "commander";
+import type { FlinkArgumentOptions } from "./flink-argument.js";
+
+/** Adds `--job-dir DIR` and `--kind checkpoint|savepoint` to `cmd`. */
+export function addFlinkOptions(cmd: Command, forWhat: string): Command {
+  return cmd
+    .option("--job-dir <dir>", `${forWhat}the snapshot root (Flink's job directory) holding the _metadata's folder; ` +
+      "default: the parent of a chk-<n> folder, else the folder itself")
+    .addOption(new Option("--kind <kind>", `${forWhat}checkpoint or savepoint, required when the _metadata has no CheckpointProperties`)
+      .choices(["checkpoint", "savepoint"]));
+}
+
+/** The Flink options out of a command's parsed options. */
+export function flinkOptions(opts: { jobDir?: string; kind?: string }): FlinkArgumentOptions {
+  const out: FlinkArgumentOptions = {};
+  if (opts.jobDir !== undefined) out.jobDir = opts.jobDir;
+  if (opts.kind === "checkpoint" || opts.kind === "savepoint") out.kind = opts.kind;
+  return out;
+}
