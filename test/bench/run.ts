@@ -3,9 +3,11 @@
  * prints its own summary block.
  */
 import { runCodecBench } from "./codec-bench.js";
+import { runFlinkBench } from "./flink-bench.js";
 import { runSavepointBench } from "./savepoint-bench.js";
 import { runSemanticsBench } from "./semantics-bench.js";
 
 await runCodecBench();
+await runFlinkBench();
 await runSemanticsBench();
 await runSavepointBench();

@@ -1,0 +1,123 @@
+/**
+ * Flink reader benchmark: `readFlinkMetadata` of a V6 `_metadata` with a million file references, alone and
+ * followed by `flinkToSnapshot`, against `decodeSnapshot` of the equivalent KSNAP file (the conversion of the same
+ * `_metadata`, encoded: the same operators, handles and file refs), measured in the same rounds. Rounds interleave
+ * the three (after a warm-up) with a full GC before each, and the ratios to the decoder are the stable figure.
+ */
+import { decodeSnapshot, encodeSnapshot } from "../../src/codec.js";
+import { readFlinkMetadata } from "../../src/flink/index.js";
+import { flinkToSnapshot, type FlinkConversionOptions } from "../../src/flink/convert.js";
+import type { Snapshot } from "../../src/model.js";
+import {
+  buildFlinkMetadataBytes, DEFAULT_FLINK_SHAPE, FLINK_BENCH_JOB_DIR, FLINK_BENCH_SNAPSHOT_DIR, type FlinkCheckpointShape,
+} from "./flink-fixture.js";
+
+export interface FlinkBenchOptions {
+  shape?: Partial<FlinkCheckpointShape>;
+  warmup?: number;
+  runs?: number;
+  log?: (line: string) => void;
+}
+
+export interface FlinkBenchResult {
+  fileRefs: number;
+  flinkBytes: number;
+  ksnapBytes: number;
+  /** Medians in ms. */
+  readMs: number;
+  readConvertMs: number;
+  decodeMs: number;
+  /** Median ms over the decoder's median ms: 1 is as fast as the decoder. */
+  readRatio: number;
+  readConvertRatio: number;
+}
+
+/** Goal: reading `_metadata` takes at most this many times the KSNAP decoder's time on the equivalent snapshot. */
+export const GOAL_FLINK_READ_RATIO = 2;
+
+const OPTIONS: FlinkConversionOptions = { jobDir: FLINK_BENCH_JOB_DIR, snapshotDir: FLINK_BENCH_SNAPSHOT_DIR };
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) { g(); g(); }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function time(fn: () => unknown): number {
+  gc();
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/** File refs of a converted snapshot: every keyed handle's shared, private and meta files. */
+function countRefs(s: Snapshot): number {
+  let n = 0;
+  for (const op of s.operators) {
+    for (const st of op.subtasks) {
+      for (const h of st.handles) {
+        if (h.type === "incremental" || h.type === "stream-incremental") n += h.sharedFiles.length + h.privateFiles.length + 1;
+        else n += 1;
+      }
+    }
+  }
+  return n;
+}
+
+/** The KSNAP file of the conversion (kept out of the caller's frame, so the models can be collected). */
+function equivalentKsnap(flink: Uint8Array, fileRefs: number): Uint8Array {
+  const { snapshot } = flinkToSnapshot(readFlinkMetadata(flink), OPTIONS);
+  if (countRefs(snapshot) !== fileRefs) throw new Error(`the conversion has ${countRefs(snapshot)} file refs, expected ${fileRefs}`);
+  const file = encodeSnapshot(snapshot);
+  if (countRefs(decodeSnapshot(file)) !== fileRefs) throw new Error("the decoded KSNAP file has another file ref count");
+  return file;
+}
+
+const f1 = (x: number): string => x.toFixed(1);
+const f2 = (x: number): string => x.toFixed(2);
+
+/** Runs the Flink reader benchmark and prints a summary block; returns the figures. */
+export async function runFlinkBench(options: FlinkBenchOptions = {}): Promise<FlinkBenchResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const warmup = options.warmup ?? 1;
+  const runs = options.runs ?? 5;
+  const shape = { ...DEFAULT_FLINK_SHAPE, ...options.shape };
+  if (!(globalThis as { gc?: unknown }).gc) log("note: run node with --expose-gc for GC between phases");
+
+  const t0 = performance.now();
+  const flink = buildFlinkMetadataBytes(shape);
+  const ksnap = equivalentKsnap(flink, shape.totalRefs);
+  log(`flink bench: wrote a V6 _metadata of ${shape.totalRefs} file refs (${f1(flink.length / 1e6)} MB) and its KSNAP conversion (${f1(ksnap.length / 1e6)} MB) in ${f1(performance.now() - t0)} ms`);
+
+  const read = (): unknown => readFlinkMetadata(flink);
+  const readConvert = (): unknown => flinkToSnapshot(readFlinkMetadata(flink), OPTIONS);
+  const decode = (): unknown => decodeSnapshot(ksnap);
+  for (let i = 0; i < warmup; i++) {
+    log(`  warm-up ${i + 1}: decode ${f1(time(decode))} ms, read ${f1(time(read))} ms, read + convert ${f1(time(readConvert))} ms`);
+  }
+  const dec: number[] = [], rd: number[] = [], rc: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const d = time(decode), r = time(read), c = time(readConvert);
+    log(`  run ${i + 1}: decode ${f1(d)} ms, read ${f1(r)} ms, read + convert ${f1(c)} ms`);
+    dec.push(d); rd.push(r); rc.push(c);
+  }
+  gc();
+
+  const decodeMs = median(dec), readMs = median(rd), readConvertMs = median(rc);
+  const result: FlinkBenchResult = {
+    fileRefs: shape.totalRefs, flinkBytes: flink.length, ksnapBytes: ksnap.length, readMs, readConvertMs, decodeMs,
+    readRatio: readMs / decodeMs, readConvertRatio: readConvertMs / decodeMs,
+  };
+  const goal = (x: number): string => (x <= GOAL_FLINK_READ_RATIO ? `goal ≤ ${GOAL_FLINK_READ_RATIO}× met` : `goal ≤ ${GOAL_FLINK_READ_RATIO}× NOT met`);
+  log("");
+  log(`flink: ${shape.totalRefs} file refs, _metadata ${f1(flink.length / 1e6)} MB, KSNAP ${f1(ksnap.length / 1e6)} MB, median of ${runs} runs after warm-up`);
+  log(`readFlinkMetadata: ${f1(readMs)} ms, ${f2(result.readRatio)}× the KSNAP decoder's time (${goal(result.readRatio)})`);
+  log(`readFlinkMetadata + flinkToSnapshot: ${f1(readConvertMs)} ms, ${f2(result.readConvertRatio)}× (${goal(result.readConvertRatio)})`);
+  log(`KSNAP decodeSnapshot, equivalent snapshot: ${f1(decodeMs)} ms`);
+  return result;
+}
