@@ -11,9 +11,12 @@ export class DataInput {
   /** Current nesting depth of handles, checked against `limits.maxHandleDepth`. */
   depth = 0;
   private readonly view: DataView;
+  /** The same bytes as a Buffer, for its native `latin1Slice` (ASCII strings). */
+  private readonly buf: Buffer & { latin1Slice(start: number, end: number): string };
 
   constructor(readonly bytes: Uint8Array, readonly limits: FlinkReadLimits) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as DataInput["buf"];
   }
 
   get remaining(): number {
@@ -33,7 +36,10 @@ export class DataInput {
   }
 
   i32(what: string): number {
-    return this.fixed(4, what, (at) => this.view.getInt32(at));
+    const at = this.pos;
+    if (at + 4 > this.bytes.length) this.need(4, what);
+    this.pos = at + 4;
+    return this.view.getInt32(at);
   }
 
   u16(what: string): number {
@@ -41,7 +47,10 @@ export class DataInput {
   }
 
   i64(what: string): bigint {
-    return this.fixed(8, what, (at) => this.view.getBigInt64(at));
+    const at = this.pos;
+    if (at + 8 > this.bytes.length) this.need(8, what);
+    this.pos = at + 8;
+    return this.view.getBigInt64(at);
   }
 
   f32(what: string): number {
@@ -96,13 +105,30 @@ export class DataInput {
     return this.bytesOf(n, what);
   }
 
-  /** Java `readUTF`: a u16 length and modified UTF-8 ([modified-utf8.ts](./modified-utf8.ts)). */
+  /**
+   * Java `readUTF`: a u16 length and modified UTF-8 ([modified-utf8.ts](./modified-utf8.ts)). Strings of ASCII
+   * bytes 01–7F, which modified UTF-8 writes as themselves, are sliced natively; any other byte takes the strict
+   * decoder.
+   */
   utf(what: string): string {
     const at = this.pos;
-    const n = this.u16(`${what} length`);
-    this.need(n, what);
-    this.pos += n;
-    return decodeModifiedUtf8(this.bytes, at + 2, n, what);
+    const bytes = this.bytes;
+    if (at + 2 > bytes.length) this.need(2, `${what} length`);
+    const n = (bytes[at]! << 8) | bytes[at + 1]!;
+    const start = at + 2;
+    const end = start + n;
+    if (end > bytes.length) {
+      this.pos = start;
+      this.need(n, what);
+    }
+    this.pos = end;
+    let i = start;
+    while (i < end) {
+      const b = bytes[i]!;
+      if (b === 0 || b > 0x7f) break;
+      i++;
+    }
+    return i === end ? this.buf.latin1Slice(start, end) : decodeModifiedUtf8(bytes, start, n, what);
   }
 
   /** Runs `fn` one handle level deeper; beyond `limits.maxHandleDepth` it is LIMIT_EXCEEDED. */
