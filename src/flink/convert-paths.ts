@@ -13,6 +13,9 @@ export interface FlinkLocation {
   path: string;
 }
 
+/** A `.` or `..` segment of a path. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s;
 
 /**
@@ -37,7 +40,7 @@ export function parseFlinkLocation(text: string): FlinkLocation | undefined {
   }
   if (scheme === "file" && authority.toLowerCase() === "localhost") authority = "";
   if (scheme !== "file") authority = authority.toLowerCase();
-  let path = rest.replace(/\/{2,}/g, "/");
+  let path = rest.includes("//") ? rest.replace(/\/{2,}/g, "/") : rest;
   if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
   return { scheme, authority, path };
 }
@@ -89,7 +92,7 @@ export class FlinkPathResolver {
   absolute(text: string, field: string): ResolvedPath {
     const loc = parseFlinkLocation(text);
     if (loc === undefined) throw new KsnapError("INVALID_FIELD", `file path ${JSON.stringify(text)} is not an absolute path or URI`, { field });
-    if (loc.path.split("/").some((s) => s === "." || s === "..")) {
+    if (DOT_SEGMENT.test(loc.path)) {
       throw new KsnapError("UNSAFE_PATH", `file path ${JSON.stringify(text)} has a '.' or '..' segment`, { field });
     }
     const r = this.root;
