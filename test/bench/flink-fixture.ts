@@ -38,8 +38,15 @@ function hex(rand: () => number, digits: number): string {
   return s;
 }
 
+/** Eight hex digits of one draw. */
+function hex8(rand: () => number): string {
+  return rand().toString(16).padStart(8, "0");
+}
+
+/** A random-looking UUID-shaped name, four draws. */
 function uuid(rand: () => number): string {
-  return `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-${HEX[8 + (rand() & 3)]}${hex(rand, 3)}-${hex(rand, 12)}`;
+  const a = hex8(rand), b = hex8(rand), c = hex8(rand), d = hex8(rand);
+  return `${a}-${b.slice(0, 4)}-4${b.slice(5)}-${HEX[8 + (c.charCodeAt(0) & 3)]}${c.slice(1, 4)}-${c.slice(4)}${d}`;
 }
 
 const MIB64 = 64 * 1024 * 1024;

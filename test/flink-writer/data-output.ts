@@ -69,12 +69,15 @@ export class DataOutput {
   }
 }
 
+const ASCII = /^[\u0001-\u007f]*$/;
+
 /**
  * Java's modified UTF-8 of a string, as `DataOutputStream.writeUTF` writes it (without the length): each UTF-16
  * code unit is encoded on its own, so U+0000 becomes `C0 80` and a character above U+FFFF becomes its two
  * surrogates, three bytes each (six in all).
  */
 export function modifiedUtf8(s: string): Uint8Array {
+  if (ASCII.test(s)) return new Uint8Array(Buffer.from(s, "latin1")); // U+0001..U+007F are their own bytes
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
