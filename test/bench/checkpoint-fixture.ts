@@ -23,9 +23,10 @@ export const DEFAULT_SHAPE: CheckpointShape = {
   totalRefs: 1_000_000, operators: 4, subtasks: 8, privatePerHandle: 16, seed: 0x6b736e70,
 };
 
-const HEX = "0123456789abcdef";
+export const HEX = "0123456789abcdef";
 
-function hex(rand: () => number, digits: number): string {
+/** `digits` hex digits, one draw each. */
+export function hex(rand: () => number, digits: number): string {
   let s = "";
   for (let i = 0; i < digits; i++) s += HEX[rand() & 15];
   return s;

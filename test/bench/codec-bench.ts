@@ -9,6 +9,7 @@ import protobuf from "protobufjs";
 import { decodeSnapshot, encodeSnapshot } from "../../src/codec.js";
 import { HEADER_SIZE, TRAILER_SIZE } from "../../src/container/layout.js";
 import { packageFile } from "../../src/storage/package-files.js";
+import { gc, median, time } from "./measure.js";
 import { buildCheckpoint, countFileRefs, DEFAULT_SHAPE, type CheckpointShape } from "./checkpoint-fixture.js";
 
 export interface CodecBenchOptions {
@@ -45,24 +46,6 @@ export interface CodecBenchResult {
 
 export const GOAL_DECODE_MB_S = 75;
 export const GOAL_ENCODE_MB_S = 150;
-
-function gc(): void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) { g(); g(); }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function time(fn: () => unknown): number {
-  gc();
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
-}
 
 function timing(runsMs: number[], bytes: number): Timing {
   const medianMs = median(runsMs);

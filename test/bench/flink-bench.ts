@@ -9,6 +9,7 @@ import { decodeSnapshot, encodeSnapshot } from "../../src/codec.js";
 import { readFlinkMetadata } from "../../src/flink/index.js";
 import { flinkToSnapshot, type FlinkConversionOptions } from "../../src/flink/convert.js";
 import type { Snapshot } from "../../src/model.js";
+import { gc, median, time } from "./measure.js";
 import {
   buildFlinkMetadataBytes, DEFAULT_FLINK_SHAPE, FLINK_BENCH_JOB_DIR, FLINK_BENCH_SNAPSHOT_DIR, type FlinkCheckpointShape,
 } from "./flink-fixture.js";
@@ -37,24 +38,6 @@ export interface FlinkBenchResult {
 export const GOAL_FLINK_READ_RATIO = 2;
 
 const OPTIONS: FlinkConversionOptions = { jobDir: FLINK_BENCH_JOB_DIR, snapshotDir: FLINK_BENCH_SNAPSHOT_DIR };
-
-function gc(): void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) { g(); g(); }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function time(fn: () => unknown): number {
-  gc();
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
-}
 
 /** File refs of a converted snapshot: every keyed handle's shared, private and meta files. */
 function countRefs(s: Snapshot): number {

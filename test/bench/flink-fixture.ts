@@ -9,6 +9,7 @@
 import { mulberry32Uint32 } from "../../conformance/cases/mulberry32.js";
 import type { FlinkMetadata, FlinkNamedHandle, FlinkOperator, FlinkStreamHandle } from "../flink-writer/metadata.js";
 import { writeFlinkMetadata } from "../flink-writer/metadata.js";
+import { HEX, hex } from "./checkpoint-fixture.js";
 
 export interface FlinkCheckpointShape {
   /** File refs in total (shared + private + one meta file per handle). */
@@ -29,14 +30,6 @@ export const FLINK_BENCH_CHECKPOINT_ID = 4711;
 /** The job directory (absolute, as Flink prints a local path) and the checkpoint's folder under it. */
 export const FLINK_BENCH_JOB_DIR = "file:/flink/checkpoints/8c3f0a9e2d5b4c7f9a1e6d3b0c8f2a5e";
 export const FLINK_BENCH_SNAPSHOT_DIR = `chk-${FLINK_BENCH_CHECKPOINT_ID}`;
-
-const HEX = "0123456789abcdef";
-
-function hex(rand: () => number, digits: number): string {
-  let s = "";
-  for (let i = 0; i < digits; i++) s += HEX[rand() & 15];
-  return s;
-}
 
 /** Eight hex digits of one draw. */
 function hex8(rand: () => number): string {

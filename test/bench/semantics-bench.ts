@@ -19,6 +19,7 @@ import { SharedStateRegistry } from "../../src/registry/shared-state-registry.js
 import { METADATA_FILE } from "../../src/storage/snapshot-root.js";
 import { type LocatedInput, validateHistory, validateSnapshot } from "../../src/validate/index.js";
 import { countRefs, DEFAULT_HISTORY_SHAPE, HistoryGenerator, type HistoryShape } from "./history-fixture.js";
+import { gc, median } from "./measure.js";
 
 export interface SemanticsBenchOptions {
   /** Checkpoints of the long history (the short one has half). Default 1000. */
@@ -53,17 +54,6 @@ export interface SemanticsBenchResult {
   validate: { checkpoints: number; refs: number; medianMs: number; refsPerSec: number; halfCheckpoints: number; halfMedianMs: number; scaling: number };
   registry: { opsPerSec: number; byKind: Record<string, { ops: number; opsPerSec: number }> };
   hashing?: { bytes: number; oursMBs: number; xxhsumMBs: number; ratio: number; peakRssMiB: number };
-}
-
-function gc(): void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) { g(); g(); }
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 const f0 = (x: number): string => Math.round(x).toString();
