@@ -1,11 +1,12 @@
 /**
  * `validate`, `diff` and `plan-restore` on Flink input (issue 14, items 3 and 4). Each of the 21 real Flink snapshots
  * in test/fixtures/flink has its golden findings in test/fixtures/flink-findings/<folder>.json: exactly what
- * `ksnap validate --json` gives (rule, severity, location, message; metadata paths relative to test/fixtures/flink).
+ * `ksnap validate --json` gives (rule, severity, location, message; metadata paths relative to test/fixtures/flink),
+ * and for a checkpoint also what it gives with the files in a `chk-<id>` folder of a job directory (Flink's layout).
  * Regenerate them with `npm run flink-findings` (KSNAP_WRITE_FLINK_FINDINGS=1) and review the diff.
  */
 import t from "tap";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageFile } from "../src/storage/package-files.js";
@@ -19,16 +20,19 @@ const at = (name: string): string => join(FIXTURES, name.startsWith("flink") && 
 
 interface Row {
   folder: string;
+  checkpointId: string;
   properties: string;
 }
 
 const ROWS: Row[] = readFileSync(join(FIXTURES, "INDEX.tsv"), "utf8").trim().split("\n").slice(1)
-  .map((line) => line.split("\t")).map((c) => ({ folder: c[0]!, properties: c[6]! }));
+  .map((line) => line.split("\t")).map((c) => ({ folder: c[0]!, checkpointId: c[4]!, properties: c[6]! }));
+
+const isCheckpoint = (row: Row): boolean => row.properties.startsWith("CheckpointType") || (row.properties === "-" && row.folder.endsWith("checkpoint"));
 
 /** `--kind` for a _metadata without CheckpointProperties (V2, V3, a null): the folder's name says which. */
 function kindArgs(row: Row): string[] {
   if (row.properties !== "-") return [];
-  return ["--kind", row.folder.endsWith("checkpoint") ? "checkpoint" : "savepoint"];
+  return ["--kind", isCheckpoint(row) ? "checkpoint" : "savepoint"];
 }
 
 interface Golden {
@@ -36,16 +40,34 @@ interface Golden {
   status: number;
   findings: { rule: string; severity: string; location: Record<string, string>; message: string }[];
   summary: Record<string, number>;
+  /** A checkpoint's files copied to `<job dir>/chk-<id>/`, Flink's layout, and validated there (file paths relative to the job dir). */
+  inCheckpointFolder?: Omit<Golden, "inCheckpointFolder">;
+}
+
+/** `ksnap validate --json ...args base/name`, metadata paths made relative to `base`. */
+async function validateIn(base: string, name: string, args: string[]): Promise<Omit<Golden, "inCheckpointFolder">> {
+  const all = ["validate", "--json", ...args];
+  const run = await ksnap(...all, join(base, name));
+  const report = JSON.parse(run.stdout) as Pick<Golden, "findings" | "summary">;
+  const findings = report.findings.map((f) => ({
+    ...f, location: { ...f.location, ...(f.location.file === undefined ? {} : { file: f.location.file.replace(`${base}/`, "") }) },
+  }));
+  return { args: [...all, name], status: run.status, findings, summary: report.summary };
 }
 
 async function goldenOf(row: Row): Promise<Golden> {
-  const args = ["validate", "--json", ...kindArgs(row)];
-  const run = await ksnap(...args, join(FIXTURES, row.folder));
-  const report = JSON.parse(run.stdout) as Pick<Golden, "findings" | "summary">;
-  const findings = report.findings.map((f) => ({
-    ...f, location: { ...f.location, ...(f.location.file === undefined ? {} : { file: f.location.file.replace(`${FIXTURES}/`, "") }) },
-  }));
-  return { args: [...args, row.folder], status: run.status, findings, summary: report.summary };
+  const golden: Golden = await validateIn(FIXTURES, row.folder, kindArgs(row));
+  if (!isCheckpoint(row)) return golden;
+  const job = mkdtempSync(join(tmpdir(), "ksnap-flinkval-job-"));
+  try {
+    const chk = `chk-${row.checkpointId}`;
+    mkdirSync(join(job, chk));
+    for (const n of readdirSync(join(FIXTURES, row.folder))) copyFileSync(join(FIXTURES, row.folder, n), join(job, chk, n));
+    golden.inCheckpointFolder = await validateIn(job, chk, kindArgs(row));
+  } finally {
+    rmSync(job, { recursive: true, force: true });
+  }
+  return golden;
 }
 
 t.test("golden findings of ksnap validate on each Flink fixture", async (t) => {
@@ -57,7 +79,7 @@ t.test("golden findings of ksnap validate on each Flink fixture", async (t) => {
     if (WRITE) writeFileSync(file, JSON.stringify(got, null, 2) + "\n");
     t.strictSame(got, JSON.parse(readFileSync(file, "utf8")), `${row.folder} (regenerate: npm run flink-findings)`);
     // Only the findings the converter is known to give (spec/flink.md, "The converter"), and never KS-W105.
-    const rules = new Set(got.findings.map((f) => f.rule));
+    const rules = new Set([...got.findings, ...got.inCheckpointFolder?.findings ?? []].map((f) => f.rule));
     for (const r of rules) t.ok(["KS-E044", "KS-E052", "KS-W076", "KS-W011", "KS-W098"].includes(r), `${row.folder}: ${r} is expected`);
   }
 });
@@ -76,7 +98,6 @@ t.test("validate on Flink input: sizes only, no KS-W105, files beside _metadata 
     const src = at("flink2.3-hashmap-checkpoint");
     const sp = join(dir, "sp");
     mkdirSync(sp);
-    const { readdirSync } = await import("node:fs");
     const names = readdirSync(src).sort();
     for (const n of names) copyFileSync(join(src, n), join(sp, n));
     const data = names.filter((n) => n !== "_metadata");
