@@ -119,6 +119,16 @@ t.test("validate on Flink input: sizes only, no KS-W105, files beside _metadata 
     const findings = (JSON.parse(chk.stdout) as Golden).findings;
     t.notOk(findings.some((f) => f.rule === "KS-W011"), "chk-2 follows the layout");
     t.ok(findings.every((f) => f.location.path === undefined || f.location.path.startsWith("chk-2/")), "paths relative to the job dir");
+    // --job-dir names the root explicitly; --no-storage reads no file and so reports no KS-W098 either.
+    writeFileSync(join(job, "chk-2", "stray.bin"), "x");
+    const explicit = await ksnap("validate", "--json", "--job-dir", job, join(job, "chk-2", "_metadata"));
+    t.strictSame((JSON.parse(explicit.stdout) as Golden).findings.filter((f) => f.rule === "KS-W098").map((f) => f.location.path), ["chk-2/stray.bin"]);
+    const outside = await ksnap("validate", "--job-dir", sp, join(job, "chk-2"));
+    t.equal(outside.status, 1);
+    t.match(outside.stderr, /INVALID_OPERATION: the _metadata is not inside --job-dir/);
+    const noStorage = await ksnap("validate", "--json", "--no-storage", join(job, "chk-2"));
+    t.strictSame((JSON.parse(noStorage.stdout) as Golden).summary.filesChecked, 0);
+    t.notOk((JSON.parse(noStorage.stdout) as Golden).findings.some((f) => f.rule === "KS-W098"));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
