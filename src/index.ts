@@ -47,9 +47,9 @@ export {
 export { LocalStorage, LOCAL_STORAGE } from "./storage/local-storage.js";
 export { errnoText, ioError } from "./storage/errno.js";
 export {
-  validatePath, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, RULES, localNameProblem,
+  validatePath, validateLocated, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, RULES, localNameProblem,
   type Finding, type FindingLocation, type Severity, type ValidationResult, type ValidationSummary, type RuleId, type RuleInfo,
-  type RuleGroup, type ValidateOptions, type SnapshotInput, type SnapshotValidationOptions, type StorageOptions,
+  type RuleGroup, type ValidateOptions, type LocatedValidateOptions, type SnapshotInput, type SnapshotValidationOptions, type StorageOptions,
   type StorageProgress, type StorageResult, type LocatedInput,
 } from "./validate/index.js";
 export { SharedStateRegistry, type Retention, type RestoreMode } from "./registry/shared-state-registry.js";

@@ -14,7 +14,7 @@ import type { Finding } from "../src/validate/finding.js";
 import { RULES } from "../src/validate/rules.js";
 import { forEachLimited } from "../src/validate/run-limited.js";
 import { type StorageProgress, validateStorage } from "../src/validate/validate-storage.js";
-import { validatePath } from "../src/validate/validate-path.js";
+import { validateLocated, validatePath } from "../src/validate/validate-path.js";
 import { eachFile, eachRootRef } from "../src/snapshot-walk.js";
 import type { LocatedInput } from "../src/validate/located-input.js";
 import { checkpointV11, writeFiles } from "./fixtures/validate/snapshot-v11.js";
@@ -395,6 +395,34 @@ t.test("KS-W099: an external ref is reported unchecked once per URI, never resol
   t.strictSame(r.findings.map((f) => `${f.rule} ${f.location.field}`), ["KS-W099 operators[0].coordinatorState"]);
   t.match(r.findings[0]!.message, /^external file "s3:\/\/bucket\/job\/state" \(2 refs\) is outside the snapshot root and was not checked/);
   covered.add("KS-W099");
+});
+
+t.test("warnUnhashed: false checks sizes without a KS-W105 per file (converted Flink input)", async (t) => {
+  const { located } = await chainOnDisk(t);
+  handle(located[0]!).metaFile.xxh64 = 0n;
+  t.strictSame((await validateStorage(located[0]!, { warnUnhashed: false })).findings, []);
+  handle(located[0]!).metaFile.size = 1n;
+  only(t, (await validateStorage(located[0]!, { warnUnhashed: false })).findings, "KS-E102", "chk-1/op-0/MANIFEST");
+});
+
+t.test("KS-W098: validateLocated with unreferencedBesides reports files of the snapshot's folder no ref names", async (t) => {
+  const { root, located } = v11OnDisk(t);
+  writeFileSync(join(root, "chk-3", "stray.bin"), "x");
+  mkdirSync(join(root, "chk-3", "deeper"));
+  writeFileSync(join(root, "chk-3", "deeper", "left"), "y");
+  writeFileSync(join(root, "shared", "outside-the-folder"), "z");
+  writeFileSync(join(root, "chk-3", "_metadata.ksnap"), "not read here");
+  const r = await validateLocated(located, { unreferencedBesides: "_metadata.ksnap" });
+  const w098 = r.findings.filter((f) => f.rule === "KS-W098");
+  t.strictSame(w098.map((f) => f.location), [
+    { file: located.metadataPath, path: "chk-3/deeper/left" },
+    { file: located.metadataPath, path: "chk-3/stray.bin" },
+  ]);
+  t.match(w098[1]!.message, /^file "chk-3\/stray\.bin" in the snapshot's folder is referenced by no handle/);
+  t.notOk((await validateLocated(located)).findings.some((f) => f.rule === "KS-W098"), "off unless asked");
+  t.notOk((await validateLocated(located, { storage: false, unreferencedBesides: "_metadata.ksnap" })).findings.some((f) => f.rule === "KS-W098"),
+    "not without storage");
+  covered.add("KS-W098");
 });
 
 t.test("every storage rule and KS-E091, KS-E093, KS-E094 is covered above", async (t) => {

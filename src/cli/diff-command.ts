@@ -1,4 +1,8 @@
-/** `ksnap diff A B [--json]` ([spec](../../spec/diff-and-restore.md#diff)). */
+/**
+ * `ksnap diff A B [--json]` ([spec](../../spec/diff-and-restore.md#diff)). Either snapshot may be a Flink `_metadata`
+ * or the folder holding one, converted first ([flink-argument.ts](./flink-argument.ts)); `--job-dir` and `--kind`
+ * apply to each Flink input.
+ */
 import type { Command } from "commander";
 import {
   type ChangedFile, diffSnapshots, diffToJson, type FileTally, type InlineTally, type OperatorDiff, type OperatorStateChange, type SnapshotDiff,
@@ -8,7 +12,8 @@ import type { StreamRef } from "../model.js";
 import { hashToHex } from "../hash/xxh64.js";
 import { formatBytes } from "../render-tree.js";
 import { reportProblems } from "./exit-status.js";
-import { readSnapshotArgument } from "./snapshot-argument.js";
+import { readAnySnapshotArgument, type FlinkArgumentOptions } from "./flink-argument.js";
+import { addFlinkOptions, flinkOptions } from "./flink-options.js";
 import { STANDARD_STREAM, writeStandardOutput } from "./standard-streams.js";
 import { usageError } from "./usage-error.js";
 
@@ -20,13 +25,14 @@ export interface DiffOutput {
 
 /** Adds `diff` to `program` ([spec](../../spec/diff-and-restore.md#diff)). */
 export function registerDiff(program: Command): void {
-  program.command("diff")
+  const cmd = program.command("diff")
     .description("compare two snapshots by file id: files added, reused and dropped, bytes uploaded, ids whose content changed")
-    .argument("<a>", "the earlier snapshot: a KSNAP metadata file, or the snapshot folder holding it; - for standard input")
+    .argument("<a>", "the earlier snapshot: a KSNAP metadata file, a Flink _metadata, the snapshot folder holding either; - for standard input (KSNAP only)")
     .argument("<b>", "the later snapshot (- for standard input, if <a> is not)")
-    .option("--json", "print the diff as JSON (spec/diff-and-restore.md)")
-    .action(async (a: string, b: string, opts: { json?: boolean }) => {
-      const out = await diffCommand(a, b, opts);
+    .option("--json", "print the diff as JSON (spec/diff-and-restore.md)");
+  addFlinkOptions(cmd, "Flink input only, for both snapshots: ")
+    .action(async (a: string, b: string, opts: { json?: boolean; jobDir?: string; kind?: string }) => {
+      const out = await diffCommand(a, b, { ...flinkOptions(opts), json: opts.json });
       await writeStandardOutput(out.text);
       // Changed content means an id names two different files: restoring from B may read wrong state.
       if (out.changedContent) reportProblems();
@@ -34,10 +40,10 @@ export function registerDiff(program: Command): void {
 }
 
 /** The command's output for snapshots `a` and `b`: the readable diff, or its JSON form ([spec](../../spec/diff-and-restore.md#diff-json)). Errors name the file. */
-export async function diffCommand(a: string, b: string, opts: { json?: boolean }): Promise<DiffOutput> {
+export async function diffCommand(a: string, b: string, opts: FlinkArgumentOptions & { json?: boolean }): Promise<DiffOutput> {
   if (a === STANDARD_STREAM && b === STANDARD_STREAM) throw usageError("only one of the two snapshots can be read from standard input (-)");
-  const left = await readSnapshotArgument(a);
-  const right = await readSnapshotArgument(b);
+  const left = await readAnySnapshotArgument(a, opts);
+  const right = await readAnySnapshotArgument(b, opts);
   const diff = diffSnapshots(left.snapshot, right.snapshot);
   const text = opts.json ? JSON.stringify(diffToJson(diff), null, 2) + "\n" : renderDiff(diff, left.metadataPath, right.metadataPath) + "\n";
   return { text, changedContent: diff.changed.length > 0 };

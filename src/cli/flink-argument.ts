@@ -2,9 +2,11 @@
  * Reading a Flink snapshot a command names (README, "Flink snapshots"): a `_metadata` file (recognized by Flink's
  * magic `0x4960672d` at byte 0, whatever its name) or a folder holding `_metadata`. The snapshot root is `--job-dir`
  * when given; otherwise the parent of a folder named `chk-<n>` (a checkpoint in Flink's layout), else the folder
- * itself (a savepoint, snapshot dir `""`).
+ * itself (a savepoint, snapshot dir `""`). Every command that reads a snapshot (`inspect`, `convert`, `validate`,
+ * `diff`, `plan-restore`) detects and loads Flink input here.
  */
 import { resolve } from "node:path";
+import { decodeFile, encodeSnapshot, type DecodedFile } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
 import { escapeControls } from "../quote.js";
 import { DEFAULT_FLINK_READ_LIMITS } from "../flink/flink-limits.js";
@@ -15,6 +17,8 @@ import type { SnapshotKind } from "../model.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { METADATA_FILE } from "../storage/snapshot-root.js";
 import type { Storage } from "../storage/storage.js";
+import { readSnapshotArgument, type SnapshotArgument } from "./snapshot-argument.js";
+import { STANDARD_STREAM } from "./standard-streams.js";
 
 /** Name of Flink's metadata file. */
 export const FLINK_METADATA_FILE = "_metadata";
@@ -29,6 +33,8 @@ export interface FlinkArgumentOptions {
 export interface FlinkArgument extends FlinkConversion {
   metadataPath: string;
   metadata: FlinkMetadata;
+  /** The snapshot root (absolute) the converted paths are relative to. */
+  root: string;
 }
 
 /**
@@ -80,7 +86,7 @@ export async function readFlinkArgument(metadataPath: string, opts: FlinkArgumen
   return inFile(metadataPath, () => {
     const metadata = readFlinkMetadata(bytes);
     const options = { jobDir: root, snapshotDir, ...(opts.kind === undefined ? {} : { kind: opts.kind }) };
-    return { metadataPath, metadata, ...flinkToSnapshot(metadata, options) };
+    return { metadataPath, metadata, root, ...flinkToSnapshot(metadata, options) };
   });
 }
 
@@ -110,4 +116,32 @@ export function flinkHeader(a: FlinkArgument): string {
 /** The notes as lines for stderr; paths in them stay inert (control characters escaped). */
 export function noteLines(a: FlinkConversion): string {
   return a.notes.map((n) => `ksnap: note: ${escapeControls(n.message)}${n.field === undefined ? "" : ` (${n.field})`}\n`).join("");
+}
+
+/**
+ * A Flink snapshot read, converted and passed through the codec, so that commands see exactly what
+ * `ksnap convert` writes (canonical order, format version). Errors name the `_metadata`.
+ */
+export async function readFlinkDecoded(metadataPath: string, opts: FlinkArgumentOptions): Promise<{ flink: FlinkArgument; decoded: DecodedFile }> {
+  const flink = await readFlinkArgument(metadataPath, opts);
+  return { flink, decoded: inFile(metadataPath, () => decodeFile(encodeSnapshot(flink.snapshot))) };
+}
+
+/** A snapshot argument of any input a reading command accepts, with the Flink conversion when it was one. */
+export interface AnySnapshotArgument extends SnapshotArgument {
+  flink?: FlinkArgument;
+}
+
+/**
+ * The snapshot `path` names, KSNAP or Flink ([readSnapshotArgument](./snapshot-argument.ts) for KSNAP and `-`;
+ * a Flink `_metadata` or a folder holding one is converted as for `inspect`). Conversion notes go to `notes`.
+ */
+export async function readAnySnapshotArgument(
+  path: string, opts: FlinkArgumentOptions, notes: NodeJS.WritableStream = process.stderr,
+): Promise<AnySnapshotArgument> {
+  const flinkPath = path === STANDARD_STREAM ? undefined : await findFlinkMetadata(path);
+  if (flinkPath === undefined) return readSnapshotArgument(path);
+  const { flink, decoded } = await readFlinkDecoded(flinkPath, opts);
+  notes.write(noteLines(flink));
+  return { ...decoded, metadataPath: flinkPath, flink };
 }

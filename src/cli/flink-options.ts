@@ -1,4 +1,4 @@
-/** The `--job-dir` and `--kind` options of the commands that read Flink snapshots (`inspect`, `convert`). */
+/** The `--job-dir` and `--kind` options of the commands that read Flink snapshots (`inspect`, `convert`, `validate`, `diff`, `plan-restore`). */
 import { Option, type Command } from "commander";
 import type { FlinkArgumentOptions } from "./flink-argument.js";
 

@@ -5,11 +5,9 @@
  * snapshot's JSON form alone (which `ksnap encode` accepts); conversion notes go to stderr.
  */
 import type { Command } from "commander";
-import { decodeFile, encodeSnapshot } from "../codec.js";
-import { inFile } from "../errors.js";
 import { snapshotToJsonText } from "../json/to-json.js";
 import { renderTree } from "../render-tree.js";
-import { findFlinkMetadata, flinkHeader, noteLines, readFlinkArgument, type FlinkArgumentOptions } from "./flink-argument.js";
+import { findFlinkMetadata, flinkHeader, noteLines, readFlinkDecoded, type FlinkArgumentOptions } from "./flink-argument.js";
 import { addFlinkOptions, flinkOptions } from "./flink-options.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
 import { STANDARD_STREAM, writeStandardOutput } from "./standard-streams.js";
@@ -33,9 +31,8 @@ export function registerInspect(program: Command): void {
 export async function inspect(file: string, opts: InspectOptions): Promise<void> {
   const flinkPath = file === STANDARD_STREAM ? undefined : await findFlinkMetadata(file);
   if (flinkPath !== undefined) {
-    const flink = await readFlinkArgument(flinkPath, opts);
     // Through the codec, so that what is printed is what `ksnap convert` would write (canonical form, version).
-    const decoded = inFile(flinkPath, () => decodeFile(encodeSnapshot(flink.snapshot)));
+    const { flink, decoded } = await readFlinkDecoded(flinkPath, opts);
     process.stderr.write(noteLines(flink));
     await writeStandardOutput(opts.json === true
       ? snapshotToJsonText(decoded.snapshot, decoded.version)

@@ -1,4 +1,7 @@
-/** `ksnap plan-restore FILE -p N [--operator ID=N]... [--json]` ([spec](../../spec/diff-and-restore.md#restore-plan)). */
+/**
+ * `ksnap plan-restore FILE -p N [--operator ID=N]... [--json]` ([spec](../../spec/diff-and-restore.md#restore-plan)).
+ * FILE may be a Flink `_metadata` or the folder holding one, converted first ([flink-argument.ts](./flink-argument.ts)).
+ */
 import { type Command, InvalidArgumentError } from "commander";
 import { inFile } from "../errors.js";
 import type { KeyGroupRange } from "../model.js";
@@ -8,11 +11,12 @@ import {
   type UnsupportedRead,
 } from "../restore-plan.js";
 import { reportProblems } from "./exit-status.js";
-import { readSnapshotArgument } from "./snapshot-argument.js";
+import { readAnySnapshotArgument, type FlinkArgumentOptions } from "./flink-argument.js";
+import { addFlinkOptions, flinkOptions } from "./flink-options.js";
 import { writeStandardOutput } from "./standard-streams.js";
 
 /** Options of {@link planRestoreCommand}, as commander parses them ([spec](../../spec/diff-and-restore.md#restore-plan)). */
-export interface PlanRestoreOptions {
+export interface PlanRestoreOptions extends FlinkArgumentOptions {
   parallelism: number;
   operator?: Record<string, number>;
   json?: boolean;
@@ -20,14 +24,16 @@ export interface PlanRestoreOptions {
 
 /** Adds `plan-restore` to `program` ([spec](../../spec/diff-and-restore.md#restore-plan)). */
 export function registerPlanRestore(program: Command): void {
-  program.command("plan-restore")
+  const cmd = program.command("plan-restore")
     .description("show which handles, files and byte ranges each subtask reads when the snapshot is restored at a new parallelism")
-    .argument("<file>", "a KSNAP metadata file, the snapshot folder holding it, or - for standard input")
+    .argument("<file>", "a KSNAP metadata file, a Flink _metadata, the snapshot folder holding either, or - for standard input (KSNAP only)")
     .requiredOption("-p, --parallelism <n>", "the new parallelism of every operator", parseCount)
     .option("--operator <id=n>", "a different parallelism for one operator (repeatable)", parseOperator)
-    .option("--json", "print the plan as JSON (spec/diff-and-restore.md)")
-    .action(async (file: string, opts: PlanRestoreOptions) => {
-      const out = await planRestoreOutput(file, opts);
+    .option("--json", "print the plan as JSON (spec/diff-and-restore.md)");
+  addFlinkOptions(cmd, "Flink input only: ")
+    .action(async (file: string, opts: Omit<PlanRestoreOptions, "kind"> & { kind?: string }) => {
+      const { parallelism, operator, json } = opts;
+      const out = await planRestoreOutput(file, { parallelism, ...(operator === undefined ? {} : { operator }), ...(json === undefined ? {} : { json }), ...flinkOptions(opts) });
       await writeStandardOutput(out.text);
       // A handle this reader cannot plan means the restore it describes is incomplete (spec: unsupported handles).
       if (out.unsupported) reportProblems();
@@ -47,7 +53,7 @@ export async function planRestoreCommand(file: string, opts: PlanRestoreOptions)
 
 /** {@link planRestoreCommand}, and whether any new subtask has an unsupported handle. */
 export async function planRestoreOutput(file: string, opts: PlanRestoreOptions): Promise<PlanRestoreOutput> {
-  const { snapshot, metadataPath } = await readSnapshotArgument(file);
+  const { snapshot, metadataPath } = await readAnySnapshotArgument(file, opts);
   const plan = inFile(metadataPath, () => planRestore(snapshot, opts.parallelism, { operatorParallelism: opts.operator ?? {} }));
   const text = opts.json ? JSON.stringify(restorePlanToJson(plan), null, 2) + "\n" : renderPlan(plan, metadataPath) + "\n";
   return { text, unsupported: plan.operators.some((op) => op.subtasks.some((st) => st.unsupported.length > 0)) };

@@ -1,13 +1,20 @@
-/** `ksnap validate PATH [--json] [--no-storage] [--strict]` ([spec](../../spec/validation.md#command-line)). */
+/**
+ * `ksnap validate PATH [--json] [--no-storage] [--strict]` ([spec](../../spec/validation.md#command-line)). PATH may
+ * be a Flink `_metadata` or the snapshot folder holding one: it is converted ([flink-argument.ts](./flink-argument.ts))
+ * and the converted snapshot is validated against its files: sizes only, without KS-W105 (Flink records no hash),
+ * and every other file in the snapshot's folder is KS-W098 ([spec](../../spec/flink.md#the-converter)).
+ */
 import type { Command } from "commander";
 import type { Finding, ValidationResult } from "../validate/finding.js";
 import { progressBarFor } from "./progress-bar.js";
 import { renderJson, renderText } from "../validate/render-report.js";
-import { validatePath } from "../validate/validate-path.js";
+import { validateLocated, validatePath } from "../validate/validate-path.js";
 import { reportProblems } from "./exit-status.js";
+import { FLINK_METADATA_FILE, findFlinkMetadata, noteLines, readFlinkArgument, type FlinkArgumentOptions } from "./flink-argument.js";
+import { addFlinkOptions, flinkOptions } from "./flink-options.js";
 
 /** What `validate` accepts; commander turns `--no-storage` into `storage: false`. */
-export interface ValidateCommandOptions {
+export interface ValidateCommandOptions extends FlinkArgumentOptions {
   json?: boolean;
   storage?: boolean;
   strict?: boolean;
@@ -29,14 +36,16 @@ function failsStrict(f: Finding): boolean {
 
 /** Adds `validate` to `program`. */
 export function registerValidate(program: Command): void {
-  program.command("validate")
+  const cmd = program.command("validate")
     .description("check snapshots against the validation rules (spec/validation.md): structure, paths, files on storage, history")
-    .argument("<path>", "a metadata file, a snapshot folder, or a checkpoint root holding chk-*/ folders")
+    .argument("<path>", "a metadata file, a snapshot folder, or a checkpoint root holding chk-*/ folders; or a Flink _metadata, or the folder holding it")
     .option("--json", "print the report as JSON: {findings, summary}")
     .option("--no-storage", "do not read referenced files (existence, size, xxh64)")
-    .option("--strict", "exit with status 1 on warnings too (except KS-W113 and KS-W115, normal once checkpoints are subsumed)")
-    .action(async (path: string, opts: ValidateCommandOptions) => {
-      await validateCommand(path, opts);
+    .option("--strict", "exit with status 1 on warnings too (except KS-W113 and KS-W115, normal once checkpoints are subsumed)");
+  addFlinkOptions(cmd, "Flink input only: ")
+    .action(async (path: string, opts: Omit<ValidateCommandOptions, "kind"> & { kind?: string }) => {
+      const { json, storage, strict } = opts;
+      await validateCommand(path, { ...flinkOptions(opts), ...defined({ json, storage, strict }) });
     });
 }
 
@@ -52,7 +61,15 @@ export async function validateCommand(
   const bar = progressBarFor(io.stderr);
   let result: ValidationResult;
   try {
-    result = await validatePath(path, { storage, onProgress: (p) => bar.update(p) });
+    const flinkPath = await findFlinkMetadata(path);
+    if (flinkPath === undefined) {
+      result = await validatePath(path, { storage, onProgress: (p) => bar.update(p) });
+    } else {
+      const flink = await readFlinkArgument(flinkPath, opts);
+      io.stderr.write(noteLines(flink));
+      result = await validateLocated({ snapshot: flink.snapshot, root: flink.root, metadataPath: flinkPath },
+        { storage, warnUnhashed: false, unreferencedBesides: FLINK_METADATA_FILE, onProgress: (p) => bar.update(p) });
+    }
   } finally {
     bar.stop();
   }
@@ -60,4 +77,9 @@ export async function validateCommand(
   const { errors } = result.summary;
   if (errors > 0 || (opts.strict && result.findings.some(failsStrict))) reportProblems();
   return result;
+}
+
+/** `o` without its undefined members. */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

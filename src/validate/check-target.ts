@@ -30,6 +30,8 @@ export interface TargetContext {
   buffer: Uint8Array;
   /** Compute XXH64 (KS-E103); sizes are always checked. */
   hashes: boolean;
+  /** Report KS-W105 for a ref that records no xxh64; false for input whose format records none (Flink). */
+  warnUnhashed: boolean;
   onBytes: (n: number) => void;
 }
 
@@ -44,7 +46,7 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
   const wantSegments = (size: bigint): SegmentExpectation[] =>
     ctx.hashes ? target.segments.filter((e) => e.xxh64 !== 0n && e.offset + e.length <= size) : [];
   if (!wantWhole(r.info.size) && wantSegments(r.info.size).length === 0) {
-    return checked([...compareAll(target, r.info.size, undefined, ctx.hashes), ...compareSegments(target, r.info.size, new Map(), ctx.hashes)]);
+    return checked([...compareAll(target, r.info.size, undefined, ctx.hashes, ctx.warnUnhashed), ...compareSegments(target, r.info.size, new Map(), ctx.hashes, ctx.warnUnhashed)]);
   }
   let size: bigint;
   let wholeHash: bigint | undefined;
@@ -69,7 +71,7 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
   } catch (e) {
     return { findings: [whole(target, "KS-E104", `cannot be read: ${e instanceof Error ? e.message : String(e)}`)] };
   }
-  return checked([...compareAll(target, size, wholeHash, true), ...compareSegments(target, size, segmentHashes, true)]);
+  return checked([...compareAll(target, size, wholeHash, true, ctx.warnUnhashed), ...compareSegments(target, size, segmentHashes, true, ctx.warnUnhashed)]);
 }
 
 function changed(target: StorageTarget, what: string): TargetCheck {
@@ -94,16 +96,16 @@ function unusable(target: StorageTarget, r: Exclude<Resolution, { status: "file"
 }
 
 /** Findings of every expectation against the measured size and, when read, hash. */
-function compareAll(target: StorageTarget, size: bigint, actualHash: bigint | undefined, hashes: boolean): Finding[] {
-  return target.expectations.flatMap((e) => compare(target, e, size, actualHash, hashes));
+function compareAll(target: StorageTarget, size: bigint, actualHash: bigint | undefined, hashes: boolean, warnUnhashed: boolean): Finding[] {
+  return target.expectations.flatMap((e) => compare(target, e, size, actualHash, hashes, warnUnhashed));
 }
 
-function compare(target: StorageTarget, e: Expectation, size: bigint, actualHash: bigint | undefined, hashes: boolean): Finding[] {
+function compare(target: StorageTarget, e: Expectation, size: bigint, actualHash: bigint | undefined, hashes: boolean, warnUnhashed: boolean): Finding[] {
   const at = { file: e.file, field: fileField(e.site), path: target.path };
   const name = `file ${quote(target.path)}${refCount(e.refs)}`;
   if (e.size !== size) return [finding("KS-E102", at, `${name} is ${size} bytes; its ref says ${e.size}`)];
   if (!hashes) return [];
-  if (e.xxh64 === 0n) return [finding("KS-W105", at, `${name} has no recorded xxh64 (0), so its content was not verified; its size ${size} matches`)];
+  if (e.xxh64 === 0n) return warnUnhashed ? [finding("KS-W105", at, `${name} has no recorded xxh64 (0), so its content was not verified; its size ${size} matches`)] : [];
   if (actualHash !== undefined && actualHash !== e.xxh64) {
     return [finding("KS-E103", at, `${name} has xxh64 ${hashToHex(actualHash)}; its ref says ${hashToHex(e.xxh64)} (same size, ${size} bytes, different content)`)];
   }
@@ -114,13 +116,17 @@ function compare(target: StorageTarget, e: Expectation, size: bigint, actualHash
  * KS-E108, KS-W105 and KS-E109 for each segment of a physical file of `size`
  * bytes, against the hashes read (`actual`, by segment).
  */
-function compareSegments(target: StorageTarget, size: bigint, actual: ReadonlyMap<SegmentExpectation, bigint>, hashes: boolean): Finding[] {
+function compareSegments(
+  target: StorageTarget, size: bigint, actual: ReadonlyMap<SegmentExpectation, bigint>, hashes: boolean, warnUnhashed: boolean,
+): Finding[] {
   return target.segments.flatMap((e) => {
     const at = { file: e.file, field: fileField(e.site), path: target.path };
     const name = `segment [${e.offset}, ${e.offset + e.length}) of ${quote(target.path)}${refCount(e.refs)}`;
     if (e.offset + e.length > size) return [finding("KS-E108", at, `${name} reaches past the end of its physical file, which is ${size} bytes`)];
     if (!hashes) return [];
-    if (e.xxh64 === 0n) return [finding("KS-W105", at, `${name} has no recorded xxh64 (0), so its content was not verified; it lies inside the file's ${size} bytes`)];
+    if (e.xxh64 === 0n) {
+      return warnUnhashed ? [finding("KS-W105", at, `${name} has no recorded xxh64 (0), so its content was not verified; it lies inside the file's ${size} bytes`)] : [];
+    }
     const hash = actual.get(e);
     if (hash !== undefined && hash !== e.xxh64) {
       return [finding("KS-E109", at, `${name} has xxh64 ${hashToHex(hash)}; its ref says ${hashToHex(e.xxh64)} (${e.length} bytes, different content)`)];

@@ -8,6 +8,6 @@ export type { LocatedInput } from "./located-input.js";
 export { validateSnapshot, type SnapshotInput, type SnapshotValidationOptions } from "./validate-snapshot.js";
 export { validateStorage, type StorageOptions, type StorageProgress, type StorageResult } from "./validate-storage.js";
 export { validateHistory } from "./validate-history.js";
-export { validatePath, type ValidateOptions } from "./validate-path.js";
+export { validateLocated, validatePath, type LocatedValidateOptions, type ValidateOptions } from "./validate-path.js";
 export { renderJson, renderText } from "./render-report.js";
 export { localNameProblem } from "./local-name-rules.js";

@@ -82,6 +82,7 @@ export const RULES = {
   "KS-E107": error("storage", "a savepoint handle's key groups or offsets differ from its data file's header and index"),
   "KS-E108": error("storage", "a segment reaches past the end of its physical file"),
   "KS-E109": error("storage", "a segment's xxh64 differs from its ref"),
+  "KS-W098": warning("storage", "a file in a snapshot's folder is referenced by no handle (converted Flink snapshots)"),
   "KS-W099": warning("storage", "an external ref is not checked"),
   "KS-E110": error("history", "two snapshots of one root have the same snapshot_id"),
   "KS-E111": error("history", "the origin checkpoint of a shared file does not list it as uploaded by the same backend"),

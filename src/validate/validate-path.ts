@@ -13,6 +13,7 @@ import { loadForValidation, type LoadedTree } from "./load-snapshots.js";
 import type { LocatedInput } from "./located-input.js";
 import { validateHistory } from "./validate-history.js";
 import { validateSnapshot } from "./validate-snapshot.js";
+import { unreferencedFiles } from "./unreferenced-files.js";
 import { type StorageOptions, validateStorage } from "./validate-storage.js";
 
 /** Options of {@link validatePath}. */
@@ -68,4 +69,35 @@ function byFile(findings: readonly Finding[], order: readonly string[]): Finding
   const rank = new Map(order.map((f, i) => [f, i]));
   const rankOf = (f: Finding): number => rank.get(f.location.file ?? "") ?? order.length;
   return findings.map((f, i) => ({ f, i })).sort((a, b) => rankOf(a.f) - rankOf(b.f) || a.i - b.i).map(({ f }) => f);
+}
+
+/** Options of {@link validateLocated}. */
+export interface LocatedValidateOptions extends StorageOptions {
+  /** Check referenced files on storage. Default true. */
+  storage?: boolean;
+  /**
+   * The name of the metadata file in the snapshot's folder: with it, every other file in that folder that no ref
+   * names is KS-W098 (needs `storage`).
+   */
+  unreferencedBesides?: string;
+}
+
+/**
+ * Every finding for one snapshot already read and located, that no metadata file under a root stands for: a Flink
+ * `_metadata` converted ([spec](../../spec/flink.md#the-converter)). The checks of {@link validatePath} but loading:
+ * structure, path safety, storage (as `options` say) and history (of this one snapshot), then KS-W098.
+ */
+export async function validateLocated(input: LocatedInput, options: LocatedValidateOptions = {}): Promise<ValidationResult> {
+  const store = options.store ?? LOCAL_STORAGE;
+  const findings: Finding[] = [...validateSnapshot({ snapshot: input.snapshot, metadataPath: input.metadataPath })];
+  findings.push(...checkForeignRefs([input], [input.metadataPath], store));
+  let filesChecked = 0;
+  if (options.storage ?? true) {
+    const storage = await validateStorage([input], { ...options, store });
+    findings.push(...storage.findings);
+    filesChecked = storage.filesChecked;
+    if (options.unreferencedBesides !== undefined) findings.push(...await unreferencedFiles(input, options.unreferencedBesides, store));
+  }
+  findings.push(...validateHistory([input]));
+  return { findings, summary: { snapshots: 1, filesChecked, ...countSeverities(findings) } };
 }

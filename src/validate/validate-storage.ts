@@ -40,6 +40,12 @@ export interface StorageOptions {
   onProgress?: (progress: StorageProgress) => void;
   /** Compute each file's XXH64 (KS-E103, KS-W105). Default true; garbage collection checks sizes only. */
   hashes?: boolean;
+  /**
+   * Report KS-W105 for each ref that records no xxh64. Default true. False for snapshots converted from a format
+   * that records no hash at all (a Flink `_metadata`): every ref would warn, so validation checks their sizes
+   * only, silently ([spec](../../spec/validation.md#storage)). A hash that is recorded is still verified.
+   */
+  warnUnhashed?: boolean;
   /** Where the files are: the storage seam. Default: the local file system. */
   store?: Storage;
 }
@@ -85,7 +91,7 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
     if (realRoot instanceof Error) {
       perTarget[index] = [whole(target, "KS-E104", `the snapshot root cannot be resolved: ${realRoot.message}`)];
     } else {
-      const check = await checkTarget(target, { storage, realRoot, buffer: buffers[slot]!, hashes, onBytes });
+      const check = await checkTarget(target, { storage, realRoot, buffer: buffers[slot]!, hashes, warnUnhashed: options.warnUnhashed ?? true, onBytes });
       perTarget[index] = check.findings;
       identities[index] = check.identity;
     }
