@@ -4,6 +4,7 @@
 export type ConversionNoteCode =
   | "external-path"
   | "single-checkpoint-origins"
+  | "oldest-checkpoint-origins"
   | "checkpoint-id-0"
   | "kind-from-option"
   | "payload-as-json"

@@ -1,7 +1,7 @@
 /**
  * `flinkToSnapshot`: a Flink `_metadata` AST ({@link readFlinkMetadata}) to a KSNAP snapshot, following
  * [spec/flink.md](../../spec/flink.md)'s mapping tables and "Rules of the mapping". One snapshot is converted alone:
- * shared files' origin is the snapshot's own checkpoint (history-wide origins are not derived yet).
+ * shared files' origin is the snapshot's own checkpoint (`flinkHistoryToSnapshots`, convert-history.ts, derives history-wide ones).
  */
 import { compareCodePoints, compareNames, compareOpaque } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";

@@ -1,5 +1,5 @@
 /**
- * The Apache Flink `_metadata` reader: `readFlinkMetadata` and its AST ([spec/flink.md](../../spec/flink.md)).
+ * The Apache Flink `_metadata` reader, `readFlinkMetadata` and its AST, and the history conversion `flinkHistoryToSnapshots` ([spec/flink.md](../../spec/flink.md)).
  * Nothing outside src/flink imports this folder except the package's index.
  */
 export { readFlinkMetadata, FLINK_METADATA_MAGIC } from "./read-metadata.js";
@@ -16,3 +16,7 @@ export type {
   FlinkCheckpointProperties, FlinkCheckpointType, FlinkSavepointType, FlinkSharingFilesStrategy,
   FlinkSavepointFormatType, FlinkPostCheckpointAction,
 } from "./flink-model.js";
+export {
+  flinkHistoryToSnapshots, type FlinkHistoryCheckpoint, type FlinkHistoryConversionOptions, type FlinkHistoryConversion,
+} from "./convert-history.js";
+export type { ConversionNote, ConversionNoteCode } from "./convert-notes.js";
