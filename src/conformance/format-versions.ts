@@ -7,12 +7,8 @@
  * an older gc, from acting on state it cannot see); anything else is
  * UNSUPPORTED.
  */
-import { MAGIC, OFFSET_FEATURES, OFFSET_MAJOR } from "../container/layout.js";
-
-/** The required-feature bits each 1.x minor defines ([spec](../../spec/format-v1.md#required-features)): none in 1.0, bits 0–8 in 1.1. */
-function definedFeatures(minor: number): number {
-  return minor >= 1 ? 0x1ff : 0;
-}
+import { knownFeatures } from "../container/frame.js";
+import { MAGIC, OFFSET_FEATURES, OFFSET_MAJOR, OFFSET_MINOR } from "../container/layout.js";
 
 /** A `major.minor` metadata format version. */
 export interface FormatVersionText {
@@ -63,5 +59,7 @@ export function unknownFeatureBits(file: Uint8Array, reads: FormatVersionText): 
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   if (view.getUint16(OFFSET_MAJOR, true) !== reads.major) return 0;
   const bits = view.getUint32(OFFSET_FEATURES, true);
-  return (bits & ~definedFeatures(reads.minor)) >>> 0;
+  // The reader's own rule: the newest minor the library reads stands for every later one the adapter may declare.
+  const known = knownFeatures(reads.minor >= 1 ? 1 : 0, view.getUint16(OFFSET_MINOR, true));
+  return (bits & ~known) >>> 0;
 }

@@ -6,7 +6,7 @@
 import { compareBigInts, compareCodePoints } from "../body/canonical-order.js";
 import { xxh64 } from "../hash/xxh64.js";
 import type { ExternalStream, FileRef, SegmentStream } from "../model.js";
-import { refKind, type AnyRefSite } from "../snapshot-walk.js";
+import { refKind, streamLength, type AnyRefSite } from "../snapshot-walk.js";
 
 /** A ref that names storage: a whole file under the root, a segment of a physical file, or an external file. */
 export type StoredRef =
@@ -45,7 +45,7 @@ export function storedPath(s: StoredRef): string {
 
 /** Bytes stored: a file's or external file's size, a segment's length. */
 export function storedSize(s: StoredRef): bigint {
-  return s.kind === "segment" ? s.ref.length : s.ref.size;
+  return streamLength(s.ref);
 }
 
 /** Files by id, then segments by physical id, offset and length, then external files by URI. */

@@ -6,7 +6,8 @@
  * OperatorStateHandle, channel handles to opaque handles without key groups.
  */
 import { canonicalHandle } from "../body/canonical-form.js";
-import { compareNames, compareStreams } from "../body/canonical-order.js";
+import { compareNames, sortStreams } from "../body/canonical-order.js";
+import { bytesToBase64 } from "../json/base64.js";
 import { KsnapError } from "../errors.js";
 import { FORMAT_LIMITS } from "../limits.js";
 import type {
@@ -73,22 +74,6 @@ function streamIncremental(ctx: HandleContext, h: FlinkIncrementalHandle, field:
   };
 }
 
-/** Code units from U+D800, where JavaScript's string order and code point order can differ. */
-const HIGH_UNITS = /[\uD800-\uFFFF]/;
-
-/**
- * Sorts streams in {@link compareStreams} order. When all are files and no id has a code unit from U+D800 (every
- * real file list), that order is JavaScript's order of the ids, compared directly: a handle can hold hundreds of
- * thousands of files, and compareStreams' checks per comparison were most of the conversion's time.
- */
-function sortStreams<T extends StreamRef>(list: T[]): void {
-  if (list.every((s) => s.type === "file" && !HIGH_UNITS.test(s.id))) {
-    (list as (T & { id: string })[]).sort((a, b) => (a.id < b.id ? -1 : a.id === b.id ? 0 : 1));
-  } else {
-    list.sort(compareStreams);
-  }
-}
-
 /** Streams reachable from a changelog handle: exclusive ones and shared ones (changelog files, shared SSTs). */
 class FileCollector {
   readonly files: StreamRef[] = [];
@@ -139,7 +124,7 @@ function changelog(ctx: HandleContext, h: FlinkKeyedHandle, field: string): Opaq
   }
   return {
     type: "opaque", kind: FLINK_CHANGELOG_KIND, keyGroups: { ...h.keyGroups },
-    files: c.files.sort(compareStreams), sharedFiles: c.shared.sort(compareStreams), payload: jsonPayload(ctx, h, field),
+    files: sortStreams(c.files), sharedFiles: sortStreams(c.shared), payload: jsonPayload(ctx, h, field),
   };
 }
 
@@ -151,7 +136,7 @@ function changelog(ctx: HandleContext, h: FlinkKeyedHandle, field: string): Opaq
 export function jsonPayload(ctx: StreamContext, node: unknown, field: string): Uint8Array {
   const text = JSON.stringify(node, (_k, v: unknown) => {
     if (typeof v === "bigint") return v.toString();
-    if (v instanceof Uint8Array) return { base64: Buffer.from(v).toString("base64") };
+    if (v instanceof Uint8Array) return { base64: bytesToBase64(v) };
     return v;
   });
   const bytes = new TextEncoder().encode(text);

@@ -3,6 +3,7 @@
  * ([spec](../../spec/flink.md#stream-handles-by-tag)). A whole file under the root is a `file` whose id is its
  * root-relative path and whose xxh64 is 0 (the converter reads no data file).
  */
+import { bytesToBase64 } from "../json/base64.js";
 import { KsnapError } from "../errors.js";
 import { FORMAT_LIMITS } from "../limits.js";
 import type { SegmentScope, StreamRef } from "../model.js";
@@ -74,6 +75,6 @@ export function streamKey(s: StreamRef): string {
     case "file": return `file\0${s.id}`;
     case "segment": return `segment\0${s.id}\0${s.offset}\0${s.length}`;
     case "external": return `external\0${s.uri}`;
-    case "inline": return `inline\0${Buffer.from(s.data).toString("base64")}`;
+    case "inline": return `inline\0${bytesToBase64(s.data)}`;
   }
 }
