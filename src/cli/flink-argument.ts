@@ -5,28 +5,28 @@
  * itself (a savepoint, snapshot dir `""`). Every command that reads a snapshot (`inspect`, `convert`, `validate`,
  * `diff`, `plan-restore`) detects and loads Flink input here.
  */
-import { resolve } from "node:path";
 import { decodeFile, encodeSnapshot, type DecodedFile } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
 import { escapeControls } from "../quote.js";
 import { DEFAULT_FLINK_READ_LIMITS } from "../flink/flink-limits.js";
 import { flinkToSnapshot, type FlinkConversion } from "../flink/convert.js";
 import type { FlinkMetadata } from "../flink/flink-model.js";
-import { FLINK_METADATA_MAGIC, readFlinkMetadata } from "../flink/read-metadata.js";
+import { FLINK_METADATA_FILE, findFlinkMetadata, locateFlinkSnapshot } from "../flink/find-metadata.js";
+import { readFlinkMetadata } from "../flink/read-metadata.js";
 import type { SnapshotKind } from "../model.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
-import { METADATA_FILE } from "../storage/snapshot-root.js";
 import type { Storage } from "../storage/storage.js";
 import { readSnapshotArgument, type SnapshotArgument } from "./snapshot-argument.js";
 import { STANDARD_STREAM } from "./standard-streams.js";
 
-/** Name of Flink's metadata file. */
-export const FLINK_METADATA_FILE = "_metadata";
+export { FLINK_METADATA_FILE, findFlinkMetadata, locateFlinkSnapshot };
 
 /** Options of the commands that read Flink snapshots. */
 export interface FlinkArgumentOptions {
   jobDir?: string;
   kind?: SnapshotKind;
+  /** The path or URI Flink wrote the job directory under, when it is read here under another one. */
+  jobUri?: string;
 }
 
 /** A read and converted Flink snapshot. */
@@ -37,55 +37,16 @@ export interface FlinkArgument extends FlinkConversion {
   root: string;
 }
 
-/**
- * The Flink `_metadata` that `path` names, or undefined when it names none (so the caller reads it as KSNAP): a
- * regular file starting with Flink's magic, or a folder holding `_metadata` and no `_metadata.ksnap`.
- */
-export async function findFlinkMetadata(path: string, storage: Storage = LOCAL_STORAGE): Promise<string | undefined> {
-  const info = await storage.infoFollowing(path);
-  if (info === undefined) return undefined;
-  if (info.kind === "folder") {
-    if (await storage.info(storage.child(path, METADATA_FILE)) !== undefined) return undefined;
-    const own = storage.child(path, FLINK_METADATA_FILE);
-    return await storage.info(own) !== undefined ? own : undefined;
-  }
-  if (info.kind !== "file") return undefined;
-  return await startsWithFlinkMagic(path, storage) ? path : undefined;
-}
-
-async function startsWithFlinkMagic(path: string, storage: Storage): Promise<boolean> {
-  const handle = await storage.open(path, { followLinks: true });
-  try {
-    const head = new Uint8Array(4);
-    if (await handle.read(head, 0, 4, 0) < 4) return false;
-    return new DataView(head.buffer).getInt32(0, false) === FLINK_METADATA_MAGIC;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Where the snapshot sits: the root (absolute) and the folder of `_metadata` relative to it. */
-export function locateFlinkSnapshot(metadataPath: string, jobDir: string | undefined, storage: Storage = LOCAL_STORAGE): { root: string; snapshotDir: string } {
-  const folder = resolve(storage.parent(metadataPath));
-  if (jobDir !== undefined) {
-    const root = resolve(jobDir);
-    const snapshotDir = storage.relativeTo(root, folder);
-    if (snapshotDir === undefined) {
-      throw new KsnapError("INVALID_OPERATION", `the _metadata is not inside --job-dir ${root}`, { file: metadataPath });
-    }
-    return { root, snapshotDir };
-  }
-  const name = storage.baseName(folder);
-  return /^chk-[0-9]+$/.test(name) ? { root: storage.parent(folder), snapshotDir: name } : { root: folder, snapshotDir: "" };
-}
-
 /** Reads the Flink `_metadata` at `metadataPath` and converts it. Errors name the file. */
 export async function readFlinkArgument(metadataPath: string, opts: FlinkArgumentOptions, storage: Storage = LOCAL_STORAGE): Promise<FlinkArgument> {
   const bytes = await storage.read(metadataPath, DEFAULT_FLINK_READ_LIMITS.maxFileBytes, { followLinks: true });
   const { root, snapshotDir } = locateFlinkSnapshot(metadataPath, opts.jobDir, storage);
   return inFile(metadataPath, () => {
     const metadata = readFlinkMetadata(bytes);
-    const options = { jobDir: root, snapshotDir, ...(opts.kind === undefined ? {} : { kind: opts.kind }) };
+    const options = {
+      jobDir: root, snapshotDir, ...(opts.kind === undefined ? {} : { kind: opts.kind }),
+      ...(opts.jobUri === undefined ? {} : { jobDirAliases: [opts.jobUri] }),
+    };
     return { metadataPath, metadata, root, ...flinkToSnapshot(metadata, options) };
   });
 }

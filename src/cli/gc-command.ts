@@ -1,10 +1,13 @@
 /**
- * `ksnap gc ROOT --retain N [--apply] [--grace-period DURATION] [--json]`
+ * `ksnap gc ROOT --retain N [--apply] [--grace-period DURATION] [--referenced-by PATH…] [--json]`
  * ([spec](../../spec/ownership.md#garbage-collection-of-a-root)): deletes what
- * subsumed checkpoints and old orphans leave under a checkpoint root. A dry run
- * unless --apply; refuses (exit 1, nothing deleted) when the history is invalid.
+ * subsumed checkpoints and old orphans leave under a checkpoint root or a Flink
+ * job directory ([spec](../../spec/flink.md#garbage-collection-of-a-job-directory)).
+ * A dry run unless --apply; refuses (exit 1, nothing deleted) when the history is invalid.
  */
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { loadAnyTree } from "../flink/load-any-tree.js";
+import type { SnapshotKind } from "../model.js";
 import { parseDuration } from "../gc/duration.js";
 import { DEFAULT_GRACE_MS } from "../gc/gc-orphans.js";
 import { gcRefusalText, gcReportJson, gcReportText } from "../gc/gc-report.js";
@@ -19,16 +22,28 @@ export interface GcOptions {
   /** Milliseconds; 3 days when absent. */
   gracePeriod?: number;
   json?: boolean;
+  /** Other roots, job directories and snapshots that may refer to this root's files. */
+  referencedBy?: string[];
+  /** Flink: the kind of a `_metadata` without CheckpointProperties outside a `chk-<n>` folder. */
+  kind?: SnapshotKind;
+  /** Flink: the path or URI Flink wrote the job directory under, when it is read here under another one. */
+  jobUri?: string;
 }
 
 /** Adds `gc` to `program`. */
 export function registerGc(program: Command): void {
   program.command("gc")
     .description("delete subsumed checkpoints, files no kept checkpoint refers to, and old orphans under a checkpoint root (dry run unless --apply)")
-    .argument("<root>", "a checkpoint root: the folder holding shared/ and chk-<id>/")
+    .argument("<root>", "a checkpoint root: the folder holding shared/ and chk-<id>/; or a Flink job directory (chk-<n>/_metadata, shared/, taskowned/)")
     .requiredOption("--retain <n>", "keep the latest N checkpoints (N >= 1)", parseRetain)
     .option("--apply", "delete; without it, only print the plan")
     .option("--grace-period <duration>", "delete orphans only when modified longer ago than this: 3d (default), 12h, 90m, 1d12h, 0", parseGrace)
+    .option("--referenced-by <paths...>", "other roots, Flink job directories or snapshots that may use this root's files " +
+      "(a job restored or started from one of its checkpoints): every file of this root they refer to is kept; " +
+      "references from anywhere else cannot be seen")
+    .addOption(new Option("--kind <kind>", "Flink input only: checkpoint or savepoint, for a _metadata without CheckpointProperties outside chk-<n>/")
+      .choices(["checkpoint", "savepoint"]))
+    .option("--job-uri <uri>", "Flink input only: the path or URI Flink wrote the job directory under, when it is read here under another path")
     .option("--json", "print the report as JSON")
     .action(async (root: string, opts: GcOptions) => {
       await gc(root, opts);
@@ -45,8 +60,10 @@ export async function gc(root: string, opts: GcOptions, env: Partial<GcEnvironme
   const bar = progressBarFor(process.stderr);
   let report: GcReport;
   try {
-    report = await runGc(root, { retain: opts.retain, apply: opts.apply === true, graceMs: opts.gracePeriod ?? DEFAULT_GRACE_MS },
-      { onProgress: (p) => bar.update(p), ...env });
+    const flink = { ...(opts.kind === undefined ? {} : { kind: opts.kind }), ...(opts.jobUri === undefined ? {} : { jobUri: opts.jobUri }) };
+    report = await runGc(root, {
+      retain: opts.retain, apply: opts.apply === true, graceMs: opts.gracePeriod ?? DEFAULT_GRACE_MS, referencedBy: opts.referencedBy ?? [],
+    }, { onProgress: (p) => bar.update(p), load: (path, store) => loadAnyTree(path, store, flink), ...env });
   } finally {
     bar.stop();
   }

@@ -2,13 +2,16 @@
  * `ksnap validate PATH [--json] [--no-storage] [--strict]` ([spec](../../spec/validation.md#command-line)). PATH may
  * be a Flink `_metadata` or the snapshot folder holding one: it is converted ([flink-argument.ts](./flink-argument.ts))
  * and the converted snapshot is validated against its files: sizes only, without KS-W105 (Flink records no hash),
- * and every other file in the snapshot's folder is KS-W098 ([spec](../../spec/flink.md#the-converter)).
+ * and every other file in the snapshot's folder is KS-W098 ([spec](../../spec/flink.md#the-converter)). A Flink job
+ * directory is validated as a history, its checkpoints converted together ([spec](../../spec/flink.md#job-directories)).
  */
 import type { Command } from "commander";
 import type { Finding, ValidationResult } from "../validate/finding.js";
 import { progressBarFor } from "./progress-bar.js";
 import { renderJson, renderText } from "../validate/render-report.js";
-import { validateLocated, validatePath } from "../validate/validate-path.js";
+import { validateLocated, validateTree } from "../validate/validate-path.js";
+import { loadAnyTree } from "../flink/load-any-tree.js";
+import { escapeControls } from "../quote.js";
 import { reportProblems } from "./exit-status.js";
 import { FLINK_METADATA_FILE, findFlinkMetadata, noteLines, readFlinkArgument, type FlinkArgumentOptions } from "./flink-argument.js";
 import { addFlinkOptions, flinkOptions } from "./flink-options.js";
@@ -63,7 +66,12 @@ export async function validateCommand(
   try {
     const flinkPath = await findFlinkMetadata(path);
     if (flinkPath === undefined) {
-      result = await validatePath(path, { storage, onProgress: (p) => bar.update(p) });
+      const flink = { ...(opts.kind === undefined ? {} : { kind: opts.kind }), ...(opts.jobUri === undefined ? {} : { jobUri: opts.jobUri }) };
+      const validated = await validateTree(path, {
+        storage, onProgress: (p) => bar.update(p), load: (p, s) => loadAnyTree(p, s, { ...flink, strayFiles: storage }),
+      });
+      result = validated.result;
+      for (const n of validated.tree.notes ?? []) io.stderr.write(`ksnap: note: ${n.file}: ${escapeControls(n.message)}${n.field === undefined ? "" : ` (${n.field})`}\n`);
     } else {
       const flink = await readFlinkArgument(flinkPath, opts);
       io.stderr.write(noteLines(flink));

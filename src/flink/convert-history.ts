@@ -21,6 +21,8 @@ export interface FlinkHistoryCheckpoint {
 export interface FlinkHistoryConversionOptions {
   /** Absolute path or URI of the job directory all the checkpoints belong to. */
   jobDir: string;
+  /** Other spellings of the job directory (its real path, the URI Flink wrote): see FlinkConversionOptions. */
+  jobDirAliases?: readonly string[];
   /** Required when the files have no CheckpointProperties (V2, V3); otherwise it must agree with them. */
   kind?: SnapshotKind;
 }
@@ -59,7 +61,9 @@ export function flinkHistoryToSnapshots(
   const ids = new Set<bigint>();
   for (const c of checkpoints) {
     const converted = flinkToSnapshot(c.meta, {
-      jobDir: options.jobDir, snapshotDir: c.snapshotDir, ...(options.kind === undefined ? {} : { kind: options.kind }),
+      jobDir: options.jobDir, snapshotDir: c.snapshotDir,
+      ...(options.jobDirAliases === undefined ? {} : { jobDirAliases: options.jobDirAliases }),
+      ...(options.kind === undefined ? {} : { kind: options.kind }),
     });
     const id = converted.snapshot.snapshotId;
     if (ids.has(id)) {

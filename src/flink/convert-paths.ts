@@ -55,20 +55,15 @@ export type ResolvedPath = { kind: "root"; path: string } | { kind: "external"; 
 
 /** Resolves Flink's file references against one snapshot root and snapshot folder. */
 export class FlinkPathResolver {
-  private readonly root: FlinkLocation | undefined;
+  private readonly roots: FlinkLocation[] = [];
 
-  /** `jobDir`: absolute path or URI of the snapshot root, or undefined when not known (every absolute path is then external). */
-  constructor(jobDir: string | undefined, private readonly snapshotDir: string) {
-    if (jobDir !== undefined) {
-      const root = parseFlinkLocation(jobDir);
-      if (root === undefined) {
-        throw new KsnapError("INVALID_OPERATION", `job dir ${JSON.stringify(jobDir)} is not an absolute path or URI`);
-      }
-      if (root.path.split("/").some((s) => s === "." || s === "..")) {
-        throw new KsnapError("UNSAFE_PATH", `job dir ${JSON.stringify(jobDir)} has a '.' or '..' segment`);
-      }
-      this.root = root;
-    }
+  /**
+   * `jobDir`: absolute path or URI of the snapshot root, or undefined when not known (every absolute path is then
+   * external). `aliases`: other spellings of the same root (its real path, the URI Flink wrote it under when it is
+   * read here under another path): a path under any of them is under the root.
+   */
+  constructor(jobDir: string | undefined, private readonly snapshotDir: string, aliases: readonly string[] = []) {
+    if (jobDir !== undefined) for (const dir of [jobDir, ...aliases]) this.roots.push(parseRoot(dir));
     if (snapshotDir !== "") {
       const problem = pathProblem(snapshotDir);
       if (problem !== undefined) throw new KsnapError("UNSAFE_PATH", `snapshot dir "${snapshotDir}" ${problem}`, { field: "snapshotDir" });
@@ -95,16 +90,30 @@ export class FlinkPathResolver {
     if (DOT_SEGMENT.test(loc.path)) {
       throw new KsnapError("UNSAFE_PATH", `file path ${JSON.stringify(text)} has a '.' or '..' segment`, { field });
     }
-    const r = this.root;
-    if (r !== undefined && r.scheme === loc.scheme && r.authority === loc.authority) {
-      const prefix = r.path === "/" ? "/" : `${r.path}/`;
-      if (loc.path.startsWith(prefix) && loc.path.length > prefix.length) {
-        const path = loc.path.slice(prefix.length);
-        const problem = pathProblem(path);
-        if (problem !== undefined) throw new KsnapError("UNSAFE_PATH", `path ${JSON.stringify(path)} ${problem}`, { field });
-        return { kind: "root", path };
-      }
+    for (const r of this.roots) {
+      const path = pathUnder(r, loc);
+      if (path === undefined) continue;
+      const problem = pathProblem(path);
+      if (problem !== undefined) throw new KsnapError("UNSAFE_PATH", `path ${JSON.stringify(path)} ${problem}`, { field });
+      return { kind: "root", path };
     }
     return { kind: "external", uri: locationUri(loc) };
   }
+}
+
+/** `loc` relative to `root` when it lies strictly under it (same scheme and authority), else undefined. */
+export function pathUnder(root: FlinkLocation, loc: FlinkLocation): string | undefined {
+  if (root.scheme !== loc.scheme || root.authority !== loc.authority) return undefined;
+  const prefix = root.path === "/" ? "/" : `${root.path}/`;
+  return loc.path.startsWith(prefix) && loc.path.length > prefix.length ? loc.path.slice(prefix.length) : undefined;
+}
+
+/** A job dir as a location: INVALID_OPERATION when it is not absolute, UNSAFE_PATH with a `.` or `..` segment. */
+function parseRoot(jobDir: string): FlinkLocation {
+  const root = parseFlinkLocation(jobDir);
+  if (root === undefined) throw new KsnapError("INVALID_OPERATION", `job dir ${JSON.stringify(jobDir)} is not an absolute path or URI`);
+  if (root.path.split("/").some((s) => s === "." || s === "..")) {
+    throw new KsnapError("UNSAFE_PATH", `job dir ${JSON.stringify(jobDir)} has a '.' or '..' segment`);
+  }
+  return root;
 }

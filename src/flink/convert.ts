@@ -26,6 +26,11 @@ export interface FlinkConversionOptions {
    * savepoint. Absolute file paths under it become root-relative; without it every absolute path is external.
    */
   jobDir?: string;
+  /**
+   * Other spellings of the root (needs `jobDir`): its real path when `jobDir` goes through a symbolic link, and the
+   * path or URI Flink wrote the job directory under when it is read here under another one (`--job-uri`).
+   */
+  jobDirAliases?: readonly string[];
   /** The folder holding `_metadata`, relative to the root: `chk-42`, or `""` for a savepoint. */
   snapshotDir: string;
   /** Required when the file has no CheckpointProperties (V2, V3, or a Java null); otherwise it must agree with them. */
@@ -49,7 +54,7 @@ export interface FlinkConversion {
 export function flinkToSnapshot(meta: FlinkMetadata, options: FlinkConversionOptions): FlinkConversion {
   const notes = new NoteList();
   const snapshotId = snapshotIdOf(meta, options, notes);
-  const ctx: HandleContext = { paths: new FlinkPathResolver(options.jobDir, options.snapshotDir), notes, origin: snapshotId };
+  const ctx: HandleContext = { paths: new FlinkPathResolver(options.jobDir, options.snapshotDir, options.jobDirAliases), notes, origin: snapshotId };
   const maxParallelism = commonMaxParallelism(meta.operators, notes);
   const operators = meta.operators.map((op, i) => convertOperator(ctx, op, `operators[${i}]`, maxParallelism, options.snapshotDir));
   operators.sort((a, b) => compareCodePoints(a.operatorId, b.operatorId));

@@ -36,6 +36,9 @@ export interface GcOutcome {
   stopped?: DeleteFailure;
 }
 
+/** Folders of a root's layout that stay even when empty: KSNAP's shared/, and Flink's taskowned/ beside it. */
+const LAYOUT_FOLDERS: ReadonlySet<string> = new Set([SHARED_DIR, "taskowned"]);
+
 /** Thrown inside the run to stop it at a refused delete. */
 class Stop extends Error {}
 
@@ -43,10 +46,11 @@ class Stop extends Error {}
  * Deletes the subsumed checkpoints' metadata, then the files only they refer
  * to, then the deletable `orphans`, then the folders left empty. When a
  * metadata delete fails, that checkpoint and the later subsumed ones are kept
- * and the files are planned again without them.
+ * and the files are planned again without them (and never one in `keep`).
  */
 export async function applyGc(
   store: Storage, realRoot: string, history: readonly RootCheckpoint[], plan: GcPlan, orphans: readonly Orphan[],
+  keep: ReadonlySet<string> = new Set(),
 ): Promise<GcOutcome> {
   const out: GcOutcome = { deleted: [], removedFolders: [], failed: [], kept: [] };
   const remove = (path: string): Promise<boolean> => removeOne(store, realRoot, path, out);
@@ -58,7 +62,7 @@ export async function applyGc(
       break;
     }
     const firstKept = out.kept[0];
-    const files = firstKept === undefined ? plan.files : planGc(history, { keepFrom: firstKept }).files;
+    const files = firstKept === undefined ? plan.files : planGc(history, { keepFrom: firstKept }, keep).files;
     for (const f of files) await remove(f.path);
     for (const o of orphans) if (o.deletable) await remove(o.path);
   } catch (e) {
@@ -85,11 +89,11 @@ async function removeOne(store: Storage, realRoot: string, path: string, out: Gc
 }
 
 // Walks up from each deleted file and removes folders that are now empty, up
-// to (never including) the root and shared/.
+// to (never including) the root, shared/ and Flink's taskowned/.
 async function removeEmptyFolders(store: Storage, realRoot: string, deleted: readonly string[]): Promise<string[]> {
   const candidates = new Set<string>();
   for (const p of deleted) {
-    for (let d = parentPath(p); d !== "" && d !== SHARED_DIR; d = parentPath(d)) candidates.add(d);
+    for (let d = parentPath(p); d !== "" && !LAYOUT_FOLDERS.has(d); d = parentPath(d)) candidates.add(d);
   }
   const removed: string[] = [];
   const deepestFirst = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || compareCodePoints(a, b));

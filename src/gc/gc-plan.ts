@@ -27,22 +27,27 @@ export interface GcPlan {
   subsumed: SubsumedCheckpoint[];
   /** Files that only subsumed checkpoints refer to, by path (code-point order). */
   files: FileRef[];
+  /** Files that only subsumed checkpoints refer to but a snapshot outside the root does (`keep`): not deleted. */
+  keptForOthers: FileRef[];
 }
 
 /**
  * Replays `history` (ascending ids) into a registry, each checkpoint claimed in
- * turn, then subsumes what `retention` does not keep.
+ * turn, then subsumes what `retention` does not keep. A file in `keep` (paths
+ * that snapshots outside the root refer to) is never planned.
  * @throws KsnapError FILE_CONFLICT, DANGLING_REFERENCE or UNSAFE_PATH from the
  *   registry when the history breaks a rule the history checks did not catch.
  */
-export function planGc(history: readonly RootCheckpoint[], retention: Retention): GcPlan {
+export function planGc(history: readonly RootCheckpoint[], retention: Retention, keep: ReadonlySet<string> = new Set()): GcPlan {
   const registry = new SharedStateRegistry();
   for (const c of history) registry.restore(c.snapshot, "claim");
   const subsumed = new Set(registry.subsume(retention));
+  const discard = registry.discardPlan();
   return {
     checkpoints: history.map((c) => c.snapshot.snapshotId),
     retained: registry.retainedCheckpoints(),
     subsumed: history.filter((c) => subsumed.has(c.snapshot.snapshotId)).map((c) => ({ id: c.snapshot.snapshotId, metadata: c.metadata })),
-    files: registry.discardPlan(),
+    files: discard.filter((f) => !keep.has(f.path)),
+    keptForOthers: discard.filter((f) => keep.has(f.path)),
   };
 }

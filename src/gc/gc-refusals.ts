@@ -18,10 +18,10 @@ import type { RuleId } from "../validate/rules.js";
  * files that file's structures may hold.
  */
 export const GC_REFUSAL_RULES: readonly RuleId[] = [
-  "KS-E001", "KS-E002", "KS-E013", "KS-E060", "KS-E061", "KS-E070", "KS-E071", "KS-W072",
+  "KS-E001", "KS-E002", "KS-E003", "KS-E013", "KS-E060", "KS-E061", "KS-E070", "KS-E071", "KS-W072",
   "KS-E090", "KS-E091", "KS-E092", "KS-E093", "KS-E094", "KS-E095",
   "KS-E100", "KS-E101", "KS-E102", "KS-E104", "KS-E108",
-  "KS-E110", "KS-E111", "KS-E112", "KS-E116", "KS-E117",
+  "KS-E110", "KS-E111", "KS-E112", "KS-E116", "KS-E117", "KS-E118",
 ];
 
 const REFUSING = new Set<string>(GC_REFUSAL_RULES);

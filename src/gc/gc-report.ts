@@ -6,6 +6,13 @@ import type { Finding } from "../validate/finding.js";
 import { formatDuration } from "./duration.js";
 import type { GcReport } from "./gc-run.js";
 
+/**
+ * What gc cannot know, said with every report: nothing under a root records that another job refers to its files.
+ */
+export const OUTSIDE_NOTICE =
+  "references from snapshots outside this root are seen only in the paths given with --referenced-by " +
+  "(a job restored from one of its checkpoints in CLAIM mode, or started from one, keeps using its shared files)";
+
 /** The report as lines of text for stdout (problems are printed separately, on stderr). */
 export function gcReportText(r: GcReport): string {
   const plan = r.plan;
@@ -16,10 +23,16 @@ export function gcReportText(r: GcReport): string {
   section(lines, "subsumed checkpoints (metadata deleted first)", plan.subsumed.map((s) => s.metadata));
   const bytes = plan.files.reduce((n, f) => n + f.size, 0n);
   section(lines, `files only subsumed checkpoints refer to (${bytes} bytes)`, plan.files.map((f) => f.path));
+  if (r.outside !== undefined) {
+    const o = r.outside;
+    lines.push(`referenced from outside the root: ${o.paths.size} file(s) of it, by ${o.snapshots} snapshot(s) under ${o.sources.join(", ")}; all kept`);
+    section(lines, "files only subsumed checkpoints refer to, kept for those snapshots", plan.keptForOthers.map((f) => `${f.path} (${o.paths.get(f.path) ?? "?"})`));
+  }
   const grace = formatDuration(r.request.graceMs);
   section(lines, `orphans older than the grace period of ${grace}`, r.orphans.filter((o) => o.deletable).map((o) => o.path));
   section(lines, `orphans within the grace period of ${grace}, kept (maybe an in-flight checkpoint's)`,
     r.orphans.filter((o) => !o.deletable).map((o) => o.path));
+  lines.push(`note: ${OUTSIDE_NOTICE}`);
   const out = r.outcome;
   if (out === undefined) {
     const n = plan.subsumed.length + plan.files.length + r.orphans.filter((o) => o.deletable).length;
@@ -46,6 +59,7 @@ export function gcReportJson(r: GcReport): string {
   const out = r.outcome;
   const doc = {
     root: r.root,
+    layout: r.layout,
     retain: r.request.retain,
     gracePeriodMs: r.request.graceMs,
     applied: out !== undefined,
@@ -55,6 +69,13 @@ export function gcReportJson(r: GcReport): string {
     retained: (plan?.retained ?? []).map(String),
     subsumed: (plan?.subsumed ?? []).map((s) => ({ checkpointId: String(s.id), metadata: s.metadata })),
     files: (plan?.files ?? []).map((f) => ({ path: f.path, id: f.id, size: String(f.size) })),
+    referencedBy: r.outside === undefined ? null : {
+      sources: r.outside.sources,
+      snapshots: r.outside.snapshots,
+      files: [...r.outside.paths].map(([path, by]) => ({ path, referencedBy: by })),
+      keptFromPlan: (plan?.keptForOthers ?? []).map((f) => f.path),
+    },
+    notice: OUTSIDE_NOTICE,
     orphans: r.orphans.map((o) => ({ path: o.path, size: String(o.size), modified: new Date(o.modifiedMs).toISOString(), deletable: o.deletable })),
     deleted: out?.deleted ?? [],
     removedFolders: out?.removedFolders ?? [],

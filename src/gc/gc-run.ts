@@ -2,14 +2,20 @@
  * Garbage collection of a checkpoint root, end to end
  * ([spec](../../spec/ownership.md#garbage-collection-of-a-root)): validate the
  * whole root with validation's own rules (sizes, not hashes), refuse when a
- * listed rule fires, plan from the whole history, list orphans, and delete only
- * when asked, through the storage seam.
+ * listed rule fires, read the other roots that may refer to it, plan from the
+ * whole history, list orphans, and delete only when asked, through the storage
+ * seam. A Flink job directory is read through its conversion
+ * ([spec](../../spec/flink.md#garbage-collection-of-a-job-directory)).
  */
 import { KsnapError } from "../errors.js";
 import type { FileRef } from "../model.js";
 import { eachSegment } from "../snapshot-walk.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
-import { METADATA_FILE } from "../storage/snapshot-root.js";
+import { METADATA_FILE, SHARED_DIR } from "../storage/snapshot-root.js";
+import { FLINK_METADATA_FILE, TASK_OWNED_DIR } from "../flink/find-metadata.js";
+import { loadAnyTree } from "../flink/load-any-tree.js";
+import type { TreeLoader } from "../validate/load-snapshots.js";
+import { outsideReferences, type OutsideReferences } from "./gc-referenced-by.js";
 import { describeKind, type Storage } from "../storage/storage.js";
 import type { Finding } from "../validate/finding.js";
 import type { StorageProgress } from "../validate/validate-storage.js";
@@ -28,6 +34,11 @@ export interface GcRequest {
   apply: boolean;
   /** Orphans modified less than this many milliseconds ago are kept. */
   graceMs: number;
+  /**
+   * Other roots, job directories and snapshots that may refer to this root's files (a job restored from one of its
+   * checkpoints): every file of this root they refer to is kept. References from anywhere else cannot be seen.
+   */
+  referencedBy?: readonly string[];
 }
 
 /** The clock, the storage seam and progress, replaceable in tests and by the CLI. */
@@ -35,6 +46,11 @@ export interface GcEnvironment {
   now: number;
   store: Storage;
   onProgress: (progress: StorageProgress) => void;
+  /**
+   * How the root and the `referencedBy` paths are read: by default {@link loadAnyTree} (KSNAP, or Flink job
+   * directories and snapshots, converted).
+   */
+  load: TreeLoader;
 }
 
 /** Everything a run found and did. `plan` is undefined when the run was refused. */
@@ -51,6 +67,10 @@ export interface GcReport {
   orphans: Orphan[];
   /** What was deleted; undefined on a dry run or a refusal. */
   outcome: GcOutcome | undefined;
+  /** `flink` for a Flink job directory. */
+  layout: "ksnap" | "flink";
+  /** What the `referencedBy` paths refer to under the root; undefined when none was given or the run was refused first. */
+  outside: OutsideReferences | undefined;
 }
 
 /**
@@ -60,17 +80,31 @@ export interface GcReport {
  */
 export async function runGc(root: string, request: GcRequest, env: Partial<GcEnvironment> = {}): Promise<GcReport> {
   const store = env.store ?? LOCAL_STORAGE;
-  const report: GcReport = { root, request, problems: [], plan: undefined, orphans: [], outcome: undefined };
+  const load = env.load ?? ((path: string, s: Storage) => loadAnyTree(path, s));
+  const report: GcReport = {
+    root, request, problems: [], plan: undefined, orphans: [], outcome: undefined, layout: "ksnap", outside: undefined,
+  };
   await checkRoot(store, root);
-  const { result, tree } = await validateTree(root, { store, hashes: false, ...(env.onProgress ? { onProgress: env.onProgress } : {}) });
+  const { result, tree } = await validateTree(root, {
+    store, hashes: false, warnUnhashed: false, load, ...(env.onProgress ? { onProgress: env.onProgress } : {}),
+  });
+  report.layout = tree.layout ?? "ksnap";
   report.problems = result.findings.filter((f) => refusesGc(f.rule));
   if (report.problems.length > 0) return report;
   const history = rootHistory(root, tree, store);
   if (history.checkpoints.length === 0) {
     throw new KsnapError("IO_ERROR", "no checkpoint of this root under this folder: it is not a checkpoint root", { file: root });
   }
+  const sources = request.referencedBy ?? [];
+  const keep = new Set<string>();
+  if (sources.length > 0) {
+    report.outside = await outsideReferences(store, root, tree.folder!.real, sources, load);
+    report.problems = report.outside.problems;
+    if (report.problems.length > 0) return report;
+    for (const p of report.outside.paths.keys()) keep.add(p);
+  }
   try {
-    report.plan = planGc(history.checkpoints, { keepLatest: request.retain });
+    report.plan = planGc(history.checkpoints, { keepLatest: request.retain }, keep);
   } catch (e) {
     if (!(e instanceof KsnapError)) throw e;
     // Validation's rules are meant to catch all the registry refuses; the property tests check it.
@@ -78,8 +112,9 @@ export async function runGc(root: string, request: GcRequest, env: Partial<GcEnv
     return report;
   }
   report.plan.files = await withPhysicalSizes(store, root, history.checkpoints, report.plan.files);
-  report.orphans = await findOrphans(store, root, tree.folder!.scan, history, env.now ?? Date.now(), request.graceMs);
-  if (request.apply) report.outcome = await applyGc(store, tree.folder!.real, history.checkpoints, report.plan, report.orphans);
+  const folders = report.layout === "flink" ? [SHARED_DIR, TASK_OWNED_DIR] : [SHARED_DIR];
+  report.orphans = await findOrphans(store, root, tree.folder!.scan, history, env.now ?? Date.now(), request.graceMs, { folders, keep });
+  if (request.apply) report.outcome = await applyGc(store, tree.folder!.real, history.checkpoints, report.plan, report.orphans, keep);
   return report;
 }
 
@@ -103,8 +138,10 @@ async function checkRoot(store: Storage, root: string): Promise<void> {
     const what = info.kind === "other" ? `it is ${describeKind(info)}, not a folder` : "is not a folder";
     throw new KsnapError("IO_ERROR", `${what}: gc takes a checkpoint root`, { file: root });
   }
-  if (await store.info(store.child(root, METADATA_FILE)) !== undefined) {
-    throw new KsnapError("LAYOUT_MISMATCH",
-      `the folder holds ${METADATA_FILE} itself, so it is a snapshot's folder, not a checkpoint root`, { file: store.child(root, METADATA_FILE) });
+  for (const name of [METADATA_FILE, FLINK_METADATA_FILE]) {
+    if (await store.info(store.child(root, name)) !== undefined) {
+      throw new KsnapError("LAYOUT_MISMATCH",
+        `the folder holds ${name} itself, so it is a snapshot's folder, not a checkpoint root`, { file: store.child(root, name) });
+    }
   }
 }

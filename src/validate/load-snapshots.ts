@@ -39,7 +39,24 @@ export interface LoadedTree {
   findings: Finding[];
   /** The walked folder as given, its real path and what the walk found; absent when the path is a file. */
   folder?: { path: string; real: string; scan: TreeScan };
+  /** `flink` when the metadata files are Flink `_metadata` files, converted ([spec](../../spec/flink.md#job-directories)). */
+  layout?: "ksnap" | "flink";
+  /** What converting foreign metadata had to say (Flink), for the command to print; not findings. */
+  notes?: LoadNote[];
 }
+
+/** A note of a conversion: information, not a finding. */
+export interface LoadNote {
+  file: string;
+  message: string;
+  field?: string;
+}
+
+/** Reads the metadata files of a folder or names one: {@link loadForValidation}, or a loader of another format's. */
+export type TreeLoader = (path: string, store: Storage) => Promise<LoadedTree>;
+
+/** Name of Flink's metadata file: a root holding it beside KSNAP's is KS-E003. */
+const FLINK_METADATA_NAME = "_metadata";
 
 const CHECKPOINT_FOLDER = /^chk-\d+$/;
 
@@ -62,8 +79,11 @@ export async function loadForValidation(path: string, store: Storage, limits: De
   for (const rel of scan.metadata) loaded.push(await loadOne(at(rel), store, limits, false));
   for (const rel of scan.oddMetadata) loaded.push({ file: at(rel), findings: [await oddMetadata(store, path, real, rel)] });
   loaded.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  const findings = [...await snapshotFolderLinks(store, path, real, scan), ...temporaryFiles(path, scan)];
-  return { loaded, metadataFiles: [...scan.metadata, ...scan.oddMetadata].map(at), findings, folder: { path, real, scan } };
+  const findings = [
+    ...mixedLayouts(path, scan, FLINK_METADATA_NAME, "Flink"), ...await snapshotFolderLinks(store, path, real, scan, METADATA_FILE),
+    ...temporaryFiles(path, scan),
+  ];
+  return { loaded, metadataFiles: [...scan.metadata, ...scan.oddMetadata].map(at), findings, folder: { path, real, scan }, layout: "ksnap" };
 }
 
 async function loadOne(file: string, store: Storage, limits: DecodeLimits, followLinks: boolean): Promise<Loaded> {
@@ -89,8 +109,20 @@ async function loadOne(file: string, store: Storage, limits: DecodeLimits, follo
   }
 }
 
-/** A `_metadata.ksnap` that is not a regular file: a link (never followed), a folder, a FIFO. */
-async function oddMetadata(store: Storage, folder: string, real: string, rel: string): Promise<Finding> {
+/**
+ * KS-E003 when the walk found metadata files of the other layout (`otherName`, named `otherWhat`): gc would take the
+ * snapshots they stand for, which this walk does not read, for orphans.
+ */
+export function mixedLayouts(folder: string, scan: TreeScan, otherName: string, otherWhat: string): Finding[] {
+  const other = scan.files.filter((f) => f === otherName || f.endsWith(`/${otherName}`));
+  if (other.length === 0) return [];
+  const shown = other.slice(0, 3).map(quote).join(", ") + (other.length > 3 ? ` and ${other.length - 3} more` : "");
+  return [finding("KS-E003", { file: folder, path: other[0]! },
+    `the folder holds ${otherWhat} metadata files (${shown}) beside the ones read here: each kind of root is validated and cleaned on its own`)];
+}
+
+/** A metadata file (`_metadata.ksnap`, Flink's `_metadata`) that is not a regular file: a link (never followed), a folder, a FIFO. */
+export async function oddMetadata(store: Storage, folder: string, real: string, rel: string): Promise<Finding> {
   const file = store.locate(folder, rel);
   const r = await store.resolve(real, rel);
   if (r.status === "link") {
@@ -108,14 +140,14 @@ async function oddMetadata(store: Storage, folder: string, real: string, rel: st
  * The walk does not follow it, so the snapshot behind it is invisible to
  * garbage collection, which could then delete the files it uses.
  */
-async function snapshotFolderLinks(store: Storage, folder: string, real: string, scan: TreeScan): Promise<Finding[]> {
+export async function snapshotFolderLinks(store: Storage, folder: string, real: string, scan: TreeScan, metadataName: string): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const rel of scan.links) {
     const name = rel.slice(rel.lastIndexOf("/") + 1);
-    if (name === METADATA_FILE) continue; // oddMetadata reports it
+    if (name === metadataName) continue; // oddMetadata reports it
     const r = await store.resolve(real, rel);
     if (r.status !== "link") continue;
-    const holdsSnapshot = r.target !== undefined && r.targetInfo?.kind === "folder" && (await store.info(store.child(r.target, METADATA_FILE))) !== undefined;
+    const holdsSnapshot = r.target !== undefined && r.targetInfo?.kind === "folder" && (await store.info(store.child(r.target, metadataName))) !== undefined;
     if (!holdsSnapshot && !CHECKPOINT_FOLDER.test(name)) continue;
     const file = store.locate(folder, rel);
     out.push(r.outside
@@ -126,13 +158,13 @@ async function snapshotFolderLinks(store: Storage, folder: string, real: string,
 }
 
 /** KS-W106 for each temporary file an interrupted write left ([spec](../../spec/ownership.md#temporary-files)). */
-function temporaryFiles(folder: string, scan: TreeScan): Finding[] {
+export function temporaryFiles(folder: string, scan: TreeScan): Finding[] {
   return scan.temps.map((rel) => finding("KS-W106", { file: folder, path: rel },
     `${quote(rel)} is a temporary file of an interrupted write; gc deletes it once it is older than the grace period`));
 }
 
 /** KS-E001, carrying the KsnapError code and where it applies. */
-function undecodable(file: string, e: KsnapError): Finding {
+export function undecodable(file: string, e: KsnapError): Finding {
   const at = [e.offset === undefined ? "" : `byte ${e.offset}`, e.field ?? ""].filter((s) => s !== "");
   const where = at.length === 0 ? "" : ` at ${at.join(", ")}`;
   return finding("KS-E001", { file, ...(e.field ? { field: e.field } : {}) }, `cannot be read or decoded: ${e.code}${where}: ${oneLine(e.message)}`);

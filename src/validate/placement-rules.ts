@@ -21,7 +21,8 @@ export function checkPlacement(s: Snapshot, report: Report): void {
   const dir = s.snapshotDir;
   for (const site of eachStateHandle(s)) {
     const h = site.handle;
-    if (hasFolder(h) && !isUnder(h.folder, dir)) {
+    // A handle may use the snapshot's folder itself (a converted Flink checkpoint's handles do).
+    if (hasFolder(h) && h.folder !== dir && !isUnder(h.folder, dir)) {
       report("KS-W076", { field: `${variantField(site)}.folder`, path: h.folder }, `handle folder ${quote(h.folder)} is not under the snapshot's folder ${quote(dir)}`);
     }
   }

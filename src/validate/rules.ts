@@ -24,6 +24,7 @@ const warning = (group: RuleGroup, what: string): RuleInfo => ({ severity: "warn
 export const RULES = {
   "KS-E001": error("load", "a metadata file cannot be read or decoded"),
   "KS-E002": error("load", "a metadata file is not in the folder its snapshot_dir names"),
+  "KS-E003": error("load", "a folder holds both KSNAP and Flink metadata files"),
   "KS-E010": error("structure", "snapshot_id is 0"),
   "KS-W011": warning("structure", "snapshot_dir does not follow the storage layout"),
   "KS-E013": error("structure", "an incremental handle's checkpoint_id differs from the checkpoint's snapshot_id"),
@@ -92,6 +93,7 @@ export const RULES = {
   "KS-W115": warning("history", "the base checkpoint of a handle is older than the history (not retained)"),
   "KS-E116": error("history", "a private, meta or data file of one snapshot is referred to by another snapshot"),
   "KS-E117": error("history", "one file is given two different origins"),
+  "KS-E118": error("safety", "an external reference looks like a file of the root under another path (converted Flink snapshots)"),
 } as const satisfies Record<string, RuleInfo>;
 
 /** The id of a rule in {@link RULES}. */
