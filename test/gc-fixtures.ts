@@ -50,14 +50,14 @@ export function files(root: string, dir = root): string[] {
 export interface Run { report: GcReport; out: string; err: string; status: number }
 
 /** Runs gc with stdout and stderr captured, and the exit status it requested. */
-export async function run(root: string, opts: Partial<GcOptions>, store?: LocalStorage): Promise<Run> {
+export async function run(root: string, opts: Partial<GcOptions>, store?: LocalStorage, now = NOW): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   const [o, e] = [process.stdout.write, process.stderr.write];
   process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
   process.stderr.write = ((s: string) => err.push(s) > 0) as typeof process.stderr.write;
   try {
-    const report = await gc(root, { retain: 1, ...opts }, { now: NOW, ...(store ? { store } : {}) });
+    const report = await gc(root, { retain: 1, ...opts }, { now, ...(store ? { store } : {}) });
     return { report, out: out.join(""), err: err.join(""), status: takeRequestedStatus() };
   } finally {
     process.stdout.write = o;

@@ -189,6 +189,16 @@ t.test("a path that does not exist or holds no snapshot is a KsnapError", async 
   await t.rejects(validatePath(dir), { code: "IO_ERROR" });
 });
 
-t.test("both load rules are covered above", async (t) => {
-  t.strictSame(Object.entries(RULES).filter(([, r]) => r.group === "load").map(([id]) => id), ["KS-E001", "KS-E002"]);
+t.test("KS-E003: a KSNAP root that also holds a Flink _metadata (test/flink-gc.test.ts covers the Flink side)", async (t) => {
+  const { root } = chainRoot(t);
+  writeFileSync(join(root, "chk-2", "_metadata"), Uint8Array.of(0x49, 0x60, 0x67, 0x2d, 0, 0, 0, 3));
+  writeFileSync(join(root, "chk-3", "_metadata"), "");
+  const r = await validatePath(root);
+  t.strictSame(brief(root, r.findings), [`KS-E003 ${root} chk-2/_metadata`], "one finding for the tree, naming the first");
+  t.match(r.findings[0]!.message, /the folder holds Flink metadata files \("chk-2\/_metadata", "chk-3\/_metadata"\) beside the ones read here/);
+  t.equal(r.summary.snapshots, 3, "the KSNAP snapshots are still validated");
+});
+
+t.test("the load rules are covered above", async (t) => {
+  t.strictSame(Object.entries(RULES).filter(([, r]) => r.group === "load").map(([id]) => id), ["KS-E001", "KS-E002", "KS-E003"]);
 });

@@ -85,6 +85,7 @@ export const RULES = {
   "KS-E109": error("storage", "a segment's xxh64 differs from its ref"),
   "KS-W098": warning("storage", "a file in a snapshot's folder is referenced by no handle (converted Flink snapshots)"),
   "KS-W099": warning("storage", "an external ref is not checked"),
+  "KS-E118": error("storage", "an external ref looks like a file of the root under another path (converted Flink snapshots)"),
   "KS-E110": error("history", "two snapshots of one root have the same snapshot_id"),
   "KS-E111": error("history", "the origin checkpoint of a shared file does not list it as uploaded by the same backend"),
   "KS-E112": error("history", "the origin checkpoint of a shared file is missing from the history"),
@@ -93,7 +94,6 @@ export const RULES = {
   "KS-W115": warning("history", "the base checkpoint of a handle is older than the history (not retained)"),
   "KS-E116": error("history", "a private, meta or data file of one snapshot is referred to by another snapshot"),
   "KS-E117": error("history", "one file is given two different origins"),
-  "KS-E118": error("safety", "an external reference looks like a file of the root under another path (converted Flink snapshots)"),
 } as const satisfies Record<string, RuleInfo>;
 
 /** The id of a rule in {@link RULES}. */
