@@ -65,6 +65,7 @@ export {
 } from "./savepoint/index.js";
 export { restoreSubtask, planSubtaskRestore, type RestoreSubtaskOptions, type SubtaskRestore } from "./savepoint/rescaled-restore.js";
 
-// --- flink: reading Apache Flink `_metadata` files (V2–V6) into a typed AST (spec/flink.md). The conversion to the
-// KSNAP model builds on this AST; the core library never imports src/flink.
+// --- flink: reading Apache Flink `_metadata` files (V2–V6) into a typed AST (spec/flink.md), converting them to the
+// KSNAP model, and reading job directories for validate and gc. The core library (codec, model, validate, registry)
+// never imports src/flink; gc does, to read Flink job directories.
 export * from "./flink/index.js";

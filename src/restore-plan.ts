@@ -467,7 +467,8 @@ function checkOffsets(h: SavepointHandle | KeyGroupsStreamHandle, size: bigint, 
   // key-groups stream's only never decrease (validation's KS-E052 says the same).
   const strict = h.type === "savepoint";
   h.offsets.forEach((offset, i) => {
-    if (offset >= size) {
+    // A key-groups stream's empty last key groups start at its end (spec/flink.md, "Empty key groups").
+    if (strict ? offset >= size : offset > size) {
       throw new KsnapError("INVALID_FIELD", `offset ${offset} is ${offset === size ? "at" : "past"} the end of ${data} (${size} bytes)`,
         { field: `${field}.offsets[${i}]` });
     }

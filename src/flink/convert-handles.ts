@@ -16,6 +16,7 @@ import type {
 } from "../model.js";
 import { streamLength } from "../snapshot-walk.js";
 import { requiredStream, convertStream, streamKey, type StreamContext } from "./convert-streams.js";
+import { emptyKeyGroupOffsets, FLINK_KEY_GROUPS_FORMAT } from "./convert-key-groups.js";
 import type {
   FlinkDistributionMode, FlinkIncrementalHandle, FlinkInputChannelHandle, FlinkKeyedHandle, FlinkOperatorHandle,
   FlinkOutputChannelHandle, FlinkStreamHandle,
@@ -23,8 +24,7 @@ import type {
 
 /** The opaque kind of Flink's changelog handles. */
 export const FLINK_CHANGELOG_KIND = "apache-flink/changelog";
-/** The data format of Flink's key-groups streams (tags 3, 7, 12). */
-export const FLINK_KEY_GROUPS_FORMAT = "apache-flink/key-groups";
+export { FLINK_KEY_GROUPS_FORMAT };
 
 /** What handle conversion needs beyond streams: the origin given to every shared file. */
 export interface HandleContext extends StreamContext {
@@ -35,11 +35,15 @@ export interface HandleContext extends StreamContext {
 /** A keyed handle (managed or raw). */
 export function convertKeyedHandle(ctx: HandleContext, h: FlinkKeyedHandle, field: string, folder: string): KeyedStateHandle {
   switch (h.kind) {
-    case "key-groups":
-      return {
-        type: "key-groups-stream", keyGroups: { ...h.keyGroups },
-        data: requiredStream(ctx, h.delegate, `${field}.delegate`), offsets: [...h.offsets], dataFormat: FLINK_KEY_GROUPS_FORMAT,
-      };
+    case "key-groups": {
+      const data = requiredStream(ctx, h.delegate, `${field}.delegate`);
+      const { offsets, empty } = emptyKeyGroupOffsets(h.offsets, streamLength(data));
+      if (empty > 0) {
+        ctx.notes.add("empty-key-groups", "offset 0 marks an empty key group in Flink's key-groups streams: written as the next " +
+          "key group's offset (or the data's length), so that the key group spans no byte", `${field}.offsets`);
+      }
+      return { type: "key-groups-stream", keyGroups: { ...h.keyGroups }, data, offsets, dataFormat: FLINK_KEY_GROUPS_FORMAT };
+    }
     case "incremental":
       return canonicalHandle(streamIncremental(ctx, h, field, folder));
     case "changelog-backend":

@@ -8,7 +8,8 @@ export type ConversionNoteCode =
   | "checkpoint-id-0"
   | "kind-from-option"
   | "payload-as-json"
-  | "no-operators";
+  | "no-operators"
+  | "empty-key-groups";
 
 /** One fact about a conversion (README "Flink snapshots"; [spec](../../spec/flink.md#rules-of-the-mapping)). */
 export interface ConversionNote {

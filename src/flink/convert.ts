@@ -11,6 +11,7 @@ import type {
 } from "../model.js";
 import { convertChannelHandle, convertKeyedHandle, convertOperatorHandle, type HandleContext } from "./convert-handles.js";
 import { NoteList, type ConversionNote } from "./convert-notes.js";
+import { fillEmptyKeyGroups } from "./convert-key-groups.js";
 import { FlinkPathResolver } from "./convert-paths.js";
 import type { FlinkCheckpointProperties, FlinkKeyedHandle, FlinkMetadata, FlinkOperatorState, FlinkSubtaskState } from "./flink-model.js";
 
@@ -62,6 +63,7 @@ export function flinkToSnapshot(meta: FlinkMetadata, options: FlinkConversionOpt
     .map((m): MasterState => ({ name: m.name, version: m.version, payload: m.payload }))
     .sort(compareNames);
   const { kind, properties } = kindAndProperties(meta, options, operators, notes);
+  if (properties.keyGroupAware) fillEmptyKeyGroups(operators, (op) => op.maxParallelism ?? maxParallelism, notes);
   const snapshot: Snapshot = {
     snapshotId, kind, properties, maxParallelism, operators, snapshotDir: options.snapshotDir, jobId: "", timestampMillis: 0n,
     source: { system: FLINK_SOURCE_SYSTEM, formatVersion: meta.version, checkpointId: meta.checkpointId },

@@ -2,7 +2,8 @@
  * In a key-group-aware snapshot every key group of an operator is in exactly one
  * handle: the ranges are disjoint and their union is the operator's key groups
  * `[0, max_parallelism)`, its own `maxParallelism` when set
- * ([KS-E043](../../spec/validation.md#ks-e043), [KS-E044](../../spec/validation.md#ks-e044)).
+ * ([KS-E043](../../spec/validation.md#ks-e043), [KS-E044](../../spec/validation.md#ks-e044)), for every operator
+ * that holds keyed state at all (an operator without any keyed handle, such as a source, has none to cover).
  * No key-group assignment formula is needed: disjointness plus coverage is
  * what a restore relies on, whatever subtask holds which range. Raw keyed
  * handles (1.1) are held to disjointness among themselves; they need not cover
@@ -24,15 +25,17 @@ export function checkKeyGroupCoverage(s: Snapshot, report: Report): void {
   if (!s.properties.keyGroupAware) return;
   const managed = s.operators.map((): Held[] => []);
   const raw = s.operators.map((): Held[] => []);
+  const keyed = s.operators.map(() => false);
   for (const site of eachStateHandle(s)) {
     if (site.list === "channelState") continue;
+    if (site.list === "handles") keyed[site.operatorIndex] = true;
     const into = site.list === "handles" ? managed : raw;
     into[site.operatorIndex]!.push(...heldBy(site, operatorMaxParallelism(s, site.operator)));
   }
   for (const [i, op] of s.operators.entries()) {
     const maxP = operatorMaxParallelism(s, op);
-    // A finished operator (1.1) has no state left to cover.
-    checkOperator(op, i, managed[i]!, maxP, report, op.finished !== true);
+    // A finished operator (1.1) has no state left to cover; one without any keyed handle has no keyed state.
+    checkOperator(op, i, managed[i]!, maxP, report, op.finished !== true && keyed[i]!);
     checkOperator(op, i, raw[i]!, maxP, report, false);
   }
 }
@@ -63,5 +66,5 @@ function checkOperator(op: OperatorState, i: number, held: Held[], maxP: number,
   const missing = gaps.reduce((n, [a, b]) => n + b - a, 0);
   report("KS-E044", { field: `operators[${i}]` },
     `operator has key groups ${formatRanges(gaps)} (${plural(missing, "key group")} of ${maxP}) in no handle; ` +
-    `a key-group-aware snapshot holds every key group of each operator` + (op.subtasks.length === 0 ? " (it lists no subtask)" : ""));
+    "a key-group-aware snapshot holds every key group of each operator with keyed state");
 }

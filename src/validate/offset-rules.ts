@@ -31,12 +31,14 @@ export function checkOffsets(s: Snapshot, report: Report): void {
 function checkInsideData(h: SavepointHandle | KeyGroupsStreamHandle, field: string, report: Report): void {
   const data: FileRef | StreamRef = h.type === "savepoint" ? h.dataFile : h.data;
   const length = streamLength(data);
-  const bad = h.offsets.flatMap((o, i) => (o >= length ? [i] : []));
+  // A key-groups stream's trailing empty key groups start at the data's end; a savepoint's key groups never are empty.
+  const past = h.type === "savepoint" ? (o: bigint) => o >= length : (o: bigint) => o > length;
+  const bad = h.offsets.flatMap((o, i) => (past(o) ? [i] : []));
   const first = bad[0];
   if (first === undefined) return;
   const what = h.type === "savepoint" ? "data_file.size" : `the data's length (${refKind(data)})`;
   report("KS-E051", { field: `${field}[${first}]`, ...pathOf(data) },
-    `offsets[${first}] = ${h.offsets[first]} is not less than ${what} ${length} (${plural(bad.length, "such offset")})`);
+    `offsets[${first}] = ${h.offsets[first]} is ${h.type === "savepoint" ? "not less than" : "past"} ${what} ${length} (${plural(bad.length, "such offset")})`);
 }
 
 /**
