@@ -5,7 +5,7 @@
  */
 import t, { type Test } from "tap";
 import { spawnSync } from "node:child_process";
-import { linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createXxh64 } from "../src/hash/xxh64.js";
 import type { IncrementalHandle, Snapshot } from "../src/model.js";
@@ -14,7 +14,10 @@ import type { Finding } from "../src/validate/finding.js";
 import { RULES } from "../src/validate/rules.js";
 import { forEachLimited } from "../src/validate/run-limited.js";
 import { type StorageProgress, validateStorage } from "../src/validate/validate-storage.js";
-import { validateLocated, validatePath } from "../src/validate/validate-path.js";
+import { validateLocated, validatePath, validateTree } from "../src/validate/validate-path.js";
+import { loadAnyTree } from "../src/flink/load-any-tree.js";
+import { writeFlinkJobDir } from "./flink-writer/job-dir.js";
+import { randomFlinkHistory } from "./flink-writer/random-history.js";
 import { eachFile, eachRootRef } from "../src/snapshot-walk.js";
 import type { LocatedInput } from "../src/validate/located-input.js";
 import { checkpointV11, writeFiles } from "./fixtures/validate/snapshot-v11.js";
@@ -423,6 +426,23 @@ t.test("KS-W098: validateLocated with unreferencedBesides reports files of the s
   t.notOk((await validateLocated(located, { storage: false, unreferencedBesides: "_metadata.ksnap" })).findings.some((f) => f.rule === "KS-W098"),
     "not without storage");
   covered.add("KS-W098");
+});
+
+t.test("KS-E118: a Flink job directory read under another path than the one Flink wrote (test/flink-gc.test.ts: gc)", async (t) => {
+  const root = tempRoot(t);
+  const written = writeFlinkJobDir(join(root, "original"), randomFlinkHistory(7, { secondJob: false, checkpoints: 4, retain: 2, sharedStyle: "absolute" }));
+  const job = written.jobs[0]!;
+  const copy = join(root, "copy");
+  cpSync(job.jobDir, copy, { recursive: true });
+  const load = (jobUri?: string) => (p: string, s: Parameters<typeof loadAnyTree>[1]) => loadAnyTree(p, s, jobUri === undefined ? {} : { jobUri });
+  const { result } = await validateTree(copy, { load: load() });
+  const e118 = result.findings.filter((f) => f.rule === "KS-E118");
+  t.ok(e118.length > 0);
+  t.ok(e118.every((f) => f.location.path?.startsWith("shared/") && f.location.file?.startsWith(copy)));
+  t.match(e118[0]!.message, /looks like "shared\/.*" of this job directory under another path/);
+  t.strictSame((await validateTree(job.jobDir, { load: load() })).result.findings, [], "the original: no finding");
+  t.strictSame((await validateTree(copy, { load: load(job.jobDir) })).result.findings, [], "the copy, told where Flink wrote it");
+  covered.add("KS-E118");
 });
 
 t.test("every storage rule and KS-E091, KS-E093, KS-E094 is covered above", async (t) => {

@@ -95,8 +95,8 @@ const cases: Case[] = [
     bad: () => { const s = sp(); const h = spt(s, 0, 1); h.keyGroups = { start: 3, count: 5 }; h.offsets.unshift(4n); return s; }, good: sp },
   { rule: "KS-E044", why: "subtask 1 left out: key groups 4-7 held by no one", field: "operators[0]",
     bad: () => { const s = sp(); s.operators[0]!.subtasks.pop(); return s; }, good: sp },
-  { rule: "KS-E044", why: "an operator with no subtask holds no key group", field: "operators[1]",
-    bad: () => { const s = sp(2, ["op-a", "op-b"]); s.operators[1]!.subtasks = []; return s; }, good: () => sp(2, ["op-a", "op-b"]) },
+  { rule: "KS-E044", why: "the second operator keeps subtask 0's keyed handle and loses subtask 1's", field: "operators[1]",
+    bad: () => { const s = sp(2, ["op-a", "op-b"]); s.operators[1]!.subtasks.pop(); return s; }, good: () => sp(2, ["op-a", "op-b"]) },
   { rule: "KS-E050", why: "3 offsets for 4 key groups", field: `${H00}.savepoint.offsets`,
     bad: () => { const s = sp(); spt(s).offsets.pop(); return s; }, good: sp },
   { rule: "KS-E051", why: "the last offset at data_file.size", field: `${H00}.savepoint.offsets[3]`,
@@ -157,6 +157,14 @@ const cases: Case[] = [
   { rule: "KS-E090", why: "an unsafe snapshot_dir", field: "snapshotDir",
     bad: () => ({ ...chk3(), snapshotDir: "chk-3/../chk-3" }), good: chk3 },
 ];
+
+t.test("KS-E044 holds an operator to coverage only when it has keyed state (a keyed handle)", async (t) => {
+  const s = sp(2, ["op-a", "op-b"]);
+  s.operators[1]!.subtasks = [];
+  t.strictSame(validateSnapshot({ snapshot: s }).filter((f) => f.rule === "KS-E044"), [], "no subtask, no keyed handle: no keyed state");
+  s.operators[1]!.subtasks = [{ subtaskIndex: 0, handles: [] }, { subtaskIndex: 1, handles: [] }];
+  t.strictSame(validateSnapshot({ snapshot: s }).filter((f) => f.rule === "KS-E044"), [], "subtasks without keyed handles: none either");
+});
 
 t.test("every structural and safety rule has a breaking case and a near miss", async (t) => {
   // KS-E090 and KS-E095 are safety rules that a snapshot shows on its own, without storage.
