@@ -269,3 +269,27 @@ t.test("a checkpoint with a required-feature bit gc does not know is KS-E001 (UN
   writeFileSync(file, bytes);
   await refusedWith(t, root, "unknown feature bit", /KS-E001: cannot be read or decoded: UNKNOWN_REQUIRED_FEATURE/);
 });
+
+t.test("--referenced-by keeps a file another KSNAP root refers to by external ref; refuses when that root is unreadable", async (t) => {
+  const root = history(t);
+  const other = newRoot(t);
+  const s = checkpointSnapshot(7n, { shared: [] });
+  s.operators[0]!.coordinatorState = { type: "external", uri: `file://${join(root, "shared", "b")}`, size: 1n, xxh64: 0n };
+  write(other, s);
+  const blind = await run(root, {});
+  t.ok(blind.report.plan?.files.some((f) => f.path === "shared/b"), "without --referenced-by, shared/b is planned");
+  const told = await run(root, { referencedBy: [other], apply: true });
+  t.equal(told.status, 0, told.err);
+  t.notOk(told.report.plan?.files.some((f) => f.path === "shared/b"));
+  t.strictSame(told.report.plan?.keptForOthers.map((f) => f.path), ["shared/b"]);
+  t.strictSame([...told.report.outside!.paths.keys()], ["shared/b"]);
+  t.ok(existsSync(join(root, "shared", "b")), "kept on disk");
+  t.notOk(existsSync(join(root, "chk-1")), "the rest of the plan is applied");
+  const broken = newRoot(t);
+  put(broken, "chk-1/_metadata.ksnap", 12);
+  const before = snapshotOfTree(root);
+  const refused = await run(root, { referencedBy: [broken], apply: true, gracePeriod: 0 });
+  t.equal(refused.status, 1);
+  t.match(refused.err, /KS-E001/);
+  t.strictSame(snapshotOfTree(root), before, "nothing deleted");
+});
