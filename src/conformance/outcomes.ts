@@ -12,7 +12,7 @@ export type Level = (typeof LEVELS)[number];
 /** The capabilities an adapter may declare ([spec](../../spec/conformance.md#operations)). */
 export const CAPABILITIES = [
   "decode", "encode", "read-data", "state", "checkpoint", "incremental", "savepoint", "discard",
-  "restore-savepoint", "restore-checkpoint", "rescale",
+  "restore-savepoint", "restore-checkpoint", "rescale", "compact",
 ] as const;
 
 /** A capability name. */

@@ -70,6 +70,7 @@ class ScenarioRun {
         case "checkpoint": return await this.checkpoint(step.id, step.restoreAt ?? []);
         case "savepoint": return await this.savepoint(step.id, step.restoreAt ?? []);
         case "discard": return await this.discard(step.checkpoint);
+        case "compact": return await this.compact();
         case "restore": return await this.restore(step.from, step.parallelism);
       }
     } catch (e) {
@@ -129,6 +130,17 @@ class ScenarioRun {
     const { deleted } = await this.u.ctx.adapter.call("discard", { session: this.session, checkpointId: String(checkpointId) }) as { deleted: string[] };
     this.retained.delete(checkpointId);
     await this.u.check(id, () => discardProblem(this.root, deleted, [...this.retained.values()]));
+  }
+
+  /**
+   * Compacts the session's state if the adapter declares `compact`, and does
+   * nothing otherwise. A compaction rewrites files whatever changed, so for the
+   * next checkpoint's incremental test every key group counts as changed.
+   */
+  private async compact(): Promise<void> {
+    if (!this.u.ctx.adapter.has("compact")) return;
+    await this.u.ctx.adapter.call("compact", { session: this.session });
+    for (let kg = 0; kg < this.s.maxParallelism; kg++) this.changed.add(kg);
   }
 
   private async restore(from: string, parallelism: number): Promise<void> {
@@ -210,6 +222,7 @@ function describe(step: Step): string {
     case "apply": return `apply ${step.changes.length} changes`;
     case "checkpoint": case "savepoint": return snapshotKey(step);
     case "discard": return `discard chk-${step.checkpoint}`;
+    case "compact": return "compact";
     case "restore": return `restore ${step.from} at parallelism ${step.parallelism}`;
   }
 }

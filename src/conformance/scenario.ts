@@ -17,6 +17,7 @@ export type Step =
   | { do: "checkpoint"; id: number; restoreAt?: number[] }
   | { do: "savepoint"; id: number; restoreAt?: number[] }
   | { do: "discard"; checkpoint: number }
+  | { do: "compact" }
   | { do: "restore"; from: string; parallelism: number };
 
 /** A scenario file's content. */
@@ -86,6 +87,8 @@ function checkSteps(s: Scenario): string | undefined {
       }
       if (step.checkpoint === Math.max(...session)) return `${at}: checkpoint ${step.checkpoint} is the session's latest; it cannot be discarded`;
       discarded.add(step.checkpoint);
+    } else if (step.do === "compact") {
+      continue;
     } else if (!taken.has(step.from) || (step.from.startsWith("chk-") && discarded.has(Number(step.from.slice(4))))) {
       return `${at}: restore from ${step.from}, which is not a retained snapshot taken earlier`;
     } else {

@@ -18,6 +18,7 @@ import { parseStates } from "../../reference-backend/state-descriptors.js";
 import type { Response } from "../../reference-backend/backend.js";
 import { takeCheckpoint } from "./checkpoint.js";
 import { discardCheckpoint } from "./discard.js";
+import { helperBinary } from "./helper-build.js";
 import { HelperProcess } from "./helper-process.js";
 import { restoreSession } from "./restore.js";
 import { RocksError } from "./rocks-error.js";
@@ -42,6 +43,9 @@ export class RocksBackend {
   private readonly sessions = new Map<string, RocksSession>();
   private sessionCount = 0;
   private engineVersion = "";
+
+  /** `helperPath` runs that helper binary instead of the built one ({@link helperBinary}). */
+  constructor(private readonly helperPath?: string) {}
 
   /** Answers one request (already parsed from JSON, of any shape). */
   async handle(request: unknown): Promise<Response> {
@@ -155,10 +159,10 @@ export class RocksBackend {
     return session;
   }
 
-  /** The helper, started (and built if needed) on first use. */
+  /** The helper, started (and built if needed) on first use, and again after it exited. */
   private async startHelper(): Promise<HelperProcess> {
-    if (this.helper === undefined) {
-      const helper = new HelperProcess();
+    if (this.helper === undefined || !this.helper.alive) {
+      const helper = new HelperProcess(this.helperPath ?? helperBinary());
       [this.engineVersion = ""] = await helper.command("version");
       this.helper = helper;
       process.stderr.write(`rocksdb backend: RocksDB ${this.engineVersion}\n`);

@@ -34,6 +34,11 @@ export class HelperProcess {
     createInterface({ input: this.child.stdout, crlfDelay: Infinity }).on("line", (line) => this.reply(line));
   }
 
+  /** False once the helper has exited (or could not start): a new one is needed. */
+  get alive(): boolean {
+    return this.exited === undefined;
+  }
+
   /** Sends one command (tokens joined by spaces) and returns the reply's tokens after `ok`. */
   command(...tokens: string[]): Promise<string[]> {
     if (this.exited !== undefined) return Promise.reject(new RocksError("HELPER_UNAVAILABLE", this.exited));
@@ -70,6 +75,7 @@ export class HelperProcess {
   async quit(ms = 5000): Promise<void> {
     if (this.exited !== undefined) return;
     const gone = new Promise<void>((done) => this.child.once("exit", () => done()));
+    this.waiting.push({ resolve: () => undefined, reject: () => undefined }); // its "ok"
     this.child.stdin.end("quit\n");
     const timer = setTimeout(() => this.child.kill("SIGKILL"), ms);
     await gone;
