@@ -59,6 +59,30 @@ t.test("the RocksDB backend passes 100% of the catalogue through the real engine
   t.strictSame(requests.map((q) => [q.op, checkRequest(q)]).filter(([, p]) => p !== undefined).slice(0, 3), [], "every request matches the schema");
 });
 
+t.test("cross-backend restores: each backend restores every savepoint the other wrote, at every parallelism of the scenarios", async (t) => {
+  for (const [writer, reader, name] of [[ROCKSDB, REFERENCE, "ksnap-reference-backend"], [REFERENCE, ROCKSDB, "ksnap-rocksdb-backend"]] as const) {
+    const r = await runSuite({ adapter: writer, restoreWith: reader, levels: ["cross-restore"], timeoutMs: 30_000 });
+    t.equal(r.restoreWith?.name, name, `savepoints restored by ${name}`);
+    t.strictSame(r.levels, ["cross-restore"]);
+    const expected = catalogueTests(await catalogueUnits(undefined, true)).filter((x) => x.level === "cross-restore").map((x) => x.id);
+    t.ok(expected.length >= 10, `${expected.length} cross-restore tests`);
+    t.strictSame(r.results.map((x) => x.id), expected, "every cross-restore test ran");
+    t.strictSame(r.results.filter((x) => x.outcome !== "PASS").map((x) => `${x.outcome} ${x.id}: ${x.reason}`), [], `${name} restores them all`);
+  }
+});
+
+t.test("cross-restore: a second adapter that declares no restore gets UNSUPPORTED, one that cannot start an ERROR naming it", async (t) => {
+  const python = `python3 ${JSON.stringify(packageFile("conformance/adapters/python/ksnap_adapter.py"))}`;
+  const units = (await catalogueUnits(undefined, true)).filter((u) => u.tests.some((x) => x.id.startsWith("cross-restore/three-kinds/")));
+  const r = await runSuite({ adapter: REFERENCE, restoreWith: python, units, levels: ["cross-restore"] });
+  t.ok(r.results.length > 0);
+  t.ok(r.results.every((x) => x.outcome === "UNSUPPORTED" && /restore-with adapter does not declare state/.test(x.reason ?? "")), "UNSUPPORTED, naming the second adapter");
+  const broken = await runSuite({ adapter: REFERENCE, restoreWith: "exit 3", units, levels: ["cross-restore"], startTimeoutMs: 5000 });
+  t.ok(broken.results.every((x) => x.outcome === "ERROR" && /restore-with adapter could not be started/.test(x.reason ?? "")), "ERROR, naming the second adapter");
+  const plain = await runSuite({ adapter: REFERENCE, units: await catalogueUnits(), levels: ["savepoint"] });
+  t.notOk(plain.results.some((x) => x.level === "cross-restore"), "without --restore-with there are no cross-restore tests");
+});
+
 t.test("an adapter that does not declare compact runs the scenarios without the step, and passes", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "ksnap-no-compact-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,7 +12,9 @@ import { entriesDifference } from "./compare-entries.js";
 import { closeQuietly, restoreProblem, restoreRoot } from "./restore-check.js";
 import { canonicalProblem, savepointEntries } from "./savepoint-checks.js";
 import { RUNNER_STORAGE } from "./runner-files.js";
-import { restoreNeeds, scenarioTests, snapshotKey, type Scenario, type Step } from "./scenario.js";
+import { crossRestoreId, restoreNeeds, scenarioTests, snapshotKey, type Scenario, type Step } from "./scenario.js";
+import { ProtocolBreak } from "./adapter-process.js";
+import type { Adapter } from "./adapter.js";
 import { loadOrReason, shapeProblem, validationProblem } from "./snapshot-shape.js";
 import type { Capability } from "./outcomes.js";
 import { StateModel } from "./state-model.js";
@@ -29,9 +31,9 @@ interface Taken {
   restoreAt: number[];
 }
 
-/** The unit of scenario `s`. */
-export function scenarioUnit(s: Scenario): Unit {
-  return { tests: scenarioTests(s), run: (u) => new ScenarioRun(s, u).run() };
+/** The unit of scenario `s`; with `crossRestore`, its savepoints are also restored by the second adapter. */
+export function scenarioUnit(s: Scenario, crossRestore = false): Unit {
+  return { tests: scenarioTests(s, crossRestore), run: (u) => new ScenarioRun(s, u).run() };
 }
 
 class ScenarioRun {
@@ -185,6 +187,51 @@ class ScenarioRun {
           states: this.s.states, expected: t.model.entries(), checkpointRoot: restoreRoot(this.u.ctx.workDir, id),
           session: `${this.s.name}-restore-${key}-p${p}`,
         }));
+      }
+    }
+    const second = this.u.ctx.restoreWith;
+    if (second !== undefined) await this.crossRestoreTests(second);
+  }
+
+  /**
+   * The second adapter restores each savepoint the adapter under test wrote, at
+   * each parallelism of its `restoreAt`. Checkpoints are not restored across
+   * backends: an incremental handle's files are in the writing backend's own format.
+   */
+  private async crossRestoreTests(second: Adapter): Promise<void> {
+    let startFailure: string | undefined;
+    try {
+      await second.start();
+    } catch (e) {
+      if (!(e instanceof ProtocolBreak)) throw e;
+      startFailure = `the restore-with adapter could not be started: ${e.message}`;
+    }
+    for (const [key, t] of this.taken) {
+      if (!key.startsWith("sp-")) continue;
+      for (const p of t.restoreAt) {
+        const id = crossRestoreId(this.s.name, key, p);
+        if (startFailure !== undefined) {
+          this.u.skip(id, "ERROR", startFailure);
+          continue;
+        }
+        const missing = restoreNeeds(key, t.parallelism, p).filter((c) => !second.has(c));
+        if (missing.length > 0) {
+          this.u.skip(id, "UNSUPPORTED", `the restore-with adapter does not declare ${missing.join(", ")}`);
+          continue;
+        }
+        await this.u.check(id, async () => {
+          try {
+            return await restoreProblem(second, {
+              metadata: t.metadata, operatorId: this.s.operatorId, maxParallelism: this.s.maxParallelism, parallelism: p,
+              states: this.s.states, expected: t.model.entries(), checkpointRoot: restoreRoot(this.u.ctx.workDir, id),
+              session: `${this.s.name}-cross-${key}-p${p}`,
+            });
+          } catch (e) {
+            if (e instanceof ProtocolBreak) throw new ProtocolBreak(`the restore-with adapter: ${e.message}`, e.stderrTail);
+            if (e instanceof AdapterRefused) return `the restore-with adapter refused: ${e.message}`;
+            throw e;
+          }
+        });
       }
     }
   }

@@ -15,6 +15,8 @@ export interface RunContext {
   workDir: string;
   /** The levels selected with --level. */
   levels: ReadonlySet<Level>;
+  /** The second adapter of `--restore-with`: it restores the savepoints the adapter under test wrote. */
+  restoreWith?: Adapter;
 }
 
 /** Tests that run together. */
