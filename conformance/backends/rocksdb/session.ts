@@ -32,11 +32,9 @@ export class RocksSession {
         { field: "parallelism" });
     }
     this.ctx = new StateContext(spec.states);
-    this.dbs = Array.from({ length: spec.parallelism }, (_, i) => {
-      const dir = join(localDir, `db-${i}`);
-      mkdirSync(localDir, { recursive: true });
-      return new SubtaskDb(helper, `s${number}-${i}`, dir, i, keyGroupRangeForOperator(spec.maxParallelism, spec.parallelism, i));
-    });
+    mkdirSync(localDir, { recursive: true });
+    this.dbs = Array.from({ length: spec.parallelism }, (_, i) =>
+      new SubtaskDb(helper, `s${number}-${i}`, join(localDir, `db-${i}`), i, keyGroupRangeForOperator(spec.maxParallelism, spec.parallelism, i)));
   }
 
   /** Applies `changes` in order, one WriteBatch per subtask; all are checked first, so a bad one applies none. */
@@ -48,7 +46,7 @@ export class RocksSession {
       const ops = batches[c.subtask]!;
       if (c.op.t === "put") ops.push({ op: "p", key, value: Buffer.from(c.op.v, "hex") });
       else if (c.op.t === "del") ops.push({ op: "d", key });
-      else for (const e of "elems" in c.op ? c.op.elems : []) ops.push({ op: "m", key, value: listElement(e) });
+      else if (c.op.t === "append") for (const e of c.op.elems) ops.push({ op: "m", key, value: listElement(e) });
     }
     for (const [i, ops] of batches.entries()) await this.helper.write(this.dbs[i]!.name, ops);
   }
