@@ -19,6 +19,9 @@ import { decodeKey, encodeKey, prefixBytes, type RocksKey } from "../conformance
 import { sortKey } from "../conformance/reference-backend/records.js";
 import { catalogueTests, catalogueUnits } from "../src/conformance/catalogue.js";
 import { checkRequest } from "../src/conformance/protocol-schema.js";
+import { renderJunit } from "../src/conformance/report-junit.js";
+import { renderTap } from "../src/conformance/report-tap.js";
+import { renderTextReport } from "../src/conformance/report-text.js";
 import { runSuite } from "../src/conformance/run-suite.js";
 import { packageFile } from "../src/storage/package-files.js";
 
@@ -68,6 +71,10 @@ t.test("cross-backend restores: each backend restores every savepoint the other 
     t.ok(expected.length >= 10, `${expected.length} cross-restore tests`);
     t.strictSame(r.results.map((x) => x.id), expected, "every cross-restore test ran");
     t.strictSame(r.results.filter((x) => x.outcome !== "PASS").map((x) => `${x.outcome} ${x.id}: ${x.reason}`), [], `${name} restores them all`);
+    const writerName = r.adapter.name!;
+    t.match(renderTextReport(r), new RegExp(`^ksnap conformance: ${writerName} [^\n]*\n[^\n]*\nsavepoints restored by: ${name} `), "the text report names both adapters");
+    t.match(renderTap(r), new RegExp(`\n# adapter: ${writerName} [^\n]*\n# savepoints restored by: ${name} `), "so does TAP");
+    t.match(renderJunit(r), new RegExp(`<property name="adapter" value="${writerName} [^"]*"/>\n\s*<property name="restore-with" value="${name} `), "and JUnit");
   }
 });
 
