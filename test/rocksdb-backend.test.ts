@@ -74,7 +74,7 @@ t.test("cross-backend restores: each backend restores every savepoint the other 
     const writerName = r.adapter.name!;
     t.match(renderTextReport(r), new RegExp(`^ksnap conformance: ${writerName} [^\n]*\n[^\n]*\nsavepoints restored by: ${name} `), "the text report names both adapters");
     t.match(renderTap(r), new RegExp(`\n# adapter: ${writerName} [^\n]*\n# savepoints restored by: ${name} `), "so does TAP");
-    t.match(renderJunit(r), new RegExp(`<property name="adapter" value="${writerName} [^"]*"/>\n\s*<property name="restore-with" value="${name} `), "and JUnit");
+    t.match(renderJunit(r), new RegExp(`<property name="adapter" value="${writerName} [^"]*"/>\n\\s*<property name="restore-with" value="${name} `), "and JUnit");
   }
 });
 
