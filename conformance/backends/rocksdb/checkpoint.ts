@@ -13,8 +13,9 @@
  * * every file records its local name (format 1.1), so a restore puts it back
  *   under the name the MANIFEST knows it by.
  *
- * The metadata file is written last, so a checkpoint is visible only once all
- * its files are in place.
+ * Every file goes to the root as the library writes files: a temporary file,
+ * fsync, rename, fsync of the folder. The metadata file is written last, so a
+ * checkpoint is visible only once all its files are in place.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -22,7 +23,7 @@ import {
   encodeSnapshot, KsnapError, METADATA_FILE, resolveInRoot, SHARED_DIR, xxh64, type FileRef, type IncrementalHandle,
   type SharedFileRef, type Snapshot,
 } from "../../../src/index.js";
-import { copyAtomic, writeAtomic } from "../../reference-backend/atomic-write.js";
+import { writeAtomically } from "../../../src/storage/local-atomic-write.js";
 import { checkpointDir, subtaskFileStem } from "../../reference-backend/layout-names.js";
 import { sessionSnapshot } from "../../reference-backend/session-snapshot.js";
 import type { RocksSession } from "./session.js";
@@ -48,7 +49,7 @@ export async function takeCheckpoint(session: RocksSession, id: bigint): Promise
   mkdirSync(join(root, SHARED_DIR), { recursive: true });
   const handles: IncrementalHandle[] = [];
   for (const db of session.dbs) handles.push(await checkpointSubtask(session, db, id));
-  writeAtomic(metadataPath, encodeSnapshot(checkpointSnapshot(session, id, handles)));
+  await writeAtomically(metadataPath, encodeSnapshot(checkpointSnapshot(session, id, handles)));
   session.lastCheckpointId = id;
   return metadataPath;
 }
@@ -71,9 +72,10 @@ async function checkpointSubtask(session: RocksSession, db: SubtaskDb, id: bigin
       if (sst !== null) {
         let ref = db.uploaded.get(name);
         if (ref === undefined) {
-          ref = { ...described(from), id: `${db.backendId}/${db.identity}/${Number(sst[1])}`, path: `${SHARED_DIR}/${db.identity}-${name}`,
+          const bytes = readLocal(from);
+          ref = { ...described(bytes), id: `${db.backendId}/${db.identity}/${Number(sst[1])}`, path: `${SHARED_DIR}/${db.identity}-${name}`,
             originCheckpointId: id, localName: name };
-          copyAtomic(from, resolveInRoot(root, ref.path));
+          await writeAtomically(resolveInRoot(root, ref.path), bytes);
           db.uploaded.set(name, ref);
           uploadedBytes += ref.size;
         }
@@ -81,8 +83,9 @@ async function checkpointSubtask(session: RocksSession, db: SubtaskDb, id: bigin
         continue;
       }
       // MANIFEST, CURRENT, OPTIONS (and a WAL, were there one): this checkpoint's own files.
-      const ref: FileRef = { ...described(from), id: `${db.backendId}/${db.identity}/${folder}/${name}`, path: `${folder}/${name}`, localName: name };
-      copyAtomic(from, resolveInRoot(root, ref.path));
+      const bytes = readLocal(from);
+      const ref: FileRef = { ...described(bytes), id: `${db.backendId}/${db.identity}/${folder}/${name}`, path: `${folder}/${name}`, localName: name };
+      await writeAtomically(resolveInRoot(root, ref.path), bytes);
       uploadedBytes += ref.size;
       if (MANIFEST_NAME.test(name)) metaFile = ref;
       else privateFiles.push(ref);
@@ -102,9 +105,17 @@ async function checkpointSubtask(session: RocksSession, db: SubtaskDb, id: bigin
   }
 }
 
-/** Size and XXH64 of a local file. */
-function described(path: string): { size: bigint; xxh64: bigint } {
-  const bytes = readFileSync(path);
+/** A file of RocksDB's local checkpoint; IO_ERROR when it cannot be read. */
+function readLocal(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new KsnapError("IO_ERROR", `cannot read RocksDB's checkpoint file: ${e instanceof Error ? e.message : String(e)}`, { file: path });
+  }
+}
+
+/** Size and XXH64 of a file's bytes. */
+function described(bytes: Uint8Array): { size: bigint; xxh64: bigint } {
   return { size: BigInt(bytes.length), xxh64: xxh64(bytes) };
 }
 

@@ -9,7 +9,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { encodeSnapshot, METADATA_FILE, SavepointDataWriter, type SavepointHandle, type Snapshot } from "../../../src/index.js";
-import { writeAtomic } from "../../reference-backend/atomic-write.js";
+import { writeAtomically } from "../../../src/storage/local-atomic-write.js";
 import { subtaskFileStem } from "../../reference-backend/layout-names.js";
 import { sessionSnapshot } from "../../reference-backend/session-snapshot.js";
 import { keyGroupPrefix } from "./key-layout.js";
@@ -22,7 +22,7 @@ export async function takeSavepoint(session: RocksSession, id: bigint, dir: stri
   const handles: SavepointHandle[] = [];
   for (const db of session.dbs) handles.push(await writeDataFile(session, db, id, dir));
   const metadataPath = join(dir, METADATA_FILE);
-  writeAtomic(metadataPath, encodeSnapshot(savepointSnapshot(session, id, handles)));
+  await writeAtomically(metadataPath, encodeSnapshot(savepointSnapshot(session, id, handles)));
   return metadataPath;
 }
 
