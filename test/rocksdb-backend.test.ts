@@ -86,6 +86,12 @@ t.test("cross-restore: a second adapter that declares no restore gets UNSUPPORTE
   t.ok(r.results.every((x) => x.outcome === "UNSUPPORTED" && /restore-with adapter does not declare state/.test(x.reason ?? "")), "UNSUPPORTED, naming the second adapter");
   const broken = await runSuite({ adapter: REFERENCE, restoreWith: "exit 3", units, levels: ["cross-restore"], startTimeoutMs: 5000 });
   t.ok(broken.results.every((x) => x.outcome === "ERROR" && /restore-with adapter could not be started/.test(x.reason ?? "")), "ERROR, naming the second adapter");
+  const dir = mkdtempSync(join(tmpdir(), "ksnap-no-savepoint-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const noSavepoint = `${DROP} --drop savepoint --log ${JSON.stringify(join(dir, "log"))} -- ${REFERENCE}`;
+  const unwritten = await runSuite({ adapter: noSavepoint, restoreWith: REFERENCE, units, levels: ["cross-restore"] });
+  t.ok(unwritten.results.length > 0 && unwritten.results.every((x) => x.outcome === "UNSUPPORTED" && /does not declare savepoint/.test(x.reason ?? "")),
+    "an adapter under test that writes no savepoint makes them UNSUPPORTED");
   const plain = await runSuite({ adapter: REFERENCE, units: await catalogueUnits(), levels: ["savepoint"] });
   t.notOk(plain.results.some((x) => x.level === "cross-restore"), "without --restore-with there are no cross-restore tests");
 });

@@ -190,7 +190,7 @@ class ScenarioRun {
       }
     }
     const second = this.u.ctx.restoreWith;
-    if (second !== undefined) await this.crossRestoreTests(second);
+    if (second !== undefined && this.u.ctx.levels.has("cross-restore")) await this.crossRestoreTests(second);
   }
 
   /**
@@ -238,9 +238,9 @@ class ScenarioRun {
 
   /** The tests of a snapshot the adapter cannot take are UNSUPPORTED; no request is sent. */
   private async unsupportedSnapshot(key: string): Promise<void> {
-    const prefix = new RegExp(`^[a-z]+/${this.s.name}/${key}/`);
+    const prefix = new RegExp(`^[a-z-]+/${this.s.name}/${key}/`);
     const what = key.startsWith("chk-") ? "checkpoint" : "savepoint";
-    for (const t of scenarioTests(this.s).filter((t) => prefix.test(t.id))) this.u.skip(t.id, "UNSUPPORTED", `the adapter does not declare ${what}`);
+    for (const id of this.u.ids().filter((id) => prefix.test(id))) this.u.skip(id, "UNSUPPORTED", `the adapter does not declare ${what}`);
   }
 
   private async snapshotProblem(metadata: string, kind: "checkpoint" | "savepoint", id: number): Promise<string | undefined> {

@@ -43,6 +43,11 @@ export class UnitRun {
     this.byId = new Map(tests.map((t) => [t.id, t]));
   }
 
+  /** The ids of the unit's tests, in catalogue order. */
+  ids(): string[] {
+    return this.tests.map((t) => t.id);
+  }
+
   /** True when any of the unit's tests is in a selected level. */
   anySelected(): boolean {
     return this.tests.some((t) => this.ctx.levels.has(t.level));
