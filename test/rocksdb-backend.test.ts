@@ -16,6 +16,7 @@ import { RocksBackend, type Response } from "../conformance/backends/rocksdb/bac
 import { helperBinary } from "../conformance/backends/rocksdb/helper-build.js";
 import { HelperProcess } from "../conformance/backends/rocksdb/helper-process.js";
 import { decodeKey, encodeKey, prefixBytes, type RocksKey } from "../conformance/backends/rocksdb/key-layout.js";
+import { ReferenceBackend } from "../conformance/reference-backend/backend.js";
 import { sortKey } from "../conformance/reference-backend/records.js";
 import { catalogueTests, catalogueUnits } from "../src/conformance/catalogue.js";
 import { checkRequest } from "../src/conformance/protocol-schema.js";
@@ -244,6 +245,20 @@ t.test("bad input gets error responses with codes, never a crash", async (t) => 
   t.equal(await code("open", { session: "r", ...open, restore: { metadata: join(root, "chk-1", "_metadata.ksnap") } }), "CHECKSUM_MISMATCH");
   t.equal(await code("open", { session: "r", ...open, maxParallelism: 32, restore: { metadata: join(root, "chk-1", "_metadata.ksnap") } }),
     "INVALID_FIELD", "another max parallelism");
+
+  // Another backend's incremental handle is refused by name, not half restored.
+  const reference = new ReferenceBackend();
+  const refRoot = join(dir, "reference-root");
+  let n = 1;
+  for (const [op, params] of [["open", { session: "x", ...open, checkpointRoot: refRoot }], ["apply", { session: "x", changes: puts(5, (i) => i, "bb") }],
+    ["checkpoint", { session: "x", checkpointId: "1" }], ["close", { session: "x" }]] as const) {
+    const r = await reference.handle({ id: n++, op, ...params });
+    t.ok(r.ok, `reference backend ${op}`);
+  }
+  reference.dispose();
+  const foreign = await c.send("open", { session: "f", ...open, checkpointRoot: join(dir, "f"), restore: { metadata: join(refRoot, "chk-1", "_metadata.ksnap") } });
+  t.equal(foreign.ok ? "ok" : foreign.error.code, "UNSUPPORTED", "a reference backend checkpoint is refused");
+  t.match(foreign.ok ? "" : foreign.error.message, /not a RocksDB instance/);
 
   const missing = new Client(new RocksBackend(join(dir, "no-such-helper")));
   const r = await missing.send("open", { session: "m", ...open });
