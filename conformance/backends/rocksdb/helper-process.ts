@@ -39,27 +39,38 @@ export class HelperProcess {
     return this.exited === undefined;
   }
 
-  /** Sends one command (tokens joined by spaces) and returns the reply's tokens after `ok`. */
+  /**
+   * Sends one command (tokens joined by spaces) and returns the reply's tokens
+   * after `ok`. Plain tokens (names, paths) must hold no white space; byte
+   * arguments go through {@link arg}.
+   */
   command(...tokens: string[]): Promise<string[]> {
-    if (this.exited !== undefined) return Promise.reject(new RocksError("HELPER_UNAVAILABLE", this.exited));
-    if (tokens.some((t) => t === "" || /\s/.test(t))) {
-      return Promise.reject(new RocksError("HELPER_PROTOCOL", `a helper argument is empty or holds white space: ${JSON.stringify(tokens.slice(0, 3))}`));
+    const bad = tokens.find((t) => t === "" || /\s/.test(t));
+    if (bad !== undefined) {
+      return Promise.reject(new RocksError("HELPER_PROTOCOL", `a helper argument is empty or holds white space: ${JSON.stringify(bad.slice(0, 200))}`));
     }
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.child.stdin.write(tokens.join(" ") + "\n");
-    });
+    return this.send(tokens.join(" "));
   }
 
   /** Applies `ops` to database `db` as one WriteBatch. */
   async write(db: string, ops: readonly WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
-    const tokens: string[] = [];
+    // Hex tokens hold no white space by construction: only the database name is checked.
+    const tokens = ["write", db];
     for (const o of ops) {
       tokens.push(o.op, arg(o.key));
       if (o.op !== "d") tokens.push(arg(o.value));
     }
-    await this.command("write", db, ...tokens);
+    if (db === "" || /\s/.test(db)) throw new RocksError("HELPER_PROTOCOL", `a database name holds white space: ${JSON.stringify(db)}`);
+    await this.send(tokens.join(" "));
+  }
+
+  private send(line: string): Promise<string[]> {
+    if (this.exited !== undefined) return Promise.reject(new RocksError("HELPER_UNAVAILABLE", this.exited));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.child.stdin.write(line + "\n");
+    });
   }
 
   /** The entries of `db` with keys in [lo, hi) (either bound may be absent), in key order. */
@@ -113,6 +124,8 @@ export class HelperProcess {
 }
 
 function unhex(token: string): Buffer {
-  if (!/^x([0-9a-f]{2})*$/.test(token)) throw new RocksError("HELPER_PROTOCOL", `not a hex token: ${token.slice(0, 40)}`);
-  return Buffer.from(token.slice(1), "hex");
+  // Buffer.from stops at the first character that is not hex: a short result is a bad token.
+  const bytes = token.charCodeAt(0) === 0x78 && token.length % 2 === 1 ? Buffer.from(token.slice(1), "hex") : undefined;
+  if (bytes === undefined || bytes.length * 2 !== token.length - 1) throw new RocksError("HELPER_PROTOCOL", `not a hex token: ${token.slice(0, 40)}`);
+  return bytes;
 }

@@ -36,14 +36,38 @@ export const ABOVE_ALL_KEYS = Buffer.from([0xff]);
 
 /** The RocksDB key of an entry. */
 export function encodeKey(k: RocksKey, maxParallelism: number): Buffer {
-  const parts = [keyGroupPrefix(k.keyGroup, maxParallelism), escape(Buffer.from(k.state, "utf8")), escape(Buffer.from(k.key, "hex")),
-    escape(Buffer.from(k.namespace, "hex"))];
-  if (k.userKey !== undefined) parts.push(escape(Buffer.from(k.userKey, "hex")));
+  return encodeKeyBytes(k.keyGroup, k.state, Buffer.from(k.key, "hex"), Buffer.from(k.namespace, "hex"),
+    k.userKey === undefined ? undefined : Buffer.from(k.userKey, "hex"), maxParallelism);
+}
+
+/** The RocksDB key of an entry given as bytes (a restore's entries); `userKey` for map state only. */
+export function encodeKeyBytes(keyGroup: number, state: string, key: Uint8Array, namespace: Uint8Array, userKey: Uint8Array | undefined,
+  maxParallelism: number): Buffer {
+  const parts = [keyGroupPrefix(keyGroup, maxParallelism), escape(Buffer.from(state, "utf8")), escape(key), escape(namespace)];
+  if (userKey !== undefined) parts.push(escape(userKey));
   return Buffer.concat(parts);
+}
+
+/** An entry key with its byte fields as bytes. */
+export interface RocksKeyBytes {
+  keyGroup: number;
+  state: string;
+  key: Buffer;
+  namespace: Buffer;
+  /** Map state only. */
+  userKey?: Buffer;
 }
 
 /** The entry key a RocksDB key holds; MALFORMED_BODY when it is not one this layout writes. */
 export function decodeKey(bytes: Buffer, maxParallelism: number, isMap: (state: string) => boolean): RocksKey {
+  const b = decodeKeyBytes(bytes, maxParallelism, isMap);
+  const k: RocksKey = { keyGroup: b.keyGroup, state: b.state, key: b.key.toString("hex"), namespace: b.namespace.toString("hex") };
+  if (b.userKey !== undefined) k.userKey = b.userKey.toString("hex");
+  return k;
+}
+
+/** {@link decodeKey} with the byte fields as bytes (a savepoint's entries). */
+export function decodeKeyBytes(bytes: Buffer, maxParallelism: number, isMap: (state: string) => boolean): RocksKeyBytes {
   const n = prefixBytes(maxParallelism);
   if (bytes.length < n) throw malformed("a key shorter than its key-group prefix");
   const keyGroup = n === 1 ? bytes[0]! : bytes.readUInt16BE(0);
@@ -58,17 +82,22 @@ export function decodeKey(bytes: Buffer, maxParallelism: number, isMap: (state: 
   if (state === undefined) throw malformed("a key without a state name");
   const want = isMap(state) ? 5 : 4;
   if (fields.length + 1 !== want) throw malformed(`a key of state "${state}" with ${fields.length} fields`);
-  const k: RocksKey = { keyGroup, state, key: fields[1]!.toString("hex"), namespace: fields[2]!.toString("hex") };
-  if (want === 5) k.userKey = fields[3]!.toString("hex");
+  const k: RocksKeyBytes = { keyGroup, state, key: fields[1]!, namespace: fields[2]! };
+  if (want === 5) k.userKey = fields[3]!;
   return k;
 }
 
-/** One list element as a merge operand (and as a part of a list value). */
+/** One list element (bytes as hex) as a merge operand, and as a part of a list value. */
 export function listElement(valueHex: string): Buffer {
-  const value = Buffer.from(valueHex, "hex");
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(value.length);
-  return Buffer.concat([len, value]);
+  return listElementBytes(Buffer.from(valueHex, "hex"));
+}
+
+/** {@link listElement} of bytes. */
+export function listElementBytes(value: Uint8Array): Buffer {
+  const out = Buffer.alloc(4 + value.length);
+  out.writeUInt32BE(value.length);
+  out.set(value, 4);
+  return out;
 }
 
 /** The elements of a list value, in the order they were added. */
@@ -85,7 +114,10 @@ export function listElements(value: Buffer): Buffer[] {
   return out;
 }
 
-function escape(field: Buffer): Buffer {
+const END = Buffer.from([0, 1]);
+
+function escape(field: Uint8Array): Buffer {
+  if (field.indexOf(0) < 0) return Buffer.concat([field, END]);
   const out: number[] = [];
   for (const b of field) {
     out.push(b);
@@ -96,6 +128,9 @@ function escape(field: Buffer): Buffer {
 }
 
 function unescape(bytes: Buffer, start: number): [Buffer, number] {
+  // Most fields hold no 0x00 byte: the first one is then their end marker, and the field is a slice.
+  const zero = bytes.indexOf(0, start);
+  if (zero >= 0 && bytes[zero + 1] === 1) return [bytes.subarray(start, zero), zero + 2];
   const out: number[] = [];
   for (let i = start; i < bytes.length; i++) {
     const b = bytes[i]!;

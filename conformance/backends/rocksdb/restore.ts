@@ -27,7 +27,7 @@ import { localNameProblem } from "../../../src/validate/index.js";
 import { AdapterError } from "../../reference-backend/adapter-error.js";
 import { MANIFEST_NAME, SST_NAME } from "./checkpoint.js";
 import type { WriteOp } from "./helper-process.js";
-import { ABOVE_ALL_KEYS, encodeKey, keyGroupPrefix, listElement } from "./key-layout.js";
+import { ABOVE_ALL_KEYS, encodeKeyBytes, keyGroupPrefix, listElementBytes } from "./key-layout.js";
 import type { RocksSession } from "./session.js";
 import type { SubtaskDb } from "./subtask-db.js";
 
@@ -155,12 +155,9 @@ async function writeEntries(session: RocksSession, db: SubtaskDb, entries: Async
   const { maxParallelism } = session.spec;
   let ops: WriteOp[] = [];
   for await (const e of entries) {
-    const key = encodeKey({
-      keyGroup: e.keyGroup, state: e.state, key: hex(e.key), namespace: hex(e.namespace),
-      ...(e.kind === "map" ? { userKey: hex(e.userKey ?? new Uint8Array(0)) } : {}),
-    }, maxParallelism);
-    const value = Buffer.from(e.value.buffer, e.value.byteOffset, e.value.length);
-    ops.push(e.kind === "list" ? { op: "m", key, value: listElement(value.toString("hex")) } : { op: "p", key, value });
+    const key = encodeKeyBytes(e.keyGroup, e.state, e.key, e.namespace, e.kind === "map" ? e.userKey ?? new Uint8Array(0) : undefined, maxParallelism);
+    ops.push(e.kind === "list" ? { op: "m", key, value: listElementBytes(e.value) }
+      : { op: "p", key, value: Buffer.from(e.value.buffer, e.value.byteOffset, e.value.length) });
     if (ops.length >= BATCH_ENTRIES) {
       await db.helper.write(db.name, ops);
       ops = [];
@@ -181,8 +178,4 @@ function sameRange(a: KeyGroupRange, b: KeyGroupRange): boolean {
 
 function sameRoot(a: string, b: string): boolean {
   return existsSync(a) && existsSync(b) && realpathSync(a) === realpathSync(b);
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }

@@ -12,7 +12,7 @@ import { encodeSnapshot, METADATA_FILE, SavepointDataWriter, type SavepointHandl
 import { writeAtomically } from "../../../src/storage/local-atomic-write.js";
 import { subtaskFileStem } from "../../reference-backend/layout-names.js";
 import { sessionSnapshot } from "../../reference-backend/session-snapshot.js";
-import { keyGroupPrefix } from "./key-layout.js";
+import { decodeKeyBytes, keyGroupPrefix, listElements } from "./key-layout.js";
 import type { RocksSession } from "./session.js";
 import type { SubtaskDb } from "./subtask-db.js";
 
@@ -38,11 +38,12 @@ async function writeDataFile(session: RocksSession, db: SubtaskDb, id: bigint, d
       const pairs = await db.helper.scan(db.name, keyGroupPrefix(kg, maxParallelism), keyGroupPrefix(kg + 1, maxParallelism));
       if (pairs.length === 0) continue;
       writer.beginKeyGroup(kg);
-      for (const e of session.entries(pairs)) {
-        writer.add({
-          state: e.state, key: bytes(e.key), namespace: bytes(e.namespace),
-          ...(e.userKey === undefined ? {} : { userKey: bytes(e.userKey) }), value: bytes(e.value),
-        });
+      for (const [k, v] of pairs) {
+        const key = decodeKeyBytes(k, maxParallelism, (s) => session.ctx.lookup(s).kind === "map");
+        const values = session.ctx.lookup(key.state).kind === "list" ? listElements(v) : [v];
+        for (const value of values) {
+          writer.add({ state: key.state, key: key.key, namespace: key.namespace, ...(key.userKey === undefined ? {} : { userKey: key.userKey }), value });
+        }
       }
       writer.endKeyGroup();
     }
@@ -59,8 +60,4 @@ function savepointSnapshot(session: RocksSession, id: bigint, handles: Savepoint
     properties: { incremental: false, keyGroupAware: true, sharing: "none", ownership: "user" },
     snapshotDir: "",
   }, handles);
-}
-
-function bytes(hex: string): Uint8Array {
-  return new Uint8Array(Buffer.from(hex, "hex"));
 }
