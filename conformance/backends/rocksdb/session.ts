@@ -20,7 +20,7 @@ export type { SessionSpec } from "../../reference-backend/session.js";
 /** An open session: its spec, states and subtask instances. */
 export class RocksSession {
   readonly ctx: StateContext;
-  /** One per subtask, in subtask order; filled by {@link create} or a restore. */
+  /** One per subtask, in subtask order; opened by the backend (empty) or by a restore. */
   readonly dbs: SubtaskDb[];
   /** The last checkpoint id this session took: ids must increase. */
   lastCheckpointId = 0n;
