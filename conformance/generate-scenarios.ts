@@ -182,9 +182,60 @@ function sparseAndLarge(): Scenario {
   };
 }
 
+function compactions(): Scenario {
+  const d = new Draw(6, 256);
+  const values = puts(d, "latest", 160);
+  const lists: Change[] = [];
+  for (let i = 0; i < 40; i++) {
+    const keyGroup = d.keyGroup();
+    const key = d.hex(4);
+    for (let j = 0, n = 1 + d.int(3); j < n; j++) lists.push({ op: "add", state: "history", keyGroup, key, namespace: "", value: d.hex(1 + d.int(8)) });
+  }
+  const maps: Change[] = Array.from({ length: 80 }, () => ({
+    op: "put" as const, state: "tags", keyGroup: d.keyGroup(), key: d.hex(4), namespace: d.hex(2), userKey: d.hex(1 + d.int(4)), value: d.hex(4),
+  }));
+  const second: Change[] = [
+    ...churn(d, values, 60),
+    ...lists.slice(0, 15).map((c) => ({ ...c, value: d.hex(2) })),
+    ...maps.slice(0, 20).map((c) => ({ op: "delete" as const, state: c.state, keyGroup: c.keyGroup, key: c.key, namespace: c.namespace, userKey: c.userKey! })),
+  ];
+  const sub1 = keyGroupRangeForOperator(256, 2, 1);
+  return {
+    name: "compactions",
+    description: "Value, list and map state at parallelism 2 of 256 (two-byte key-group prefixes), with compact steps between checkpoints: a compaction merges every file and drops overwritten and deleted entries, so the next checkpoint uploads new files and the older checkpoints' files go when those are discarded. After a compaction, a checkpoint that changes only subtask 1 must upload nothing for subtask 0. Then a restore of the latest checkpoint at the same parallelism into the same root, which may keep using its files, more compactions, and the discard of a checkpoint whose files an older retained checkpoint of the earlier session still uses.",
+    operatorId: "c0ffee00c0ffee00c0ffee00c0ffee00", maxParallelism: 256, parallelism: 2,
+    states: [value("latest"), list("history"), map("tags")],
+    steps: [
+      { do: "apply", changes: [...values, ...lists, ...maps] },
+      { do: "checkpoint", id: 1 },
+      { do: "apply", changes: second },
+      { do: "checkpoint", id: 2 },
+      { do: "compact" },
+      { do: "checkpoint", id: 3 },
+      { do: "discard", checkpoint: 1 },
+      { do: "discard", checkpoint: 2 },
+      { do: "apply", changes: puts(d, "latest", 30, sub1) },
+      { do: "checkpoint", id: 4 },
+      { do: "compact" },
+      { do: "apply", changes: churn(d, values, 20) },
+      { do: "checkpoint", id: 5, restoreAt: [2, 3, 1] },
+      { do: "discard", checkpoint: 3 },
+      { do: "restore", from: "chk-5", parallelism: 2 },
+      { do: "apply", changes: [...churn(d, values, 20), ...lists.slice(20, 30).map((c) => ({ ...c, value: d.hex(3) }))] },
+      { do: "checkpoint", id: 6 },
+      { do: "compact" },
+      { do: "checkpoint", id: 7 },
+      { do: "apply", changes: puts(d, "latest", 10) },
+      { do: "checkpoint", id: 8 },
+      { do: "discard", checkpoint: 6 },
+      { do: "savepoint", id: 9, restoreAt: [1, 4] },
+    ],
+  };
+}
+
 /** Every scenario, by name. */
 export function scenarios(): Scenario[] {
-  return [valueStateIncremental(), threeKinds(), rescaleAndContinue(), compactionChurn(), sparseAndLarge()];
+  return [valueStateIncremental(), threeKinds(), rescaleAndContinue(), compactionChurn(), sparseAndLarge(), compactions()];
 }
 
 /** A scenario as JSON, one step (and one change) per line: small diffs when a scenario changes. */

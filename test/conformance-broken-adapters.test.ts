@@ -16,7 +16,7 @@ import { runSuite } from "../src/conformance/run-suite.js";
 import { packageFile } from "../src/storage/package-files.js";
 
 /** Scenarios that restore mid-run: a restore bug changes every later snapshot of theirs. */
-const RESTORING = /^[a-z]+\/rescale-and-continue\//;
+const RESTORING = /^[a-z]+\/(rescale-and-continue|compactions)\//;
 
 /** What each fault must break, and which tests it can reach at all. */
 const EXPECTED: Record<Fault, { mustFail: string[]; reachable: (id: string) => boolean }> = {

@@ -31,7 +31,7 @@ t.test("the reference backend passes 100% of the catalogue, and every request th
   t.comment(`reference backend: ${r.results.length} tests in ${(r.ms / 1000).toFixed(1)} s`);
   const requests = readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { op: string });
   const ops = new Set(requests.map((q) => q.op));
-  t.strictSame([...ops].sort(), ["apply", "checkpoint", "close", "decode", "discard", "dump", "encode", "hello", "open", "read-data", "savepoint", "shutdown"],
+  t.strictSame([...ops].sort(), ["apply", "checkpoint", "close", "compact", "decode", "discard", "dump", "encode", "hello", "open", "read-data", "savepoint", "shutdown"],
     "every operation was used");
   const broken = requests.map((q) => [q.op, checkRequest(q)]).filter(([, problem]) => problem !== undefined);
   t.strictSame(broken.slice(0, 3), [], `all ${requests.length} requests match protocol.schema.json`);

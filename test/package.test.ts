@@ -42,7 +42,7 @@ const REQUIRED = [
 
 /** What must never ship: tests, benchmarks, generators, build and CI files, Python caches. */
 const FORBIDDEN = [
-  /^test\//, /^dist\/test\//, /^dist\/conformance\/(?!reference-backend\/)/,
+  /^test\//, /^dist\/test\//, /^dist\/conformance\/(?!reference-backend\/|backends\/rocksdb\/)/, /^conformance\/backends\/rocksdb\/build\//,
   /^conformance\/(cases|broken-adapters)\//, /^conformance\/[^/]+\.ts$/, /__pycache__|\.pyc$/, /^\.ci\//,
   /^tsconfig/, /^package-lock\.json$/, /^node_modules\//, /\.tsbuildinfo$/, /^dist\/conformance\/.*\.d\.ts$/,
 ];
@@ -101,7 +101,7 @@ function filesUnder(dir: string, ext: string): string[] {
 /** Sources whose compiled .js in dist/ is missing or older: the tarball would ship a stale build. */
 function staleBuild(): string[] {
   const stale: string[] = [];
-  for (const dir of ["src", "conformance/reference-backend"]) {
+  for (const dir of ["src", "conformance/reference-backend", "conformance/backends/rocksdb"]) {
     for (const f of filesUnder(join(ROOT, dir), ".ts")) {
       if (f.endsWith(".d.ts")) continue;
       const source = join(ROOT, dir, f);
@@ -159,12 +159,13 @@ t.test("npm pack: the build is fresh, and the tarball holds what runs and nothin
     t.ok([...packed].some((f) => f.startsWith(dir)), `${dir} is packed`);
   }
   t.strictSame([...packed].filter((f) => FORBIDDEN.some((re) => re.test(f))), [], "no test, bench, generator, cache or build file");
-  // Every compiled module of the library and the reference backend ships (a missing one would fail only when imported).
+  // Every compiled module of the library and of the two backends ships (a missing one would fail only when imported).
   const modules = [
     ...filesUnder(join(ROOT, "dist/src"), ".js").map((f) => `dist/src/${f}`),
     ...filesUnder(join(ROOT, "dist/conformance/reference-backend"), ".js").map((f) => `dist/conformance/reference-backend/${f}`),
+    ...filesUnder(join(ROOT, "dist/conformance/backends/rocksdb"), ".js").map((f) => `dist/conformance/backends/rocksdb/${f}`),
   ];
-  t.strictSame(modules.filter((f) => !packed!.has(f)), [], "every module under dist/src and dist/conformance/reference-backend");
+  t.strictSame(modules.filter((f) => !packed!.has(f)), [], "every module under dist/src and of the reference and RocksDB backends");
 });
 
 t.test("every source map in the tarball points at sources the tarball holds", async (t) => {

@@ -26,7 +26,7 @@ export const PROTOCOL = 1;
 /** Every capability of the conformance protocol: the reference backend does all of it. */
 export const CAPABILITIES = [
   "decode", "encode", "read-data", "state", "checkpoint", "incremental", "savepoint", "discard",
-  "restore-savepoint", "restore-checkpoint", "rescale",
+  "restore-savepoint", "restore-checkpoint", "rescale", "compact",
 ] as const;
 
 /** The newest metadata format minor (of major 1) the backend reads and writes unless told otherwise. */
@@ -91,6 +91,9 @@ export class ReferenceBackend {
         return {};
       case "dump":
         return { entries: this.session(req).dump(int(req, "subtask", 0, 32767)) };
+      case "compact":
+        this.session(req).compact();
+        return {};
       case "checkpoint":
         return { metadata: takeCheckpoint(this.session(req), u64(req, "checkpointId"), this.fault) };
       case "savepoint":

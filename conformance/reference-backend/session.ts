@@ -52,6 +52,14 @@ export class Session {
     for (const c of parsed) this.stores[c.subtask]!.apply(c.key, c.sk, c.op);
   }
 
+  /** Flushes every store's memtable and merges its runs into one new run (the `compact` request). */
+  compact(): void {
+    for (const store of this.stores) {
+      store.flush(() => store.freshIdentity());
+      store.compact(() => store.freshIdentity());
+    }
+  }
+
   /** Subtask `subtask`'s entries in key-group and canonical order. */
   dump(subtask: number): DumpEntry[] {
     return dumpEntries(this.store(subtask).view(), this.ctx);

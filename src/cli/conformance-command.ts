@@ -30,6 +30,7 @@ interface ConformanceOptions {
   startTimeout?: number;
   workDir?: string;
   list?: boolean;
+  restoreWith?: string;
 }
 
 /** Adds `conformance` to `program`. */
@@ -37,6 +38,7 @@ export function registerConformance(program: Command): void {
   program.command("conformance")
     .description("run the conformance suite against a backend's adapter (spec/conformance.md)")
     .option("--adapter <command>", "the adapter command, run through the shell, e.g. \"python3 my_adapter.py\"")
+    .option("--restore-with <command>", "a second adapter that restores every savepoint the first writes (level cross-restore)")
     .option("--level <levels>", `only these levels, comma-separated: ${LEVELS.join(", ")}`, parseLevels)
     .option("--expected-failures <file>", "test ids expected to fail, one per line (# comments)")
     .option("--junit <file>", "also write a JUnit XML report")
@@ -49,7 +51,8 @@ export function registerConformance(program: Command): void {
 }
 
 async function conformance(opts: ConformanceOptions): Promise<void> {
-  const units = await catalogueUnits();
+  const cross = opts.restoreWith !== undefined;
+  const units = await catalogueUnits(undefined, cross);
   const tests = catalogueTests(units);
   if (opts.list) {
     const levels = new Set(opts.level ?? LEVELS);
@@ -59,10 +62,14 @@ async function conformance(opts: ConformanceOptions): Promise<void> {
   if (opts.adapter === undefined || opts.adapter.trim() === "") {
     throw usageError("--adapter is required: the command that starts your adapter, e.g. --adapter \"python3 my_adapter.py\"");
   }
+  if (cross && opts.restoreWith!.trim() === "") {
+    throw usageError("--restore-with needs a command: the second adapter, e.g. --restore-with \"node other_adapter.js\"");
+  }
   const expected = await expectedFailures(opts.expectedFailures, new Set(tests.map((t) => t.id)));
   const progress = progressFor(process.stderr);
   const result = await runSuite({
     adapter: opts.adapter, units, expectedFailures: expected, timeoutMs: opts.timeout,
+    ...(cross ? { restoreWith: opts.restoreWith } : {}),
     ...(opts.level === undefined ? {} : { levels: opts.level }),
     ...(opts.workDir === undefined ? {} : { workDir: opts.workDir }),
     ...(opts.startTimeout === undefined ? {} : { startTimeoutMs: opts.startTimeout }),

@@ -26,13 +26,14 @@ export function packageSource(): CatalogueSource {
 
 /**
  * Every unit: decode, encode, then the scenarios, then the reference savepoints'
- * restores. The files are read through the storage seam.
+ * restores. With `crossRestore` (a run with `--restore-with`), the scenarios
+ * also hold their cross-restore tests. The files are read through the storage seam.
  */
-export async function catalogueUnits(source: CatalogueSource = packageSource()): Promise<Unit[]> {
+export async function catalogueUnits(source: CatalogueSource = packageSource(), crossRestore = false): Promise<Unit[]> {
   return [
     ...await decodeUnits(source.vectors),
     ...await encodeUnits(source.vectors),
-    ...(await loadScenarios(source.scenarios)).map(scenarioUnit),
+    ...(await loadScenarios(source.scenarios)).map((s) => scenarioUnit(s, crossRestore)),
     ...await restoreVectorUnits(source.vectors),
   ];
 }

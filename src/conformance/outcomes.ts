@@ -3,8 +3,11 @@
  * ([spec](../../spec/conformance.md#test-catalogue)).
  */
 
-/** The test levels, in the order the runner runs them. */
-export const LEVELS = ["decode", "encode", "checkpoint", "savepoint", "restore", "ownership"] as const;
+/**
+ * The test levels, in the order the runner runs them. `cross-restore` has tests
+ * only in a run with a second adapter (`--restore-with`).
+ */
+export const LEVELS = ["decode", "encode", "checkpoint", "savepoint", "restore", "ownership", "cross-restore"] as const;
 
 /** A test level. */
 export type Level = (typeof LEVELS)[number];
@@ -12,7 +15,7 @@ export type Level = (typeof LEVELS)[number];
 /** The capabilities an adapter may declare ([spec](../../spec/conformance.md#operations)). */
 export const CAPABILITIES = [
   "decode", "encode", "read-data", "state", "checkpoint", "incremental", "savepoint", "discard",
-  "restore-savepoint", "restore-checkpoint", "rescale",
+  "restore-savepoint", "restore-checkpoint", "rescale", "compact",
 ] as const;
 
 /** A capability name. */

@@ -9,7 +9,8 @@ import type { SuiteResult } from "./run-suite.js";
 
 /** The XML document, ending with a newline. */
 export function renderJunit(s: SuiteResult): string {
-  const suites = LEVELS.filter((l) => s.levels.includes(l)).map((level) => suite(level, s.results.filter((r) => r.level === level)));
+  const suites = LEVELS.filter((l) => s.levels.includes(l)).map((level) => suite(level, s.results.filter((r) => r.level === level),
+    level === "cross-restore" ? adapterProperties(s) : []));
   const c = countOutcomes(s.results);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -20,12 +21,20 @@ export function renderJunit(s: SuiteResult): string {
   ].join("\n") + "\n";
 }
 
-function suite(level: string, results: readonly TestResult[]): string {
+function suite(level: string, results: readonly TestResult[], properties: readonly string[]): string {
   const c = countOutcomes(results);
   const ms = results.reduce((sum, r) => sum + r.ms, 0);
   const head = `  <testsuite name="${level}" tests="${results.length}" failures="${c.FAIL + c.XPASS}" errors="${c.ERROR}" ` +
     `skipped="${c.UNSUPPORTED + c.XFAIL}" time="${seconds(ms)}">`;
-  return [head, ...results.map(testcase), "  </testsuite>"].join("\n");
+  return [head, ...properties, ...results.map(testcase), "  </testsuite>"].join("\n");
+}
+
+/** The cross-restore suite names both adapters: the one that wrote the savepoints and the one that restored them. */
+function adapterProperties(s: SuiteResult): string[] {
+  const who = (a: SuiteResult["adapter"]) => xml(`${a.name ?? "(no hello)"} ${a.version ?? ""} via ${a.command}`.replace(/ {2}/, " "));
+  const props = [`      <property name="adapter" value="${who(s.adapter)}"/>`];
+  if (s.restoreWith !== undefined) props.push(`      <property name="restore-with" value="${who(s.restoreWith)}"/>`);
+  return ["    <properties>", ...props, "    </properties>"];
 }
 
 function testcase(r: TestResult): string {

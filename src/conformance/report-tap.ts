@@ -10,6 +10,10 @@ import { totalLine } from "./report-text.js";
 /** The TAP document, ending with a newline. */
 export function renderTap(s: SuiteResult): string {
   const lines = ["TAP version 14", `1..${s.results.length}`];
+  if (s.restoreWith !== undefined) {
+    const who = (a: SuiteResult["adapter"]) => `${a.name ?? "(no hello)"} ${a.version ?? ""} via ${JSON.stringify(a.command)}`;
+    lines.push(`# adapter: ${who(s.adapter)}`, `# savepoints restored by: ${who(s.restoreWith)}`);
+  }
   s.results.forEach((r, i) => lines.push(...point(r, i + 1)));
   lines.push(`# ${totalLine(s)}`);
   return lines.join("\n") + "\n";

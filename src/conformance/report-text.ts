@@ -31,14 +31,20 @@ function adapterLine(s: SuiteResult): string {
   const a = s.adapter;
   const who = a.name === undefined ? "(no hello)" : `${a.name} ${a.version}`;
   const restarts = a.starts > 1 ? `, restarted ${a.starts - 1} time(s)` : "";
-  return `ksnap conformance: ${who} via ${JSON.stringify(a.command)}${restarts}\ncapabilities: ${a.capabilities.join(", ") || "(none)"}`;
+  const line = `ksnap conformance: ${who} via ${JSON.stringify(a.command)}${restarts}\ncapabilities: ${a.capabilities.join(", ") || "(none)"}`;
+  const r = s.restoreWith;
+  if (r === undefined) return line;
+  const second = r.name === undefined ? "(no hello)" : `${r.name} ${r.version}`;
+  return `${line}\nsavepoints restored by: ${second} via ${JSON.stringify(r.command)}${r.starts > 1 ? `, restarted ${r.starts - 1} time(s)` : ""}` +
+    `\nits capabilities: ${r.capabilities.join(", ") || "(none)"}`;
 }
 
 function table(s: SuiteResult): string {
-  const header = ["level".padEnd(11), ...COLUMNS.map((c) => c.toLowerCase().padStart(13))].join("");
+  const width = Math.max(11, ...s.levels.map((l) => l.length + 1));
+  const header = ["level".padEnd(width), ...COLUMNS.map((c) => c.toLowerCase().padStart(13))].join("");
   const rows = s.levels.map((level: Level) => {
     const counts = countOutcomes(s.results.filter((r) => r.level === level));
-    return [level.padEnd(11), ...COLUMNS.map((c) => String(counts[c]).padStart(13))].join("");
+    return [level.padEnd(width), ...COLUMNS.map((c) => String(counts[c]).padStart(13))].join("");
   });
   return [header, ...rows].join("\n");
 }

@@ -16,6 +16,11 @@ import { breakReason, UnitRun, type Unit } from "./unit.js";
 export interface SuiteOptions {
   /** The adapter command, run through the shell. */
   adapter: string;
+  /**
+   * A second adapter command: it restores every savepoint the first wrote at the
+   * scenario's parallelisms (level `cross-restore`).
+   */
+  restoreWith?: string;
   /** Levels to run; default all. */
   levels?: readonly Level[];
   /** Ids of tests expected to fail. */
@@ -48,6 +53,8 @@ export interface AdapterSummary {
 /** A whole run. */
 export interface SuiteResult {
   adapter: AdapterSummary;
+  /** The `--restore-with` adapter, when the run had one. */
+  restoreWith?: AdapterSummary;
   levels: Level[];
   results: TestResult[];
   ms: number;
@@ -59,13 +66,16 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Runs the selected tests of the catalogue against `options.adapter`. */
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const t0 = performance.now();
-  const levels = new Set<Level>(options.levels ?? LEVELS);
-  const units = (options.units ?? await catalogueUnits()).filter((u) => u.tests.some((t) => levels.has(t.level)));
+  const cross = options.restoreWith !== undefined;
+  const levels = new Set<Level>(options.levels ?? LEVELS.filter((l) => cross || l !== "cross-restore"));
+  const units = (options.units ?? await catalogueUnits(undefined, cross)).filter((u) => u.tests.some((t) => levels.has(t.level)));
   options.onStart?.(units.flatMap((u) => u.tests).filter((t) => levels.has(t.level)).length);
   const workDir = options.workDir ?? await RUNNER_STORAGE.makeTempFolder("ksnap-conformance-");
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const adapter = new Adapter(options.adapter, options.cwd ?? process.cwd(), timeoutMs,
     options.startTimeoutMs ?? Math.max(timeoutMs, DEFAULT_START_TIMEOUT_MS));
+  const restoreWith = options.restoreWith === undefined ? undefined
+    : new Adapter(options.restoreWith, options.cwd ?? process.cwd(), timeoutMs, options.startTimeoutMs ?? Math.max(timeoutMs, DEFAULT_START_TIMEOUT_MS));
   const expected = options.expectedFailures ?? new Set<string>();
   const results: TestResult[] = [];
   const record = (r: TestResult) => {
@@ -76,15 +86,19 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   try {
     const startFailure = await startAdapter(adapter);
     for (const unit of units) {
-      const run = new UnitRun({ adapter, workDir, levels }, unit.tests, record);
+      const run = new UnitRun({ adapter, workDir, levels, ...(restoreWith === undefined ? {} : { restoreWith }) }, unit.tests, record);
       if (startFailure !== undefined) run.finish("ERROR", startFailure);
       else await run.runUnit(unit);
     }
   } finally {
     await adapter.shutdown();
+    await restoreWith?.shutdown();
     if (options.workDir === undefined) await RUNNER_STORAGE.removeTree(workDir);
   }
-  return { adapter: summary(adapter), levels: LEVELS.filter((l) => levels.has(l)), results, ms: performance.now() - t0 };
+  return {
+    adapter: summary(adapter), ...(restoreWith === undefined ? {} : { restoreWith: summary(restoreWith) }),
+    levels: LEVELS.filter((l) => levels.has(l)), results, ms: performance.now() - t0,
+  };
 }
 
 /** Starts the adapter once to learn its capabilities; the reason when it cannot be started. */

@@ -12,7 +12,9 @@ import { entriesDifference } from "./compare-entries.js";
 import { closeQuietly, restoreProblem, restoreRoot } from "./restore-check.js";
 import { canonicalProblem, savepointEntries } from "./savepoint-checks.js";
 import { RUNNER_STORAGE } from "./runner-files.js";
-import { restoreNeeds, scenarioTests, snapshotKey, type Scenario, type Step } from "./scenario.js";
+import { crossRestoreId, restoreNeeds, scenarioTests, snapshotKey, type Scenario, type Step } from "./scenario.js";
+import { ProtocolBreak } from "./adapter-process.js";
+import type { Adapter } from "./adapter.js";
 import { loadOrReason, shapeProblem, validationProblem } from "./snapshot-shape.js";
 import type { Capability } from "./outcomes.js";
 import { StateModel } from "./state-model.js";
@@ -29,9 +31,9 @@ interface Taken {
   restoreAt: number[];
 }
 
-/** The unit of scenario `s`. */
-export function scenarioUnit(s: Scenario): Unit {
-  return { tests: scenarioTests(s), run: (u) => new ScenarioRun(s, u).run() };
+/** The unit of scenario `s`; with `crossRestore`, its savepoints are also restored by the second adapter. */
+export function scenarioUnit(s: Scenario, crossRestore = false): Unit {
+  return { tests: scenarioTests(s, crossRestore), run: (u) => new ScenarioRun(s, u).run() };
 }
 
 class ScenarioRun {
@@ -70,6 +72,7 @@ class ScenarioRun {
         case "checkpoint": return await this.checkpoint(step.id, step.restoreAt ?? []);
         case "savepoint": return await this.savepoint(step.id, step.restoreAt ?? []);
         case "discard": return await this.discard(step.checkpoint);
+        case "compact": return await this.compact();
         case "restore": return await this.restore(step.from, step.parallelism);
       }
     } catch (e) {
@@ -131,6 +134,17 @@ class ScenarioRun {
     await this.u.check(id, () => discardProblem(this.root, deleted, [...this.retained.values()]));
   }
 
+  /**
+   * Compacts the session's state if the adapter declares `compact`, and does
+   * nothing otherwise. A compaction rewrites files whatever changed, so for the
+   * next checkpoint's incremental test every key group counts as changed.
+   */
+  private async compact(): Promise<void> {
+    if (!this.u.ctx.adapter.has("compact")) return;
+    await this.u.ctx.adapter.call("compact", { session: this.session });
+    for (let kg = 0; kg < this.s.maxParallelism; kg++) this.changed.add(kg);
+  }
+
   private async restore(from: string, parallelism: number): Promise<void> {
     const source = this.taken.get(from);
     if (source === undefined) throw new UnitStopped("UNSUPPORTED", `not run: ${from} was not taken (the adapter does not declare what it needs)`);
@@ -175,13 +189,58 @@ class ScenarioRun {
         }));
       }
     }
+    const second = this.u.ctx.restoreWith;
+    if (second !== undefined && this.u.ctx.levels.has("cross-restore")) await this.crossRestoreTests(second);
+  }
+
+  /**
+   * The second adapter restores each savepoint the adapter under test wrote, at
+   * each parallelism of its `restoreAt`. Checkpoints are not restored across
+   * backends: an incremental handle's files are in the writing backend's own format.
+   */
+  private async crossRestoreTests(second: Adapter): Promise<void> {
+    let startFailure: string | undefined;
+    try {
+      await second.start();
+    } catch (e) {
+      if (!(e instanceof ProtocolBreak)) throw e;
+      startFailure = `the restore-with adapter could not be started: ${e.message}`;
+    }
+    for (const [key, t] of this.taken) {
+      if (!key.startsWith("sp-")) continue;
+      for (const p of t.restoreAt) {
+        const id = crossRestoreId(this.s.name, key, p);
+        if (startFailure !== undefined) {
+          this.u.skip(id, "ERROR", startFailure);
+          continue;
+        }
+        const missing = restoreNeeds(key, t.parallelism, p).filter((c) => !second.has(c));
+        if (missing.length > 0) {
+          this.u.skip(id, "UNSUPPORTED", `the restore-with adapter does not declare ${missing.join(", ")}`);
+          continue;
+        }
+        await this.u.check(id, async () => {
+          try {
+            return await restoreProblem(second, {
+              metadata: t.metadata, operatorId: this.s.operatorId, maxParallelism: this.s.maxParallelism, parallelism: p,
+              states: this.s.states, expected: t.model.entries(), checkpointRoot: restoreRoot(this.u.ctx.workDir, id),
+              session: `${this.s.name}-cross-${key}-p${p}`,
+            });
+          } catch (e) {
+            if (e instanceof ProtocolBreak) throw new ProtocolBreak(`the restore-with adapter: ${e.message}`, e.stderrTail);
+            if (e instanceof AdapterRefused) return `the restore-with adapter refused: ${e.message}`;
+            throw e;
+          }
+        });
+      }
+    }
   }
 
   /** The tests of a snapshot the adapter cannot take are UNSUPPORTED; no request is sent. */
   private async unsupportedSnapshot(key: string): Promise<void> {
-    const prefix = new RegExp(`^[a-z]+/${this.s.name}/${key}/`);
+    const prefix = new RegExp(`^[a-z-]+/${this.s.name}/${key}/`);
     const what = key.startsWith("chk-") ? "checkpoint" : "savepoint";
-    for (const t of scenarioTests(this.s).filter((t) => prefix.test(t.id))) this.u.skip(t.id, "UNSUPPORTED", `the adapter does not declare ${what}`);
+    for (const id of this.u.ids().filter((id) => prefix.test(id))) this.u.skip(id, "UNSUPPORTED", `the adapter does not declare ${what}`);
   }
 
   private async snapshotProblem(metadata: string, kind: "checkpoint" | "savepoint", id: number): Promise<string | undefined> {
@@ -210,6 +269,7 @@ function describe(step: Step): string {
     case "apply": return `apply ${step.changes.length} changes`;
     case "checkpoint": case "savepoint": return snapshotKey(step);
     case "discard": return `discard chk-${step.checkpoint}`;
+    case "compact": return "compact";
     case "restore": return `restore ${step.from} at parallelism ${step.parallelism}`;
   }
 }

@@ -17,6 +17,7 @@ export type Step =
   | { do: "checkpoint"; id: number; restoreAt?: number[] }
   | { do: "savepoint"; id: number; restoreAt?: number[] }
   | { do: "discard"; checkpoint: number }
+  | { do: "compact" }
   | { do: "restore"; from: string; parallelism: number };
 
 /** A scenario file's content. */
@@ -86,6 +87,8 @@ function checkSteps(s: Scenario): string | undefined {
       }
       if (step.checkpoint === Math.max(...session)) return `${at}: checkpoint ${step.checkpoint} is the session's latest; it cannot be discarded`;
       discarded.add(step.checkpoint);
+    } else if (step.do === "compact") {
+      continue;
     } else if (!taken.has(step.from) || (step.from.startsWith("chk-") && discarded.has(Number(step.from.slice(4))))) {
       return `${at}: restore from ${step.from}, which is not a retained snapshot taken earlier`;
     } else {
@@ -107,10 +110,14 @@ export function restoreNeeds(key: string, from: number, to: number): Capability[
   return from === to ? needs : [...needs, "rescale"];
 }
 
-/** The tests scenario `s` defines, in step order, then its restore tests. */
-export function scenarioTests(s: Scenario): TestInfo[] {
+/**
+ * The tests scenario `s` defines, in step order, then its restore tests; with
+ * `crossRestore` (a run with a second adapter), then its cross-restore tests.
+ */
+export function scenarioTests(s: Scenario, crossRestore = false): TestInfo[] {
   const tests: TestInfo[] = [];
   const restores: TestInfo[] = [];
+  const crosses: TestInfo[] = [];
   let parallelism = s.parallelism;
   let checkpointInSession = false;
   for (const step of s.steps) {
@@ -124,6 +131,9 @@ export function scenarioTests(s: Scenario): TestInfo[] {
         for (const check of ["valid", "content", "canonical"]) tests.push(test(`savepoint/${s.name}/${key}/${check}`, "savepoint", ["state", "savepoint"]));
       }
       for (const p of step.restoreAt ?? []) restores.push(test(`restore/${s.name}/${key}/p${p}`, "restore", restoreNeeds(key, parallelism, p)));
+      if (crossRestore && step.do === "savepoint") {
+        for (const p of step.restoreAt ?? []) crosses.push(test(crossRestoreId(s.name, key, p), "cross-restore", ["state", "savepoint"]));
+      }
     } else if (step.do === "discard") {
       tests.push(test(`ownership/${s.name}/discard-chk-${step.checkpoint}`, "ownership", ["state", "checkpoint", "discard"]));
     } else if (step.do === "restore") {
@@ -131,7 +141,12 @@ export function scenarioTests(s: Scenario): TestInfo[] {
       checkpointInSession = false;
     }
   }
-  return [...tests, ...restores];
+  return [...tests, ...restores, ...crosses];
+}
+
+/** The id of the test in which the second adapter restores snapshot `key` of scenario `scenario` at `p`. */
+export function crossRestoreId(scenario: string, key: string, p: number): string {
+  return `cross-restore/${scenario}/${key}/p${p}`;
 }
 
 function test(id: string, level: TestInfo["level"], needs: Capability[]): TestInfo {

@@ -15,6 +15,8 @@ export interface RunContext {
   workDir: string;
   /** The levels selected with --level. */
   levels: ReadonlySet<Level>;
+  /** The second adapter of `--restore-with`: it restores the savepoints the adapter under test wrote. */
+  restoreWith?: Adapter;
 }
 
 /** Tests that run together. */
@@ -39,6 +41,11 @@ export class UnitRun {
   constructor(readonly ctx: RunContext, private readonly tests: readonly TestInfo[],
     private readonly onResult: (r: TestResult) => void) {
     this.byId = new Map(tests.map((t) => [t.id, t]));
+  }
+
+  /** The ids of the unit's tests, in catalogue order. */
+  ids(): string[] {
+    return this.tests.map((t) => t.id);
   }
 
   /** True when any of the unit's tests is in a selected level. */
