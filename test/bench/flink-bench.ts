@@ -2,14 +2,14 @@
  * Flink reader benchmark: `readFlinkMetadata` of a V6 `_metadata` with a million file references, alone and
  * followed by `flinkToSnapshot`, against `decodeSnapshot` of the equivalent KSNAP file (the conversion of the same
  * `_metadata`, encoded: the same operators, handles and file refs), measured in the same rounds. Rounds interleave
- * the three (the conversion, seconds a run, every other round) with a full GC before each, and the ratios to the
+ * the three, in an order rotated every round, with a full GC before each, and the ratios to the
  * decoder, measured under the same machine conditions, are the stable figure.
  */
 import { decodeSnapshot, encodeSnapshot } from "../../src/codec.js";
 import { readFlinkMetadata } from "../../src/flink/index.js";
 import { flinkToSnapshot, type FlinkConversionOptions } from "../../src/flink/convert.js";
 import type { Snapshot } from "../../src/model.js";
-import { gc, median, time } from "./measure.js";
+import { gc, loadAverage, median, spread, time } from "./measure.js";
 import {
   buildFlinkMetadataBytes, DEFAULT_FLINK_SHAPE, FLINK_BENCH_JOB_DIR, FLINK_BENCH_SNAPSHOT_DIR, type FlinkCheckpointShape,
 } from "./flink-fixture.js";
@@ -25,7 +25,7 @@ export interface FlinkBenchResult {
   fileRefs: number;
   flinkBytes: number;
   ksnapBytes: number;
-  /** Medians in ms (of `runs` rounds; the conversion runs in every other round). */
+  /** Medians in ms (of `runs` rounds, each running all three). */
   readMs: number;
   readConvertMs: number;
   decodeMs: number;
@@ -69,7 +69,8 @@ const f2 = (x: number): string => x.toFixed(2);
 export async function runFlinkBench(options: FlinkBenchOptions = {}): Promise<FlinkBenchResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const warmup = options.warmup ?? 1;
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? 5;
+  const loadBefore = loadAverage();
   const shape = { ...DEFAULT_FLINK_SHAPE, ...options.shape };
   if (!(globalThis as { gc?: unknown }).gc) log("note: run node with --expose-gc for GC between phases");
 
@@ -83,14 +84,18 @@ export async function runFlinkBench(options: FlinkBenchOptions = {}): Promise<Fl
   const decode = (): unknown => decodeSnapshot(ksnap);
   // Building the KSNAP file ran the reader, the conversion and the decoder once; the warm-up adds the reader alone.
   for (let i = 0; i < warmup; i++) log(`  warm-up ${i + 1}: read ${f1(time(read))} ms`);
-  // Timed rounds: the decoder and the reader every round, the conversion (4+ s a run) every other round, first included.
+  // Timed rounds: all three every round, the order rotated so that none always runs first.
   const dec: number[] = [], rd: number[] = [], rc: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const d = time(decode), r = time(read);
-    const c = i % 2 === 0 ? time(readConvert) : undefined;
-    log(`  run ${i + 1}: decode ${f1(d)} ms, read ${f1(r)} ms${c === undefined ? "" : `, read + convert ${f1(c)} ms`}`);
-    dec.push(d); rd.push(r);
-    if (c !== undefined) rc.push(c);
+    const ops: [string, () => unknown, number[]][] = [["decode", decode, dec], ["read", read, rd], ["read + convert", readConvert, rc]];
+    const line: string[] = [];
+    for (let j = 0; j < ops.length; j++) {
+      const [name, fn, into] = ops[(i + j) % ops.length]!;
+      const t = time(fn);
+      into.push(t);
+      line.push(`${name} ${f1(t)}`);
+    }
+    log(`  run ${i + 1}: ${line.join(", ")} ms`);
   }
   gc();
 
@@ -101,9 +106,10 @@ export async function runFlinkBench(options: FlinkBenchOptions = {}): Promise<Fl
   };
   const goal = (x: number): string => (x <= GOAL_FLINK_READ_RATIO ? `goal ≤ ${GOAL_FLINK_READ_RATIO}× met` : `goal ≤ ${GOAL_FLINK_READ_RATIO}× NOT met`);
   log("");
-  log(`flink: ${shape.totalRefs} file refs, _metadata ${f1(flink.length / 1e6)} MB, KSNAP ${f1(ksnap.length / 1e6)} MB, median of ${runs} runs (read + convert ${rc.length}) after warm-up`);
-  log(`readFlinkMetadata: ${f1(readMs)} ms, ${f2(result.readRatio)}× the KSNAP decoder's time (${goal(result.readRatio)})`);
-  log(`readFlinkMetadata + flinkToSnapshot: ${f1(readConvertMs)} ms, ${f2(result.readConvertRatio)}× (${goal(result.readConvertRatio)})`);
-  log(`KSNAP decodeSnapshot, equivalent snapshot: ${f1(decodeMs)} ms`);
+  log(`flink: ${shape.totalRefs} file refs, _metadata ${f1(flink.length / 1e6)} MB, KSNAP ${f1(ksnap.length / 1e6)} MB, medians of ${runs} rounds after warm-up (fastest–slowest), in this process; ${f1((performance.now() - t0) / 1000)} s in all`);
+  log(`load average (1, 5, 15 min): ${loadBefore.map(f2).join(" ")} before, ${loadAverage().map(f2).join(" ")} after`);
+  log(`readFlinkMetadata: ${f1(readMs)} ms (${spread(rd)}), ${f2(result.readRatio)}× the KSNAP decoder's time (rounds ${spread(rd.map((x, i) => x / dec[i]!), 2)}; ${goal(result.readRatio)})`);
+  log(`readFlinkMetadata + flinkToSnapshot: ${f1(readConvertMs)} ms (${spread(rc)}), ${f2(result.readConvertRatio)}× (rounds ${spread(rc.map((x, i) => x / dec[i]!), 2)}; ${goal(result.readConvertRatio)})`);
+  log(`KSNAP decodeSnapshot, equivalent snapshot: ${f1(decodeMs)} ms (${spread(dec)})`);
   return result;
 }

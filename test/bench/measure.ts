@@ -25,3 +25,8 @@ export function time(fn: () => unknown): number {
 export function loadAverage(): number[] {
   return loadavg();
 }
+
+/** The spread of `xs` as printed beside a median: "fastest–slowest". */
+export function spread(xs: readonly number[], digits = 0): string {
+  return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+}
