@@ -6,6 +6,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface, type Interface } from "node:readline";
 
+/** One round: wall-clock milliseconds, and the CPU milliseconds of the child's threads (less moved by other jobs). */
+export interface RoundTime { ms: number; cpuMs: number }
+
 /** A child process that times one round per request. */
 export class RoundChild {
   private readonly proc: ChildProcessWithoutNullStreams;
@@ -38,13 +41,13 @@ export class RoundChild {
     return r.value;
   }
 
-  /** Milliseconds of one round of `operation`, timed by the child. */
-  async round(operation: string): Promise<number> {
+  /** One round of `operation`, timed by the child. */
+  async round(operation: string): Promise<RoundTime> {
     this.proc.stdin.write(`${operation}\n`);
     const line = await this.next();
-    const ms = Number(line);
-    if (!Number.isFinite(ms)) throw new Error(`${this.name} child: ${line}`);
-    return ms;
+    const [ms, cpuMs] = line.split(" ").map(Number);
+    if (!Number.isFinite(ms) || !Number.isFinite(cpuMs)) throw new Error(`${this.name} child: ${line}`);
+    return { ms: ms!, cpuMs: cpuMs! };
   }
 
   /** Ends the child (end of its input) and waits for its exit. */

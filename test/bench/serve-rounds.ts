@@ -1,7 +1,7 @@
 /**
  * Child side of the benches' round protocol (test/bench/round-child.ts is the parent's): the child prints "ready"
- * once set up, then answers each line on stdin naming one of its operations with one timed round, in milliseconds,
- * on its own line. A full GC (with --expose-gc) comes before each round, outside the time, so that a round does not
+ * once set up, then answers each line on stdin naming one of its operations with one timed round on its own line:
+ * wall-clock milliseconds, then the process's CPU milliseconds (every thread: the GC's helpers too) in the round. A full GC (with --expose-gc) comes before each round, outside the time, so that a round does not
  * pay for the garbage of the one before. An empty line or end of input ends the process.
  */
 import { createInterface } from "node:readline";
@@ -24,9 +24,12 @@ export async function serveRounds(operations: Record<string, RoundOperation>): P
     }
     kept = undefined;
     gc();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     kept = op();
-    console.log((performance.now() - t0).toFixed(3));
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    console.log(`${ms.toFixed(3)} ${((cpu.user + cpu.system) / 1000).toFixed(3)}`);
   }
   void kept;
 }
