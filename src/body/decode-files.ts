@@ -5,6 +5,7 @@
 import { KsnapError, withContext } from "../errors.js";
 import { FORMAT_LIMITS } from "../limits.js";
 import type { FileRef, SharedFileRef } from "../model.js";
+import { readCanonicalFileRef } from "./decode-canonical-files.js";
 import { closeMessage, fieldNumber, missing, skip, type BodyReader } from "./decode-fields.js";
 import { expectWireType, readFixed64, readLengthEnd, readString, readTag, readUint64, readUint64Repeated, WT_I64, WT_LEN, WT_VARINT } from "./wire.js";
 
@@ -33,6 +34,10 @@ export function readSharedFileAt(r: BodyReader, parentEnd: number, index: number
  * snapshot.proto). A 1.0 reader skips the local names as unknown fields.
  */
 function readFileFields(r: BodyReader, end: number, place: FileRefPlace): FileRef | SharedFileRef {
+  if (place !== "stream") {
+    const fast = readCanonicalFileRef(r, end, place === "shared");
+    if (fast !== undefined) return fast;
+  }
   let id = "", path = "", size = 0n, xxh64 = 0n, origin = 0n, localName = "";
   const shared = place === "shared";
   const message = shared ? "SharedFileRef" : "FileRef";

@@ -191,7 +191,11 @@ const recentBigints: bigint[] = new Array<bigint>(RECENT).fill(0n);
  */
 export function readUint64Repeated(r: Reader): bigint {
   const value = readSmallVarint(r);
-  if (value < 0) return readUint64Slow(r);
+  return value < 0 ? readUint64Slow(r) : repeatedBigInt(value);
+}
+
+/** `BigInt(value)` (0 <= value < 2^53), the same bigint as last time when `value` was converted recently. */
+export function repeatedBigInt(value: number): bigint {
   const slot = (value >>> 0) & (RECENT - 1);
   if (recentNumbers[slot] === value) return recentBigints[slot]!;
   const big = BigInt(value);

@@ -1,32 +1,45 @@
 /**
- * Codec benchmark: encodeSnapshot and decodeSnapshot of a checkpoint with a
- * million file refs, against a baseline of plain protobufjs reflection
- * decoding of the same body. Runs are interleaved (baseline, decode, encode
- * per round, after a warm-up) with a full GC between phases, so that the ratios to the
- * baseline, measured under the same machine conditions, are the stable figure.
+ * Codec benchmark: encodeSnapshot and decodeSnapshot of a checkpoint with a million file refs, against Python's C++
+ * protobuf (Debian's python3-protobuf, code generated from schemas/ by protoc) decoding the same body with every
+ * field touched and encoding it, and protobufjs reflection decoding. Each codec runs in its own long-lived process
+ * (test/bench/codec-child.ts, python-codec-child.py; ours decodes and encodes in two); the parent asks each for one round at a time, in an order
+ * rotated every round, so that every figure and its baseline are measured in the same minutes. Reported: medians
+ * of the rounds, their spread (fastest–slowest), the ratio of the medians and the load average, and beside them the
+ * CPU time of each child's threads, which the machine's other jobs move less than wall-clock time.
  */
-import protobuf from "protobufjs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { decodeSnapshot, encodeSnapshot } from "../../src/codec.js";
 import { HEADER_SIZE, TRAILER_SIZE } from "../../src/container/layout.js";
-import { packageFile } from "../../src/storage/package-files.js";
-import { gc, median, time } from "./measure.js";
 import { buildCheckpoint, countFileRefs, DEFAULT_SHAPE, type CheckpointShape } from "./checkpoint-fixture.js";
+import { loadAverage, median } from "./measure.js";
+import { preparePythonBaseline } from "./python-baseline.js";
+import { RoundChild, type RoundTime } from "./round-child.js";
 
 export interface CodecBenchOptions {
   shape?: Partial<CheckpointShape>;
-  /** Untimed rounds first (JIT warm-up). */
+  /** Untimed rounds of each figure first (JIT warm-up). Default 1. */
   warmup?: number;
-  /** Timed rounds; medians are reported (the baseline runs in every other round). */
+  /** Timed rounds of each figure; medians are reported. Default 5 (env KSNAP_BENCH_CODEC_ROUNDS). */
   runs?: number;
+  /** Run the protobufjs baseline (8+ s a round). Default true; env KSNAP_BENCH_PROTOBUFJS=0 turns it off. */
+  protobufjs?: boolean;
   log?: (line: string) => void;
 }
 
-/** Timings of one operation over the timed rounds. */
+/** Timings of one figure over the timed rounds. */
 export interface Timing {
   runsMs: number[];
   medianMs: number;
+  minMs: number;
+  maxMs: number;
   /** 10^6 bytes of the encoded file per second, at the median. */
   mbPerSec: number;
+  /** CPU milliseconds of the child's threads in each round, and their median. */
+  cpuMs: number[];
+  medianCpuMs: number;
 }
 
 export interface CodecBenchResult {
@@ -34,94 +47,145 @@ export interface CodecBenchResult {
   fileRefs: number;
   encode: Timing;
   decode: Timing;
-  baseline: Timing;
-  /** Throughput ratio to the baseline (baseline median ms / median ms). */
-  encodeRatio: number;
-  decodeRatio: number;
-  /** Peak RSS before the baseline first ran: the fixture, the file and our encode and decode. */
-  ownPeakRssBytes: number;
-  /** Peak RSS of the whole run (the baseline's decoded tree included). */
-  peakRssBytes: number;
+  /** Python's C++ protobuf, when python3-protobuf is installed. */
+  pythonDecode?: Timing;
+  pythonEncode?: Timing;
+  /** The protobuf implementation Python reported (`cpp` or `upb`). */
+  pythonImplementation?: string;
+  protobufjsDecode?: Timing;
+  /** Baseline median ms over ours: above 1, ours is faster. */
+  decodeVsPython?: number;
+  encodeVsPython?: number;
+  decodeVsProtobufjs?: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  seconds: number;
 }
 
-export const GOAL_DECODE_MB_S = 75;
+export const GOAL_DECODE_VS_PYTHON = 1.0;
 export const GOAL_ENCODE_MB_S = 150;
 
-function timing(runsMs: number[], bytes: number): Timing {
+function timing(rounds: RoundTime[], bytes: number): Timing {
+  const runsMs = rounds.map((r) => r.ms), cpuMs = rounds.map((r) => r.cpuMs);
   const medianMs = median(runsMs);
-  return { runsMs, medianMs, mbPerSec: bytes / 1e6 / (medianMs / 1000) };
+  return {
+    runsMs, medianMs, minMs: Math.min(...runsMs), maxMs: Math.max(...runsMs), mbPerSec: bytes / 1e6 / (medianMs / 1000),
+    cpuMs, medianCpuMs: median(cpuMs),
+  };
 }
 
+const f0 = (x: number): string => x.toFixed(0);
 const f1 = (x: number): string => x.toFixed(1);
 const f2 = (x: number): string => x.toFixed(2);
+const show = (t: Timing): string =>
+  `${f0(t.medianMs)} ms (${f0(t.minMs)}–${f0(t.maxMs)}), ${f1(t.mbPerSec)} MB/s; CPU ${f0(t.medianCpuMs)} ms (${f0(Math.min(...t.cpuMs))}–${f0(Math.max(...t.cpuMs))})`;
 
-/** The file decodes to as many refs and re-encodes to the same bytes (kept out of the caller's frame, so the decoded model can be collected). */
-function sanityCheck(file: Uint8Array, fileRefs: number): void {
-  const check = decodeSnapshot(file);
-  if (countFileRefs(check) !== fileRefs) throw new Error("decoded file ref count differs");
-  if (Buffer.compare(encodeSnapshot(check), file) !== 0) throw new Error("re-encoding the decoded snapshot changed the bytes");
-}
+/** One figure: which child, which operation. */
+interface Figure { key: string; child: RoundChild; operation: string }
 
 /** Runs the codec benchmark and prints a summary block; returns the figures. */
 export async function runCodecBench(options: CodecBenchOptions = {}): Promise<CodecBenchResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const warmup = options.warmup ?? 2;
-  const runs = options.runs ?? 5;
+  const started = performance.now();
+  const warmup = options.warmup ?? 1;
+  const runs = options.runs ?? Number(process.env.KSNAP_BENCH_CODEC_ROUNDS ?? 5);
+  const withProtobufjs = options.protobufjs ?? process.env.KSNAP_BENCH_PROTOBUFJS !== "0";
   const shape = { ...DEFAULT_SHAPE, ...options.shape };
-  if (!(globalThis as { gc?: unknown }).gc) log("note: run node with --expose-gc for GC between phases");
+  const loadBefore = loadAverage();
 
   let t0 = performance.now();
-  const snapshot = buildCheckpoint(shape);
-  const fileRefs = countFileRefs(snapshot);
-  log(`codec bench: built a checkpoint of ${fileRefs} file refs (${shape.operators} operators × ${shape.subtasks} subtasks) in ${f1(performance.now() - t0)} ms`);
-
-  const file = encodeSnapshot(snapshot);
+  // The model is not kept: the encoding child builds its own.
+  const { fileRefs, file } = ((snapshot) => ({ fileRefs: countFileRefs(snapshot), file: encodeSnapshot(snapshot) }))(buildCheckpoint(shape));
   const fileBytes = file.length;
-  const body = file.subarray(HEADER_SIZE, file.length - TRAILER_SIZE);
-  sanityCheck(file, fileRefs);
-  log(`codec bench: file is ${f1(fileBytes / 1e6)} MB (${f1(fileBytes / fileRefs)} bytes per file ref)`);
+  if (countFileRefs(decodeSnapshot(file)) !== fileRefs) throw new Error("decoded file ref count differs");
+  log(`codec bench: ${fileRefs} file refs (${shape.operators} operators × ${shape.subtasks} subtasks), ${f1(fileBytes / 1e6)} MB file, built in ${f0(performance.now() - t0)} ms; load average ${loadBefore.map(f2).join(" ")}`);
 
-  t0 = performance.now();
-  const Snapshot = protobuf.loadSync(packageFile("schemas/ksnap/v1/snapshot.proto")).lookupType("ksnap.v1.Snapshot");
-  log(`codec bench: loaded the protobufjs schema in ${f1(performance.now() - t0)} ms`);
+  const dir = mkdtempSync(join(tmpdir(), "ksnap-bench-codec-"));
+  const children: RoundChild[] = [];
+  try {
+    const filePath = join(dir, "checkpoint.ksnap"), bodyPath = join(dir, "body.bin");
+    writeFileSync(filePath, file);
+    writeFileSync(bodyPath, file.subarray(HEADER_SIZE, file.length - TRAILER_SIZE));
+    const codecChild = fileURLToPath(new URL("./codec-child.js", import.meta.url));
+    const nodeArgs = ["--expose-gc", codecChild];
 
-  // Warm-up: ours `warmup` times (then the peak RSS is ours alone), the baseline once (it is slow).
-  for (let i = 0; i < warmup; i++) {
-    const d = time(() => decodeSnapshot(file));
-    const e = time(() => encodeSnapshot(snapshot));
-    log(`  warm-up ${i + 1}: decode ${f1(d)} ms, encode ${f1(e)} ms`);
+    t0 = performance.now();
+    const [decoder, encoder] = await Promise.all([
+      RoundChild.start("ksnap decode", process.execPath, [...nodeArgs, "ksnap-decode", filePath]),
+      RoundChild.start("ksnap encode", process.execPath, [...nodeArgs, "ksnap-encode", filePath, JSON.stringify(shape)]),
+    ]);
+    children.push(decoder, encoder);
+    const figures: Figure[] = [{ key: "decode", child: decoder, operation: "decode" }, { key: "encode", child: encoder, operation: "encode" }];
+    const python = preparePythonBaseline(dir);
+    let pythonImplementation: string | undefined;
+    if ("skip" in python) log(`codec bench: no Python baseline: ${python.skip}`);
+    else {
+      const py = await RoundChild.start("python", python.command, [...python.args, bodyPath]);
+      children.push(py);
+      pythonImplementation = py.preamble.find((l) => l.startsWith("implementation "))?.slice("implementation ".length);
+      log(`codec bench: Python baseline ${python.description}, protobuf implementation ${pythonImplementation ?? "unknown"}`);
+      figures.push({ key: "pythonDecode", child: py, operation: "decode" }, { key: "pythonEncode", child: py, operation: "encode" });
+    }
+    if (withProtobufjs) {
+      const pbjs = await RoundChild.start("protobufjs", process.execPath, [...nodeArgs, "protobufjs", bodyPath]);
+      children.push(pbjs);
+      figures.push({ key: "protobufjsDecode", child: pbjs, operation: "decode" });
+    } else log("codec bench: protobufjs baseline off (KSNAP_BENCH_PROTOBUFJS=0)");
+    log(`codec bench: ${children.length} child processes ready in ${f0(performance.now() - t0)} ms`);
+
+    for (let i = 0; i < warmup; i++) {
+      const line: string[] = [];
+      for (const f of figures) line.push(`${f.key} ${f0((await f.child.round(f.operation)).ms)}`);
+      log(`  warm-up ${i + 1}: ${line.join(", ")} ms`);
+    }
+    const ms = new Map<string, RoundTime[]>(figures.map((f) => [f.key, []]));
+    for (let i = 0; i < runs; i++) {
+      // Rotate the order each round: no figure always runs first, or right after the slowest.
+      const order = figures.map((_, j) => figures[(i + j) % figures.length]!);
+      const line: string[] = [];
+      for (const f of order) {
+        const t = await f.child.round(f.operation);
+        ms.get(f.key)!.push(t);
+        line.push(`${f.key} ${f0(t.ms)} (CPU ${f0(t.cpuMs)})`);
+      }
+      log(`  round ${i + 1}: ${line.join(", ")} ms`);
+    }
+
+    const get = (key: string): Timing | undefined => (ms.has(key) ? timing(ms.get(key)!, fileBytes) : undefined);
+    const decode = get("decode")!, encode = get("encode")!;
+    const pythonDecode = get("pythonDecode"), pythonEncode = get("pythonEncode"), protobufjsDecode = get("protobufjsDecode");
+    const loadAfter = loadAverage();
+    const result: CodecBenchResult = {
+      fileBytes, fileRefs, decode, encode, pythonDecode, pythonEncode, pythonImplementation, protobufjsDecode,
+      decodeVsPython: pythonDecode && pythonDecode.medianMs / decode.medianMs,
+      encodeVsPython: pythonEncode && pythonEncode.medianMs / encode.medianMs,
+      decodeVsProtobufjs: protobufjsDecode && protobufjsDecode.medianMs / decode.medianMs,
+      loadBefore, loadAfter, seconds: (performance.now() - started) / 1000,
+    };
+    // The per-round ratios show how far load moved the ratio of the medians.
+    const roundRatios = (base: string, ours: string): string => {
+      const b = ms.get(base)!, o = ms.get(ours)!;
+      const rs = b.map((x, i) => x.ms / o[i]!.ms);
+      return `${f2(Math.min(...rs))}–${f2(Math.max(...rs))}`;
+    };
+    // CPU time counts what the machine's other jobs leave out of wall time (and a GC's helper threads in).
+    const cpuRatio = (base: Timing, ours: Timing): string => f2(base.medianCpuMs / ours.medianCpuMs);
+    const met = (ok: boolean): string => (ok ? "met" : "NOT met");
+
+    log("");
+    log(`codec: ${fileRefs} file refs, ${f1(fileBytes / 1e6)} MB file; medians of ${runs} rounds after ${warmup} warm-up, (fastest–slowest); each codec in its own process; ${f1(result.seconds)} s in all`);
+    log(`load average (1, 5, 15 min): ${loadBefore.map(f2).join(" ")} before, ${loadAfter.map(f2).join(" ")} after`);
+    log(`decode: ${show(decode)}`);
+    if (pythonDecode) {
+      log(`  Python ${pythonImplementation} protobuf decode, fields touched: ${show(pythonDecode)}`);
+      log(`  ratio ${f2(result.decodeVsPython!)}× Python (rounds ${roundRatios("pythonDecode", "decode")}; goal ≥ ${f1(GOAL_DECODE_VS_PYTHON)}×, ${met(result.decodeVsPython! >= GOAL_DECODE_VS_PYTHON)}); in CPU time ${cpuRatio(pythonDecode, decode)}×`);
+    } else log(`  no Python baseline: goal ≥ ${f1(GOAL_DECODE_VS_PYTHON)}× Python not measured`);
+    if (protobufjsDecode) log(`  protobufjs reflection decode: ${show(protobufjsDecode)}; ratio ${f2(result.decodeVsProtobufjs!)}× (rounds ${roundRatios("protobufjsDecode", "decode")}); in CPU time ${cpuRatio(protobufjsDecode, decode)}×`);
+    log(`encode: ${show(encode)} (goal ≥ ${GOAL_ENCODE_MB_S} MB/s, ${met(encode.mbPerSec >= GOAL_ENCODE_MB_S)})`);
+    if (pythonEncode) log(`  Python ${pythonImplementation} protobuf encode: ${show(pythonEncode)}; ratio ${f2(result.encodeVsPython!)}× (rounds ${roundRatios("pythonEncode", "encode")}); in CPU time ${cpuRatio(pythonEncode, encode)}×`);
+    return result;
+  } finally {
+    for (const c of children) await c.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const ownPeakRssBytes = process.resourceUsage().maxRSS * 1024;
-  const b0 = time(() => Snapshot.decode(body));
-  log(`  warm-up: baseline ${f1(b0)} ms`);
-  // Timed rounds: ours every round, the baseline (7+ s a run) every other round, first round included.
-  const enc: number[] = [], dec: number[] = [], base: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const b = i % 2 === 0 ? time(() => Snapshot.decode(body)) : undefined;
-    const d = time(() => decodeSnapshot(file));
-    const e = time(() => encodeSnapshot(snapshot));
-    log(`  run ${i + 1}: ${b === undefined ? "" : `baseline ${f1(b)} ms, `}decode ${f1(d)} ms, encode ${f1(e)} ms`);
-    if (b !== undefined) base.push(b);
-    dec.push(d); enc.push(e);
-  }
-  gc();
-
-  const result: CodecBenchResult = {
-    fileBytes, fileRefs,
-    encode: timing(enc, fileBytes), decode: timing(dec, fileBytes), baseline: timing(base, fileBytes),
-    encodeRatio: 0, decodeRatio: 0,
-    ownPeakRssBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  };
-  result.encodeRatio = result.baseline.medianMs / result.encode.medianMs;
-  result.decodeRatio = result.baseline.medianMs / result.decode.medianMs;
-
-  const goal = (mbs: number, want: number): string => (mbs >= want ? `goal ≥ ${want} MB/s met` : `goal ≥ ${want} MB/s NOT met`);
-  log("");
-  log(`codec: ${fileRefs} file refs, ${f1(fileBytes / 1e6)} MB file, median of ${runs} runs (baseline ${base.length}) after warm-up`);
-  log(`encode: ${f1(result.encode.medianMs)} ms, ${f1(result.encode.mbPerSec)} MB/s (${f2(result.encodeRatio)}× protobufjs decode; ${goal(result.encode.mbPerSec, GOAL_ENCODE_MB_S)})`);
-  log(`decode: ${f1(result.decode.medianMs)} ms, ${f1(result.decode.mbPerSec)} MB/s (${f2(result.decodeRatio)}× protobufjs decode; ${goal(result.decode.mbPerSec, GOAL_DECODE_MB_S)})`);
-  log(`baseline protobufjs decode: ${f1(result.baseline.medianMs)} ms, ${f1(result.baseline.mbPerSec)} MB/s`);
-  const mib = (b: number): string => `${f1(b / (1024 * 1024))} MiB`;
-  log(`peak RSS: ${mib(result.peakRssBytes)} (${mib(result.ownPeakRssBytes)} before the baseline first ran)`);
-  return result;
 }

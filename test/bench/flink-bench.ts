@@ -1,18 +1,22 @@
 /**
  * Flink reader benchmark: `readFlinkMetadata` of a V6 `_metadata` with a million file references, alone and
  * followed by `flinkToSnapshot`, against `decodeSnapshot` of the equivalent KSNAP file (the conversion of the same
- * `_metadata`, encoded: the same operators, handles and file refs), measured in the same rounds. Rounds interleave
- * the three (the conversion, seconds a run, every other round) with a full GC before each, and the ratios to the
- * decoder, measured under the same machine conditions, are the stable figure.
+ * `_metadata`, encoded: the same operators, handles and file refs), measured in the same rounds. The reader and the
+ * decoder run in child processes of their own (test/bench/flink-child.ts, codec-child.ts), asked for one round at a
+ * time with a full GC before each; rounds interleave the three, in an order rotated every round, and the ratios to
+ * the decoder, measured under the same machine conditions, are the stable figure.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { decodeSnapshot, encodeSnapshot } from "../../src/codec.js";
 import { readFlinkMetadata } from "../../src/flink/index.js";
-import { flinkToSnapshot, type FlinkConversionOptions } from "../../src/flink/convert.js";
+import { flinkToSnapshot } from "../../src/flink/convert.js";
 import type { Snapshot } from "../../src/model.js";
-import { gc, median, time } from "./measure.js";
-import {
-  buildFlinkMetadataBytes, DEFAULT_FLINK_SHAPE, FLINK_BENCH_JOB_DIR, FLINK_BENCH_SNAPSHOT_DIR, type FlinkCheckpointShape,
-} from "./flink-fixture.js";
+import { loadAverage, median, spread } from "./measure.js";
+import { buildFlinkMetadataBytes, DEFAULT_FLINK_SHAPE, FLINK_BENCH_OPTIONS as OPTIONS, type FlinkCheckpointShape } from "./flink-fixture.js";
+import { RoundChild } from "./round-child.js";
 
 export interface FlinkBenchOptions {
   shape?: Partial<FlinkCheckpointShape>;
@@ -25,7 +29,7 @@ export interface FlinkBenchResult {
   fileRefs: number;
   flinkBytes: number;
   ksnapBytes: number;
-  /** Medians in ms (of `runs` rounds; the conversion runs in every other round). */
+  /** Medians in ms (of `runs` rounds, each running all three). */
   readMs: number;
   readConvertMs: number;
   decodeMs: number;
@@ -36,8 +40,6 @@ export interface FlinkBenchResult {
 
 /** Goal: reading `_metadata` takes at most this many times the KSNAP decoder's time on the equivalent snapshot. */
 export const GOAL_FLINK_READ_RATIO = 2;
-
-const OPTIONS: FlinkConversionOptions = { jobDir: FLINK_BENCH_JOB_DIR, snapshotDir: FLINK_BENCH_SNAPSHOT_DIR };
 
 /** File refs of a converted snapshot: every keyed handle's shared, private and meta files. */
 function countRefs(s: Snapshot): number {
@@ -69,30 +71,51 @@ const f2 = (x: number): string => x.toFixed(2);
 export async function runFlinkBench(options: FlinkBenchOptions = {}): Promise<FlinkBenchResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const warmup = options.warmup ?? 1;
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? 5;
+  const loadBefore = loadAverage();
   const shape = { ...DEFAULT_FLINK_SHAPE, ...options.shape };
-  if (!(globalThis as { gc?: unknown }).gc) log("note: run node with --expose-gc for GC between phases");
 
   const t0 = performance.now();
   const flink = buildFlinkMetadataBytes(shape);
   const ksnap = equivalentKsnap(flink, shape.totalRefs);
   log(`flink bench: wrote a V6 _metadata of ${shape.totalRefs} file refs (${f1(flink.length / 1e6)} MB) and its KSNAP conversion (${f1(ksnap.length / 1e6)} MB) in ${f1(performance.now() - t0)} ms`);
 
-  const read = (): unknown => readFlinkMetadata(flink);
-  const readConvert = (): unknown => flinkToSnapshot(readFlinkMetadata(flink), OPTIONS);
-  const decode = (): unknown => decodeSnapshot(ksnap);
-  // Building the KSNAP file ran the reader, the conversion and the decoder once; the warm-up adds the reader alone.
-  for (let i = 0; i < warmup; i++) log(`  warm-up ${i + 1}: read ${f1(time(read))} ms`);
-  // Timed rounds: the decoder and the reader every round, the conversion (4+ s a run) every other round, first included.
+  const dir = mkdtempSync(join(tmpdir(), "ksnap-bench-flink-"));
+  const children: RoundChild[] = [];
   const dec: number[] = [], rd: number[] = [], rc: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const d = time(decode), r = time(read);
-    const c = i % 2 === 0 ? time(readConvert) : undefined;
-    log(`  run ${i + 1}: decode ${f1(d)} ms, read ${f1(r)} ms${c === undefined ? "" : `, read + convert ${f1(c)} ms`}`);
-    dec.push(d); rd.push(r);
-    if (c !== undefined) rc.push(c);
+  try {
+    const flinkPath = join(dir, "_metadata"), ksnapPath = join(dir, "_metadata.ksnap");
+    writeFileSync(flinkPath, flink);
+    writeFileSync(ksnapPath, ksnap);
+    const child = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+    const [reader, decoder] = await Promise.all([
+      RoundChild.start("flink reader", process.execPath, ["--expose-gc", child("./flink-child.js"), flinkPath]),
+      RoundChild.start("ksnap decode", process.execPath, ["--expose-gc", child("./codec-child.js"), "ksnap-decode", ksnapPath]),
+    ]);
+    children.push(reader, decoder);
+    const ops: [string, RoundChild, string, number[]][] = [
+      ["decode", decoder, "decode", dec], ["read", reader, "read", rd], ["read + convert", reader, "convert", rc],
+    ];
+    for (let i = 0; i < warmup; i++) {
+      const line: string[] = [];
+      for (const [name, c, op] of ops) line.push(`${name} ${f1((await c.round(op)).ms)}`);
+      log(`  warm-up ${i + 1}: ${line.join(", ")} ms`);
+    }
+    // Timed rounds: all three every round, the order rotated so that none always runs first.
+    for (let i = 0; i < runs; i++) {
+      const line: string[] = [];
+      for (let j = 0; j < ops.length; j++) {
+        const [name, c, op, into] = ops[(i + j) % ops.length]!;
+        const t = (await c.round(op)).ms;
+        into.push(t);
+        line.push(`${name} ${f1(t)}`);
+      }
+      log(`  run ${i + 1}: ${line.join(", ")} ms`);
+    }
+  } finally {
+    for (const c of children) await c.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  gc();
 
   const decodeMs = median(dec), readMs = median(rd), readConvertMs = median(rc);
   const result: FlinkBenchResult = {
@@ -101,9 +124,10 @@ export async function runFlinkBench(options: FlinkBenchOptions = {}): Promise<Fl
   };
   const goal = (x: number): string => (x <= GOAL_FLINK_READ_RATIO ? `goal ≤ ${GOAL_FLINK_READ_RATIO}× met` : `goal ≤ ${GOAL_FLINK_READ_RATIO}× NOT met`);
   log("");
-  log(`flink: ${shape.totalRefs} file refs, _metadata ${f1(flink.length / 1e6)} MB, KSNAP ${f1(ksnap.length / 1e6)} MB, median of ${runs} runs (read + convert ${rc.length}) after warm-up`);
-  log(`readFlinkMetadata: ${f1(readMs)} ms, ${f2(result.readRatio)}× the KSNAP decoder's time (${goal(result.readRatio)})`);
-  log(`readFlinkMetadata + flinkToSnapshot: ${f1(readConvertMs)} ms, ${f2(result.readConvertRatio)}× (${goal(result.readConvertRatio)})`);
-  log(`KSNAP decodeSnapshot, equivalent snapshot: ${f1(decodeMs)} ms`);
+  log(`flink: ${shape.totalRefs} file refs, _metadata ${f1(flink.length / 1e6)} MB, KSNAP ${f1(ksnap.length / 1e6)} MB, medians of ${runs} rounds after warm-up (fastest–slowest), reader and decoder each in its own process; ${f1((performance.now() - t0) / 1000)} s in all`);
+  log(`load average (1, 5, 15 min): ${loadBefore.map(f2).join(" ")} before, ${loadAverage().map(f2).join(" ")} after`);
+  log(`readFlinkMetadata: ${f1(readMs)} ms (${spread(rd)}), ${f2(result.readRatio)}× the KSNAP decoder's time (rounds ${spread(rd.map((x, i) => x / dec[i]!), 2)}; ${goal(result.readRatio)})`);
+  log(`readFlinkMetadata + flinkToSnapshot: ${f1(readConvertMs)} ms (${spread(rc)}), ${f2(result.readConvertRatio)}× (rounds ${spread(rc.map((x, i) => x / dec[i]!), 2)}; ${goal(result.readConvertRatio)})`);
+  log(`KSNAP decodeSnapshot, equivalent snapshot: ${f1(decodeMs)} ms (${spread(dec)})`);
   return result;
 }

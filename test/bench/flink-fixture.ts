@@ -7,6 +7,7 @@
  * Deterministic: the same shape gives the same bytes.
  */
 import { mulberry32Uint32 } from "../../conformance/cases/mulberry32.js";
+import type { FlinkConversionOptions } from "../../src/flink/convert.js";
 import type { FlinkMetadata, FlinkNamedHandle, FlinkOperator, FlinkStreamHandle } from "../flink-writer/metadata.js";
 import { writeFlinkMetadata } from "../flink-writer/metadata.js";
 import { HEX, hex } from "./checkpoint-fixture.js";
@@ -30,6 +31,8 @@ export const FLINK_BENCH_CHECKPOINT_ID = 4711;
 /** The job directory (absolute, as Flink prints a local path) and the checkpoint's folder under it. */
 export const FLINK_BENCH_JOB_DIR = "file:/flink/checkpoints/8c3f0a9e2d5b4c7f9a1e6d3b0c8f2a5e";
 export const FLINK_BENCH_SNAPSHOT_DIR = `chk-${FLINK_BENCH_CHECKPOINT_ID}`;
+/** How the bench converts the checkpoint: from its job directory and folder. */
+export const FLINK_BENCH_OPTIONS: FlinkConversionOptions = { jobDir: FLINK_BENCH_JOB_DIR, snapshotDir: FLINK_BENCH_SNAPSHOT_DIR };
 
 /** Eight hex digits of one draw. */
 function hex8(rand: () => number): string {

@@ -1,4 +1,5 @@
-/** Timing helpers shared by the benches: a full GC between phases, medians, one timed call. */
+/** Timing helpers shared by the benches: a full GC between phases, medians, one timed call, the load average. */
+import { loadavg } from "node:os";
 
 /** Two full collections when node runs with --expose-gc; nothing otherwise. */
 export function gc(): void {
@@ -18,4 +19,14 @@ export function time(fn: () => unknown): number {
   const t0 = performance.now();
   fn();
   return performance.now() - t0;
+}
+
+/** os.loadavg(): the 1, 5 and 15 minute load averages, printed with every bench's figures. */
+export function loadAverage(): number[] {
+  return loadavg();
+}
+
+/** The spread of `xs` as printed beside a median: "fastest–slowest". */
+export function spread(xs: readonly number[], digits = 0): string {
+  return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 }

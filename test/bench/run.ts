@@ -1,13 +1,24 @@
 /**
- * Benchmarks (`npm run bench`: built, then run with --expose-gc). Each bench
- * prints its own summary block.
+ * Benchmarks (`npm run bench`: built, then run with --expose-gc). Each bench prints its own summary block, with
+ * medians, their spread and the load average; this prints the load average between them and the total time, since
+ * other jobs on the machine move every absolute figure (the ratios, measured in the same minutes, move less).
  */
 import { runCodecBench } from "./codec-bench.js";
 import { runFlinkBench } from "./flink-bench.js";
+import { loadAverage } from "./measure.js";
 import { runSavepointBench } from "./savepoint-bench.js";
 import { runSemanticsBench } from "./semantics-bench.js";
 
-await runCodecBench();
-await runFlinkBench();
-await runSemanticsBench();
-await runSavepointBench();
+const started = performance.now();
+const load = (): string => loadAverage().map((x) => x.toFixed(2)).join(" ");
+const benches: [string, () => Promise<unknown>][] = [
+  ["codec", runCodecBench], ["flink", runFlinkBench], ["semantics", runSemanticsBench], ["savepoint", runSavepointBench],
+];
+for (const [name, run] of benches) {
+  const t0 = performance.now();
+  console.log(`=== ${name} bench (load average ${load()})`);
+  await run();
+  console.log(`=== ${name} bench: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log("");
+}
+console.log(`bench: ${((performance.now() - started) / 1000).toFixed(1)} s in all; load average ${load()} at the end`);

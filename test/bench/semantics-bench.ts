@@ -19,7 +19,7 @@ import { SharedStateRegistry } from "../../src/registry/shared-state-registry.js
 import { METADATA_FILE } from "../../src/storage/snapshot-root.js";
 import { type LocatedInput, validateHistory, validateSnapshot } from "../../src/validate/index.js";
 import { countRefs, DEFAULT_HISTORY_SHAPE, HistoryGenerator, type HistoryShape } from "./history-fixture.js";
-import { gc, median } from "./measure.js";
+import { gc, loadAverage, median, spread } from "./measure.js";
 
 export interface SemanticsBenchOptions {
   /** Checkpoints of the long history (the short one has half). Default 1000. */
@@ -30,7 +30,7 @@ export interface SemanticsBenchOptions {
   runs?: number;
   /** Completed checkpoints per registry run. Default 1000. */
   registryCheckpoints?: number;
-  /** Timed registry runs. Default 3. */
+  /** Timed registry runs. Default 5. */
   registryRuns?: number;
   /** Checkpoints kept by retention in the registry runs. Default 3. */
   keepLatest?: number;
@@ -130,6 +130,7 @@ function benchValidation(o: Required<Pick<SemanticsBenchOptions, "checkpoints" |
     snapshotMs: median(long.map((r) => r.snapshotMs)), historyMs: median(long.map((r) => r.historyMs)),
     halfSnapshotMs: median(short.map((r) => r.snapshotMs)), halfHistoryMs: median(short.map((r) => r.historyMs)),
     scaling: medianMs / halfMedianMs,
+    spreadMs: spread(long.map((r) => r.ms)), halfSpreadMs: spread(short.map((r) => r.ms)),
     /** Ratio within each round, less sensitive to load that drifts between rounds. */
     roundScaling: median(long.map((r, i) => r.ms / short[i]!.ms)),
   };
@@ -321,6 +322,7 @@ function benchHashing(o: { hashFiles: number; hashFileMiB: number; hashRuns: num
     const xxhsumMBs = bytes / 1e6 / (xxhsumMs / 1000);
     return {
       bytes, files: o.hashFiles, fileMiB: o.hashFileMiB, oursMBs, xxhsumMBs, ratio: oursMBs / xxhsumMBs,
+      roundRatios: spread(ours.map((c, i) => theirs[i]! / c.ms), 2),
       oursCpuMs: median(ours.map((c) => c.cpuMs)), xxhsumCpuMs: median(theirsCpu),
       peakRssMiB: Math.max(...ours.map((c) => c.maxRssKiB)) / 1024, baseRssMiB: median(ours.map((c) => c.rssBeforeKiB)) / 1024,
     };
@@ -337,6 +339,7 @@ export async function runSemanticsBench(options: SemanticsBenchOptions = {}): Pr
   const shape = { ...DEFAULT_HISTORY_SHAPE, ...options.shape };
   if (!(globalThis as { gc?: unknown }).gc) log("note: run node with --expose-gc for GC between phases");
   const started = performance.now();
+  const loadBefore = loadAverage();
 
   log("semantics bench: validation (validateSnapshot over every checkpoint + validateHistory; no storage)");
   const v = benchValidation({ checkpoints: options.checkpoints ?? 1000, runs: options.runs ?? 7, shape }, log);
@@ -345,7 +348,7 @@ export async function runSemanticsBench(options: SemanticsBenchOptions = {}): Pr
   log("semantics bench: SharedStateRegistry (startPending, recordUpload, complete, subsume, discardPlan + markDeleted; aborted attempts)");
   const keepLatest = options.keepLatest ?? 3;
   const r = benchRegistry({
-    registryCheckpoints: options.registryCheckpoints ?? 1000, registryRuns: options.registryRuns ?? 3,
+    registryCheckpoints: options.registryCheckpoints ?? 1000, registryRuns: options.registryRuns ?? 5,
     keepLatest, abortEvery: options.abortEvery ?? 25, shape,
   }, log);
   gc();
@@ -358,13 +361,14 @@ export async function runSemanticsBench(options: SemanticsBenchOptions = {}): Pr
 
   log("");
   log(`semantics: ${shape.operators * shape.subtasksPerOperator} backends, ${v.refs / v.checkpoints} refs per checkpoint, medians of ${options.runs ?? 7} runs after warm-up; ${f1((performance.now() - started) / 1000)} s in all`);
-  log(`validate ${v.checkpoints} checkpoints / ${v.refs} refs: ${f0(v.medianMs)} ms (${f0(v.refsPerSec)} refs/s; snapshots ${f0(v.snapshotMs)} ms, history ${f0(v.historyMs)} ms)`);
-  log(`validate ${v.halfCheckpoints} checkpoints / ${v.halfRefs} refs: ${f0(v.halfMedianMs)} ms (${f0(v.halfRefs / (v.halfMedianMs / 1000))} refs/s; snapshots ${f0(v.halfSnapshotMs)} ms, history ${f0(v.halfHistoryMs)} ms)`);
+  log(`load average (1, 5, 15 min): ${loadBefore.map(f2).join(" ")} before, ${loadAverage().map(f2).join(" ")} after`);
+  log(`validate ${v.checkpoints} checkpoints / ${v.refs} refs: ${f0(v.medianMs)} ms (${v.spreadMs}; ${f0(v.refsPerSec)} refs/s; snapshots ${f0(v.snapshotMs)} ms, history ${f0(v.historyMs)} ms)`);
+  log(`validate ${v.halfCheckpoints} checkpoints / ${v.halfRefs} refs: ${f0(v.halfMedianMs)} ms (${v.halfSpreadMs}; ${f0(v.halfRefs / (v.halfMedianMs / 1000))} refs/s; snapshots ${f0(v.halfSnapshotMs)} ms, history ${f0(v.halfHistoryMs)} ms)`);
   log(`validate scaling ${v.checkpoints} vs ${v.halfCheckpoints}: ${f2(v.scaling)}× (goal ≤ ${GOAL_SCALING}, ${met(v.scaling <= GOAL_SCALING)}; median of per-round ratios ${f2(v.roundScaling)}×)`);
   log(`registry: ${f0(r.opsPerSec)} ops/s (${r.totalOps} ops over ${r.completed} checkpoints, keep latest ${keepLatest}; ` +
     KINDS.map((k) => `${k} ${f0(r.byKind[k].opsPerSec)}/s`).join(", ") + `; complete ${f0(r.refsPerSecComplete)} refs/s; ${r.filesDeleted} files deleted)`);
   if (h !== undefined) {
-    log(`hashing: ${f0(h.oursMBs)} MB/s vs xxhsum ${f0(h.xxhsumMBs)} MB/s: ratio ${f2(h.ratio)} (goal ≥ ${GOAL_HASH_RATIO}, ${met(h.ratio >= GOAL_HASH_RATIO)}; ${h.files} files of ${h.fileMiB} MiB, page cache warm; ` +
+    log(`hashing: ${f0(h.oursMBs)} MB/s vs xxhsum ${f0(h.xxhsumMBs)} MB/s: ratio ${f2(h.ratio)} (rounds ${h.roundRatios}; goal ≥ ${GOAL_HASH_RATIO}, ${met(h.ratio >= GOAL_HASH_RATIO)}; ${h.files} files of ${h.fileMiB} MiB, page cache warm; ` +
       `CPU ${f0(h.oursCpuMs)} ms vs ${f0(h.xxhsumCpuMs)} ms)`);
     log(`storage validation peak RSS: ${f1(h.peakRssMiB)} MiB (goal < ${GOAL_RSS_MIB}, ${met(h.peakRssMiB < GOAL_RSS_MIB)}; ${f1(h.baseRssMiB)} MiB before the check)`);
   }
