@@ -5,7 +5,6 @@
  * (`--referenced-by`), reads them as validation does, and keeps every file of this root they refer to. It cannot
  * see references from anywhere it was not given.
  */
-import { resolve } from "node:path";
 import { compareCodePoints } from "../body/canonical-order.js";
 import { parseFlinkLocation } from "../flink/convert-paths.js";
 import { eachRef, refKind } from "../snapshot-walk.js";
@@ -35,7 +34,7 @@ export async function outsideReferences(
   store: Storage, root: string, realRoot: string, sources: readonly string[], load: TreeLoader,
 ): Promise<OutsideReferences> {
   const out: OutsideReferences = { sources: [...sources], snapshots: 0, paths: new Map(), problems: [] };
-  const given = resolve(root);
+  const given = store.absolute(root);
   const inRoot = (location: string): string | undefined => {
     for (const r of [realRoot, given]) {
       const rel = store.relativeTo(r, location);
