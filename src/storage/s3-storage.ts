@@ -1,6 +1,6 @@
 /**
  * Object storage behind the storage seam, through the S3 API ([spec](../../spec/ownership.md#object-storage-s3)).
- * Locations are `s3://bucket/key`; a folder is a key prefix, listed with the delimiter '/' and paginated. S3 has no
+ * Locations are `s3://bucket/key`; a folder is a key prefix, listed once in full and paginated. S3 has no
  * links, so nothing here is ever followed, but a key with an empty, '.' or '..' segment is not a path: a listing
  * that holds one is refused (UNSAFE_PATH) rather than read around. Sizes and modification times come from the
  * listings (one request per 1,000 objects) and are remembered for the run; a read or a delete asks HEAD again,
@@ -56,6 +56,10 @@ export class S3Storage implements Storage {
   readonly client: S3Client;
   /** What listings said of each object, by location: validation and gc read sizes and times from here. */
   private readonly listed = new Map<string, EntryInfo>();
+  /** Folders listed in full (every key under them): their subfolders are known without another request. */
+  private readonly flatListed = new Set<string>();
+  /** The entries of each folder under a folder listed in full. */
+  private readonly children = new Map<string, Map<string, "file" | "folder">>();
 
   constructor(options: S3StorageOptions = {}) {
     this.client = options.client ?? new S3Client(s3ClientConfig(options.endpoint));
@@ -108,6 +112,7 @@ export class S3Storage implements Storage {
     if (at.key === "") return this.bucketInfo(location, at.bucket);
     const cached = this.listed.get(formatS3Location(at.bucket, at.key));
     if (cached !== undefined) return cached;
+    if (this.children.has(formatS3Location(at.bucket, at.key))) return FOLDER;
     return (await this.head(location, at)) ?? (await this.isPrefix(location, at) ? FOLDER : undefined);
   }
 
@@ -116,32 +121,55 @@ export class S3Storage implements Storage {
   }
 
   async list(folder: string): Promise<Entry[]> {
-    const { bucket, key } = parseS3Location(folder);
+    const at = parseS3Location(folder);
+    const self = formatS3Location(at.bucket, at.key);
+    if (![...this.flatListed].some((f) => self === f || this.relativeTo(f, self) !== undefined)) {
+      await this.listFlat(folder, at);
+      this.flatListed.add(self);
+    }
+    const children = this.children.get(self);
+    return children === undefined ? [] : [...children].map(([name, kind]) => ({ name, kind })).sort((a, b) => compareCodePoints(a.name, b.name));
+  }
+
+  /**
+   * Lists every key under `folder` in one paginated listing without a delimiter (one request per 1,000 objects,
+   * whatever the depth; a listing per folder would cost one request per `chk-<n>/`), and remembers each key's
+   * folders, size and modification time. UNSAFE_PATH when a key under it is not a path.
+   */
+  private async listFlat(folder: string, { bucket, key }: S3Location): Promise<void> {
     const prefix = key === "" ? "" : `${key}/`;
-    const entries: Entry[] = [];
     let token: string | undefined;
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ...(token ? { ContinuationToken: token } : {}) }));
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
       } catch (e) {
         throw s3Error(e, "cannot list", folder);
       }
-      for (const p of page.CommonPrefixes ?? []) {
-        const name = p.Prefix!.slice(prefix.length, -1);
-        checkName(name, `${p.Prefix}`, bucket);
-        entries.push({ name, kind: "folder" });
-      }
       for (const o of page.Contents ?? []) {
-        const name = o.Key!.slice(prefix.length);
-        if (name === "") continue; // a folder marker (a zero-byte key ending in '/', as consoles make): the prefix itself
-        checkName(name, o.Key!, bucket);
-        this.listed.set(formatS3Location(bucket, o.Key!), { kind: "file", size: BigInt(o.Size ?? 0), modifiedMs: o.LastModified?.getTime() ?? 0 });
-        entries.push({ name, kind: "file" });
+        // A folder marker (a zero-byte key ending in '/', as consoles make) stands for its prefix, not for a file.
+        const marker = o.Key!.endsWith("/");
+        const rel = o.Key!.slice(prefix.length).replace(/\/$/, "");
+        if (rel === "") continue;
+        const problem = keyProblem(rel);
+        if (problem !== undefined) {
+          throw new KsnapError("UNSAFE_PATH", `the listing holds the key "${o.Key}", which ${problem}: it is not a path, and ksnap does not work around it`,
+            { file: `s3://${bucket}/${o.Key}` });
+        }
+        const segments = rel.split("/");
+        let parent = formatS3Location(bucket, key);
+        for (const [i, name] of segments.entries()) {
+          const last = i === segments.length - 1;
+          const kind = last && !marker ? "file" : "folder";
+          let children = this.children.get(parent);
+          if (children === undefined) this.children.set(parent, children = new Map());
+          if (children.get(name) !== "folder") children.set(name, kind);
+          parent = `${parent}/${name}`;
+        }
+        if (!marker) this.listed.set(formatS3Location(bucket, o.Key!), { kind: "file", size: BigInt(o.Size ?? 0), modifiedMs: o.LastModified?.getTime() ?? 0 });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
-    return entries.sort((a, b) => compareCodePoints(a.name, b.name));
   }
 
   async resolve(realRoot: string, rel: string): Promise<Resolution> {
@@ -307,12 +335,3 @@ export class S3Storage implements Storage {
 }
 
 const FOLDER: EntryInfo = { kind: "folder", size: 0n, modifiedMs: 0 };
-
-/** UNSAFE_PATH for a listed name that is not one path segment ('', '.', '..'): such a key is never read nor deleted. */
-function checkName(name: string, key: string, bucket: string): void {
-  const problem = name === "" || name === "." || name === ".." ? `has a${name === "" ? "n empty" : ` '${name}'`} segment` : keyProblem(name);
-  if (problem !== undefined) {
-    throw new KsnapError("UNSAFE_PATH", `the listing holds the key "${key}", which ${problem}: it is not a path, and ksnap refuses to work around it`,
-      { file: formatS3Location(bucket, key.replace(/\/+$/, "")) });
-  }
-}

@@ -1,0 +1,78 @@
+/**
+ * Faults between the SDK and the S3 server, injected by a small HTTP proxy on the loopback interface: every request
+ * goes to the server unchanged (its signature still holds: the Host header is passed on as signed), unless `decide`
+ * names a fault for it. The SDK and ksnap see what a real network and a real store would give them.
+ */
+import type { Test } from "tap";
+import { createServer, request, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * What to do to one request: `slowdown` (503 SlowDown, S3's throttling), `reset` (the connection closed before any
+ * answer), `truncate` (the response's headers and half its body, then the connection closed), `denied` (403
+ * AccessDenied), `internal` (500 InternalError), or nothing (passed on).
+ */
+export type Fault = "slowdown" | "reset" | "truncate" | "denied" | "internal" | undefined;
+
+/** One request the proxy saw. */
+export interface SeenRequest {
+  method: string;
+  url: string;
+  fault: Fault;
+}
+
+/** A running proxy. */
+export interface FaultProxy {
+  endpoint: string;
+  seen: SeenRequest[];
+}
+
+/** Starts a proxy in front of `target` (`http://127.0.0.1:PORT`) for the test `t`; `decide` may be changed later through the returned setter. */
+export async function startFaultProxy(
+  t: Test, target: string, decide: (req: IncomingMessage, body: Buffer) => Fault | Promise<Fault> = () => undefined,
+): Promise<FaultProxy & { setDecide: (d: typeof decide) => void }> {
+  const to = new URL(target);
+  const seen: SeenRequest[] = [];
+  let choose = decide;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => void (async () => {
+      const body = Buffer.concat(chunks);
+      const fault = await choose(req, body);
+      seen.push({ method: req.method!, url: req.url!, fault });
+      if (fault === "reset") return req.socket.destroy();
+      if (fault === "slowdown" || fault === "denied" || fault === "internal") {
+        const [status, code, message] = fault === "slowdown" ? [503, "SlowDown", "Please reduce your request rate."]
+          : fault === "denied" ? [403, "AccessDenied", "Access Denied"] : [500, "InternalError", "We encountered an internal error. Please try again."];
+        const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault</RequestId></Error>`;
+        res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(xml) });
+        return res.end(req.method === "HEAD" ? undefined : xml);
+      }
+      const upstream = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode!, up.headers);
+        if (fault !== "truncate") return up.pipe(res);
+        const total = Number(up.headers["content-length"] ?? 0);
+        let sent = 0;
+        up.on("data", (c: Buffer) => {
+          const room = Math.floor(total / 2) - sent;
+          if (room > 0) res.write(c.subarray(0, room));
+          sent += c.length;
+          if (sent >= total / 2) {
+            up.destroy();
+            res.socket?.destroy();
+          }
+        });
+      });
+      upstream.on("error", () => res.socket?.destroy());
+      upstream.end(body);
+    })());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, seen, setDecide: (d) => { choose = d; } };
+}
