@@ -16,8 +16,6 @@ import { s3ClientConfig, S3Storage } from "../src/storage/s3-storage.js";
 process.env.AWS_ACCESS_KEY_ID = "S3RVER";
 process.env.AWS_SECRET_ACCESS_KEY = "S3RVER";
 process.env.AWS_REGION = "us-east-1";
-// The SDK warns once per process that its 2027 releases need Node 22; the tests' output is no place for it.
-process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING = "1";
 
 // s3rver encrypts listing continuation tokens with single DES, which OpenSSL 3 (Node 17 and later) no longer offers.
 // Triple DES with the key repeated three times is the same cipher (E_k(D_k(E_k(x))) = E_k(x)), and is offered.
