@@ -52,16 +52,14 @@ export async function startFaultProxy(
       const upstream = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
         res.writeHead(up.statusCode!, up.headers);
         if (fault !== "truncate") return up.pipe(res);
-        const total = Number(up.headers["content-length"] ?? 0);
-        let sent = 0;
-        up.on("data", (c: Buffer) => {
-          const room = Math.floor(total / 2) - sent;
-          if (room > 0) res.write(c.subarray(0, room));
-          sent += c.length;
-          if (sent >= total / 2) {
-            up.destroy();
-            res.socket?.destroy();
-          }
+        // Half the body, then the connection closed: after a pause, so that the client has the headers and those
+        // bytes before it sees the reset (a reset before the headers is a plain connection reset).
+        const half = Math.floor(Number(up.headers["content-length"] ?? 0) / 2);
+        const got: Buffer[] = [];
+        up.on("data", (c: Buffer) => got.push(c));
+        up.on("end", () => {
+          res.write(Buffer.concat(got).subarray(0, half));
+          setTimeout(() => res.socket?.destroy(), 20);
         });
       });
       upstream.on("error", () => res.socket?.destroy());

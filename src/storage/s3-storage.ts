@@ -166,7 +166,7 @@ export class S3Storage implements Storage {
           if (children.get(name) !== "folder") children.set(name, kind);
           parent = `${parent}/${name}`;
         }
-        if (!marker) this.listed.set(formatS3Location(bucket, o.Key!), { kind: "file", size: BigInt(o.Size ?? 0), modifiedMs: o.LastModified?.getTime() ?? 0 });
+        if (!marker) this.listed.set(formatS3Location(bucket, o.Key!), { kind: "file", size: BigInt(o.Size ?? 0), modifiedMs: wholeSeconds(o.LastModified) });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
@@ -306,7 +306,7 @@ export class S3Storage implements Storage {
   private async headWithTag(location: string, at: S3Location): Promise<{ info: EntryInfo; etag: string | undefined } | undefined> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: at.key }));
-      return { info: { kind: "file", size: BigInt(out.ContentLength ?? 0), modifiedMs: out.LastModified?.getTime() ?? 0 }, etag: out.ETag };
+      return { info: { kind: "file", size: BigInt(out.ContentLength ?? 0), modifiedMs: wholeSeconds(out.LastModified) }, etag: out.ETag };
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw s3Error(e, "cannot read", location);
@@ -335,3 +335,11 @@ export class S3Storage implements Storage {
 }
 
 const FOLDER: EntryInfo = { kind: "folder", size: 0n, modifiedMs: 0 };
+
+/**
+ * A LastModified in milliseconds, cut to whole seconds: HEAD says it to the second (an HTTP date) while a listing may
+ * add milliseconds, and the time a listing gave must compare equal to the time HEAD gives for the same object.
+ */
+function wholeSeconds(date: Date | undefined): number {
+  return date === undefined ? 0 : Math.floor(date.getTime() / 1000) * 1000;
+}
