@@ -10,9 +10,10 @@ import type { AddressInfo } from "node:net";
 /**
  * What to do to one request: `slowdown` (503 SlowDown, S3's throttling), `reset` (the connection closed before any
  * answer), `truncate` (the response's headers and half its body, then the connection closed), `denied` (403
- * AccessDenied), `internal` (500 InternalError), or nothing (passed on).
+ * AccessDenied), `internal` (500 InternalError), `unsafe-key` (a listing given one more key, `<prefix>../escape`, which
+ * a store may well hold but which is no path), or nothing (passed on).
  */
-export type Fault = "slowdown" | "reset" | "truncate" | "denied" | "internal" | undefined;
+export type Fault = "slowdown" | "reset" | "truncate" | "denied" | "internal" | "unsafe-key" | undefined;
 
 /** One request the proxy saw. */
 export interface SeenRequest {
@@ -50,7 +51,20 @@ export async function startFaultProxy(
         return res.end(req.method === "HEAD" ? undefined : xml);
       }
       const upstream = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode!, up.headers);
+        if (fault !== "unsafe-key") res.writeHead(up.statusCode!, up.headers);
+        if (fault === "unsafe-key") {
+          const got: Buffer[] = [];
+          up.on("data", (c: Buffer) => got.push(c));
+          up.on("end", () => {
+            const prefix = new URL(req.url ?? "/", "http://proxy").searchParams.get("prefix") ?? "";
+            const extra = `<Contents><Key>${prefix}../escape</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"x"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+            const xml = Buffer.from(Buffer.concat(got).toString("utf8").replace("</ListBucketResult>", `${extra}</ListBucketResult>`));
+            const headers = { ...up.headers, "content-length": String(xml.length) };
+            res.writeHead(up.statusCode!, headers);
+            res.end(xml);
+          });
+          return;
+        }
         if (fault !== "truncate") return up.pipe(res);
         // Half the body, then the connection closed: after a pause, so that the client has the headers and those
         // bytes before it sees the reset (a reset before the headers is a plain connection reset).
