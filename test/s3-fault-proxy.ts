@@ -3,7 +3,7 @@
  * goes to the server unchanged (its signature still holds: the Host header is passed on as signed), unless `decide`
  * names a fault for it. The SDK and ksnap see what a real network and a real store would give them.
  */
-import type { Test } from "tap";
+import type { Teardown } from "./s3-server.js";
 import { createServer, request, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -28,9 +28,9 @@ export interface FaultProxy {
   seen: SeenRequest[];
 }
 
-/** Starts a proxy in front of `target` (`http://127.0.0.1:PORT`) for the test `t`; `decide` may be changed later through the returned setter. */
+/** Starts a proxy in front of `target` (`http://127.0.0.1:PORT`) for `t` (a test, or the bench); `decide` may be changed later through the returned setter. */
 export async function startFaultProxy(
-  t: Test, target: string, decide: (req: IncomingMessage, body: Buffer) => Fault | Promise<Fault> = () => undefined,
+  t: Teardown, target: string, decide: (req: IncomingMessage, body: Buffer) => Fault | Promise<Fault> = () => undefined,
 ): Promise<FaultProxy & { setDecide: (d: typeof decide) => void }> {
   const to = new URL(target);
   const seen: SeenRequest[] = [];

@@ -4,7 +4,6 @@
  * answered as S3 would (listings paginated by 1,000, ranged GETs, DeleteObjects, S3 error codes). Credentials are
  * s3rver's fixed pair, put in the environment where the SDK's standard chain finds them.
  */
-import type { Test } from "tap";
 import crypto from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +11,7 @@ import { join, relative, sep } from "node:path";
 import S3rver from "s3rver";
 import { ListObjectsV2Command, PutObjectCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { s3ClientConfig, S3Storage } from "../src/storage/s3-storage.js";
+import { forEachLimited } from "../src/validate/run-limited.js";
 
 process.env.AWS_ACCESS_KEY_ID = "S3RVER";
 process.env.AWS_SECRET_ACCESS_KEY = "S3RVER";
@@ -45,8 +45,13 @@ export interface S3Server {
   storage(endpoint?: string): S3Storage;
 }
 
-/** Starts a server for the test `t`, stopped (and its folder removed) when `t` ends. */
-export async function startS3Server(t: Test, buckets: readonly string[] = [BUCKET]): Promise<S3Server> {
+/** Whatever stops things at the end: a tap test, or the bench's list of closers. */
+export interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** Starts a server for `t` (a test, or the bench), stopped (and its folder removed) at its teardown. */
+export async function startS3Server(t: Teardown, buckets: readonly string[] = [BUCKET]): Promise<S3Server> {
   const directory = mkdtempSync(join(tmpdir(), "ksnap-s3rver-"));
   const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
   const { port } = await server.run();
@@ -68,13 +73,12 @@ export function localFiles(dir: string, under = dir): string[] {
 }
 
 /** Copies the local folder `dir` to `s3://bucket/prefix/` (a few PUTs at a time); returns the keys written. */
-export async function upload(client: S3Client, dir: string, prefix: string, bucket = BUCKET): Promise<string[]> {
+export async function upload(client: S3Client, dir: string, prefix: string, bucket = BUCKET, concurrency = 16): Promise<string[]> {
   const paths = localFiles(dir);
   const keys = paths.map((p) => (prefix === "" ? p : `${prefix}/${p}`));
-  for (let i = 0; i < paths.length; i += 16) {
-    await Promise.all(paths.slice(i, i + 16).map((p, j) =>
-      client.send(new PutObjectCommand({ Bucket: bucket, Key: keys[i + j]!, Body: readFileSync(join(dir, ...p.split("/"))) }))));
-  }
+  await forEachLimited(paths, concurrency, async (p, i) => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: keys[i]!, Body: readFileSync(join(dir, ...p.split("/"))) }));
+  });
   return keys;
 }
 
