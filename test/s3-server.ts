@@ -1,3 +1,4 @@
+/// <reference path="./s3rver.d.ts" />
 /**
  * A real S3 API server for the tests, on the loopback interface: s3rver, started in this process on a random port
  * with its objects in a temporary folder. Not a mock of the SDK: requests are signed, sent over HTTP, parsed and

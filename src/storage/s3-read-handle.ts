@@ -59,33 +59,42 @@ export function s3ReadHandle(client: S3Client, object: S3Object): ReadHandle {
     info: object.info,
     async read(into, offset, length, position) {
       if (length === 0 || position >= size) return 0;
+      // Filled from as many response chunks as it takes (they are 16–64 KiB): a hasher's 1 MiB buffer is one call.
+      let done = 0;
       for (let attempt = 0; ; attempt++) {
         try {
-          if (body === undefined || body.position !== position) {
+          if (body === undefined || body.position !== position + done) {
             drop();
-            body = await start(position);
+            body = await start(position + done);
           }
-          while (body.pending.length === 0) {
-            const next = await body.chunks.next();
-            if (next.done) throw new TruncatedBody(body.position);
-            body.pending = next.value;
+          while (done < length) {
+            if (body.pending.length === 0) {
+              const next = await body.chunks.next();
+              if (next.done) {
+                if (body.position >= size) return done;
+                throw new TruncatedBody(body.position);
+              }
+              body.pending = next.value;
+            }
+            const n = Math.min(length - done, body.pending.length);
+            into.set(body.pending.subarray(0, n), offset + done);
+            body.pending = body.pending.subarray(n);
+            body.position += n;
+            done += n;
           }
-          const n = Math.min(length, body.pending.length);
-          into.set(body.pending.subarray(0, n), offset);
-          body.pending = body.pending.subarray(n);
-          body.position += n;
-          return n;
+          return done;
         } catch (e) {
-          const at = body?.position ?? position;
+          const at = body?.position ?? position + done;
           drop();
           if (e instanceof KsnapError) throw e;
+          // Bytes already copied are handed out; the next read asks again from where this response stopped.
+          if (done > 0) return done;
           if (attempt >= BODY_RETRIES) {
             throw new KsnapError("IO_ERROR",
               `truncated GET: the response ended after byte ${at} of ${size} (${e instanceof TruncatedBody ? "closed early" : (e as Error).message}), ${BODY_RETRIES + 1} times`,
               { file: object.location });
           }
           await new Promise((r) => setTimeout(r, BODY_BACKOFF_MS * 2 ** attempt));
-          // Nothing of this read was handed out yet: the next GET starts at `position`, where this one stopped.
         }
       }
     },

@@ -9,7 +9,7 @@
  * KSNAP_BENCH_S3_OBJECTS (default 100000), KSNAP_BENCH_S3_RUNS (runs of each command, default 1) and
  * KSNAP_BENCH_S3_HASH_MIB (default 256) scale it.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -72,10 +72,23 @@ function writeHashRoot(root: string, mib: number): number {
   return bytes.length;
 }
 
-function child(op: "validate" | "gc-plan", location: string, endpoint?: string): ChildResult {
-  const r = spawnSync(process.execPath, [CHILD, op, location, ...(endpoint ? [endpoint] : [])], { encoding: "utf8", maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`s3-bench-child ${op} ${location} exited with ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as ChildResult;
+/** Runs the child, asynchronously: the server and the proxy it talks to live in this process's event loop. */
+async function child(op: "validate" | "gc-plan" | "get", location: string, endpoint?: string): Promise<ChildResult> {
+  const proc = spawn(process.execPath, [CHILD, op, location, ...(endpoint ? [endpoint] : [])], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.on("data", (c: Buffer) => { stdout += c.toString("utf8"); });
+  proc.stderr.on("data", (c: Buffer) => { stderr += c.toString("utf8"); });
+  const status = await new Promise<number | null>((resolve) => proc.on("close", resolve));
+  if (status !== 0) throw new Error(`s3-bench-child ${op} ${location} exited with ${status}: ${stderr}`);
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as ChildResult;
+}
+
+/** `n` runs of `fn`, one after another. */
+async function runsOf<T>(n: number, fn: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(await fn());
+  return out;
 }
 
 /** Runs the S3 bench and prints its block. */
@@ -99,9 +112,9 @@ export async function runS3Bench(log: (line: string) => void = console.log): Pro
     const rows: string[] = [];
     for (const op of ["validate", "gc-plan"] as const) {
       // One run each by default: on S3, validate reads every object (HEAD + GET), minutes at s3rver's rate.
-      const local = Array.from({ length: runs }, () => child(op, root));
+      const local = await runsOf(runs, () => child(op, root));
       const before = proxy.seen.length;
-      const remote = Array.from({ length: runs }, () => child(op, s3("root"), proxy.endpoint));
+      const remote = await runsOf(runs, () => child(op, s3("root"), proxy.endpoint));
       const requests = (proxy.seen.length - before) / remote.length;
       const [lm, rm] = [median(local.map((r) => r.ms)), median(remote.map((r) => r.ms))];
       const [lr, rr] = [Math.max(...local.map((r) => r.peakRssKiB)), Math.max(...remote.map((r) => r.peakRssKiB))];
@@ -114,10 +127,12 @@ export async function runS3Bench(log: (line: string) => void = console.log): Pro
     const hashRoot = join(work, "hash");
     const bytes = writeHashRoot(hashRoot, hashMiB);
     await upload(server.client, hashRoot, "hash", BUCKET, 4);
-    const local = [1, 2, 3].map(() => child("validate", hashRoot));
-    const remote = [1, 2, 3].map(() => child("validate", s3("hash"), server.endpoint));
+    const local = await runsOf(3, () => child("validate", hashRoot));
+    const remote = await runsOf(3, () => child("validate", s3("hash"), server.endpoint));
     if (remote.some((r) => r.errors > 0) || local.some((r) => r.errors > 0)) throw new Error("the hashing root did not validate");
+    const raw = median((await runsOf(3, () => child("get", s3("hash/shared/big"), server.endpoint))).map((r) => r.ms));
     const [lm, rm] = [median(local.map((r) => r.ms)), median(remote.map((r) => r.ms))];
+    log(`  the same object drained by the SDK, no hashing: ${f0(bytes / 1e6 / (raw / 1000))} MB/s (the server's and the loopback's ceiling here)`);
     log(`  streamed-GET hashing, one ${hashMiB} MiB object: S3 ${f0(bytes / 1e6 / (rm / 1000))} MB/s vs local ${f0(bytes / 1e6 / (lm / 1000))} MB/s ` +
       `(${(lm / rm).toFixed(2)}×), peak RSS ${f0(Math.max(...remote.map((r) => r.peakRssKiB)) / 1024)} MiB vs ${f0(Math.max(...local.map((r) => r.peakRssKiB)) / 1024)} MiB`);
   } finally {
