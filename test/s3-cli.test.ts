@@ -2,10 +2,11 @@
  * Every command on `s3://bucket/prefix` against a real S3 API server on loopback (README, "Object storage"): the same
  * trees as the local tests use are uploaded, and each command gives on S3 what it gives on the local copy, with the
  * location in place of the path: inspect, validate (sizes and streamed XXH64), diff, plan-restore, savepoint dump
- * (ranged reads per key group), gc (plan, orphans, --apply with DeleteObjects) and Flink job directories.
+ * (ranged reads per key group), gc (plan, orphans, --apply with DeleteObjects), Flink job directories, and the
+ * outputs of convert and encode.
  */
 import t from "tap";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeSnapshot } from "../src/codec.js";
@@ -15,7 +16,7 @@ import { SavepointDataWriter, type StateDescriptor } from "../src/savepoint/inde
 import { METADATA_FILE } from "../src/storage/snapshot-root.js";
 import { files, history } from "./gc-fixtures.js";
 import { runCli } from "./run-cli.js";
-import { keysUnder, s3, startS3Server, upload } from "./s3-server.js";
+import { getObject, keysUnder, s3, startS3Server, upload } from "./s3-server.js";
 import { writeFlinkJobDir } from "./flink-writer/job-dir.js";
 import { randomFlinkHistory } from "./flink-writer/random-history.js";
 
@@ -151,4 +152,21 @@ t.test("a Flink job directory on S3: validate and gc as on the local copy", asyn
   const i = await runCli("inspect", s3(`job/chk-${firstChk.checkpointId}`), ...ep);
   t.equal(i.status, 0, i.stderr);
   t.match(i.stdout, /Apache Flink _metadata/);
+  // convert reads the _metadata from the bucket and writes the KSNAP file there, in one PUT.
+  const lastChk = d.jobs[0]!.checkpoints.at(-1)!;
+  const c = await runCli("convert", s3(`job/chk-${lastChk.checkpointId}`), "-o", s3(`job/chk-${lastChk.checkpointId}/_metadata.ksnap`), ...ep);
+  t.equal(c.status, 0, c.stderr);
+  const local = join(work, "converted.ksnap");
+  await runCli("convert", lastChk.dir, "-o", local, "--job-uri", jobDir);
+  t.strictSame(Buffer.from(await getObject(server.client, `job/chk-${lastChk.checkpointId}/_metadata.ksnap`)), readFileSync(local), "the same bytes");
+});
+
+t.test("encode writes its output to S3 in one PUT", async (t) => {
+  const server = await startS3Server(t);
+  const json = join(work, "encode-input.json");
+  const root = history(t);
+  writeFileSync(json, (await runCli("inspect", join(root, "chk-1"), "--json")).stdout);
+  const r = await runCli("encode", json, "-o", s3("enc/chk-1/_metadata.ksnap"), "--endpoint", server.endpoint);
+  t.equal(r.status, 0, r.stderr);
+  t.strictSame(Buffer.from(await getObject(server.client, "enc/chk-1/_metadata.ksnap")), readFileSync(join(root, "chk-1", "_metadata.ksnap")));
 });

@@ -10,18 +10,8 @@ import { packageFile } from "../src/storage/package-files.js";
 import { S3Storage } from "../src/storage/s3-storage.js";
 import { storageFor } from "../src/storage/storage-for.js";
 import { LOCAL_STORAGE } from "../src/storage/local-storage.js";
-import { KsnapError } from "../src/errors.js";
+import { rejection } from "./helpers.js";
 import { getObject, keysUnder, localFiles, putObject, s3, startS3Server, upload } from "./s3-server.js";
-
-async function rejection(fn: () => Promise<unknown>): Promise<KsnapError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof KsnapError) return e;
-    throw e;
-  }
-  throw new Error("expected a KsnapError");
-}
 
 t.test("locations: s3:// arithmetic, path rules, and storageFor", async (t) => {
   const s = new S3Storage({ endpoint: "http://127.0.0.1:1" });
