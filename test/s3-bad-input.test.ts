@@ -73,7 +73,12 @@ t.test("a missing object, an endpoint that is down", async (t) => {
   await upload(server.client, root, "r");
   const missing = await runCli("inspect", s3("r/chk-9/_metadata.ksnap"), "--endpoint", server.endpoint);
   t.equal(missing.status, 1);
-  t.match(missing.stderr, /^ksnap: s3:\/\/ksnap-test\/r\/chk-9\/_metadata\.ksnap: IO_ERROR: cannot read: no such file or folder\n$/);
+  t.match(missing.stderr, /^ksnap: s3:\/\/ksnap-test\/r\/chk-9\/_metadata\.ksnap: IO_ERROR: cannot read: S3 NoSuchKey: no object, and no object under it as a prefix\n$/);
+  for (const args of [["validate", s3("none")], ["gc", s3("none"), "--retain", "1"], ["savepoint", "dump", s3("r/none.ksvd")], ["convert", s3("r/none"), "-o", "-"]]) {
+    const r = await runCli(...args, "--endpoint", server.endpoint);
+    t.equal(r.status, 1, args.join(" "));
+    t.match(r.stderr, /^ksnap: s3:\/\/ksnap-test\/[^:]+: IO_ERROR: cannot read: S3 NoSuchKey/, args.join(" "));
+  }
   const port = await closedPort();
   const down = await runCli("validate", s3("r"), "--endpoint", `http://127.0.0.1:${port}`);
   t.equal(down.status, 1);

@@ -55,7 +55,7 @@ export async function readFlinkArgument(metadataPath: string, opts: FlinkArgumen
 /** The path a command named, as a Flink `_metadata`: IO_ERROR when it names none. */
 export async function requireFlinkMetadata(path: string, storage: Storage = LOCAL_STORAGE): Promise<string> {
   const info = await storage.infoFollowing(path);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info === undefined) throw storage.missing(path);
   if (info.kind === "folder") {
     const own = storage.child(path, FLINK_METADATA_FILE);
     if (await storage.info(own) === undefined) throw new KsnapError("IO_ERROR", `no ${FLINK_METADATA_FILE} in this folder`, { file: path });

@@ -80,7 +80,7 @@ interface Source {
  */
 async function isDataFile(storage: Storage, path: string): Promise<boolean> {
   const info = await storage.infoFollowing(path);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info === undefined) throw storage.missing(path);
   if (info.kind !== "file") return false;
   const file = await storage.open(path, { followLinks: true });
   try {

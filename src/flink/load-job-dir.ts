@@ -62,7 +62,7 @@ interface Read {
  */
 export async function loadFlinkTree(path: string, store: Storage, options: FlinkTreeOptions = {}): Promise<LoadedTree> {
   const info = await store.infoFollowing(path);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info === undefined) throw store.missing(path);
   if (info.kind !== "folder") throw new KsnapError("IO_ERROR", "is not a folder: a Flink job directory is one", { file: path });
   const real = await store.realRoot(path);
   const scan = await scanTree(store, path, FLINK_METADATA_FILE);

@@ -135,7 +135,7 @@ async function withPhysicalSizes(store: Storage, root: string, checkpoints: read
 
 async function checkRoot(store: Storage, root: string): Promise<void> {
   const info = await store.infoFollowing(root);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: root });
+  if (info === undefined) throw store.missing(root);
   if (info.kind !== "folder") {
     const what = info.kind === "other" ? `it is ${describeKind(info)}, not a folder` : "is not a folder";
     throw new KsnapError("IO_ERROR", `${what}: gc takes a checkpoint root`, { file: root });

@@ -68,6 +68,10 @@ export class LocalStorage implements Storage {
     return infoOf(location, lstat);
   }
 
+  missing(location: string): KsnapError {
+    return new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: location });
+  }
+
   async infoFollowing(location: string): Promise<EntryInfo | undefined> {
     return infoOf(location, stat);
   }

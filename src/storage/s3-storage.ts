@@ -116,6 +116,10 @@ export class S3Storage implements Storage {
     return (await this.head(location, at)) ?? (await this.isPrefix(location, at) ? FOLDER : undefined);
   }
 
+  missing(location: string): KsnapError {
+    return new KsnapError("IO_ERROR", "cannot read: S3 NoSuchKey: no object, and no object under it as a prefix", { file: location });
+  }
+
   async infoFollowing(location: string): Promise<EntryInfo | undefined> {
     return this.info(location); // S3 has no links
   }

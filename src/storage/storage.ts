@@ -14,6 +14,8 @@
  * which check the [path rules](../../spec/format-v1.md#paths) first.
  */
 
+import type { KsnapError } from "../errors.js";
+
 /** What an entry is, seen without following a symbolic link. */
 export type EntryKind = "file" | "folder" | "link" | "other";
 
@@ -136,6 +138,11 @@ export interface Storage {
   realRoot(root: string): Promise<string>;
   /** What is at `location`, without following a link; undefined when nothing is. */
   info(location: string): Promise<EntryInfo | undefined>;
+  /**
+   * The error for a location the user named where {@link infoFollowing} found nothing (IO_ERROR naming it): a local
+   * "no such file or folder", or S3's `NoSuchKey`.
+   */
+  missing(location: string): KsnapError;
   /** What is at `location`, following links (for paths the user named); undefined when nothing is. */
   infoFollowing(location: string): Promise<EntryInfo | undefined>;
   /** The entries of a folder, sorted by name in code-point order. IO_ERROR when it cannot be listed. */
