@@ -42,9 +42,12 @@ export { pathProblem, resolveInRoot } from "./storage/paths.js";
 export { findMetadataFiles, loadSnapshot, readSnapshot, resolveRoot, METADATA_FILE, SHARED_DIR, type LocatedSnapshot } from "./storage/snapshot-root.js";
 export {
   TEMP_SUFFIX, isTempName, tempName, type AtomicWriter, type Entry, type EntryInfo, type EntryKind, type ReadHandle, type ReadOptions,
-  type Resolution, type Storage,
+  type Resolution, type Storage, type DeleteRequest, type DeleteResult,
 } from "./storage/storage.js";
 export { LocalStorage, LOCAL_STORAGE } from "./storage/local-storage.js";
+export { S3Storage, MAX_DELETE_BATCH, s3ClientConfig, type S3StorageOptions } from "./storage/s3-storage.js";
+export { storageFor, type StorageChoice } from "./storage/storage-for.js";
+export { isS3Location, parseS3Location, formatS3Location, type S3Location } from "./storage/s3-location.js";
 export { errnoText, ioError } from "./storage/errno.js";
 export {
   validatePath, validateLocated, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, RULES, localNameProblem,

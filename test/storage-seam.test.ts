@@ -9,7 +9,7 @@ import t, { type Test } from "tap";
 import { spawnSync } from "node:child_process";
 import {
   existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync,
-  writeFileSync,
+  utimesSync, writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
@@ -130,6 +130,32 @@ t.test("deleteFile: only a regular file inside the root reached without links", 
   t.equal(await storage.deleteFile(root, "data/f"), true, "a regular file is deleted");
   t.notOk(existsSync(join(root, "data", "f")));
   t.equal(await storage.deleteFile(root, "data/f"), false, "false when already gone");
+});
+
+t.test("deleteFiles: each file checked against what was planned; a refusal stops the run", async (t) => {
+  const { root } = await tree(t);
+  writeFileSync(join(root, "data", "g"), "planned");
+  const mtime = (await storage.info(join(root, "data", "g")))!.modifiedMs;
+  writeFileSync(join(root, "data", "h"), "planned");
+  utimesSync(join(root, "data", "h"), new Date(mtime + 5000), new Date(mtime + 5000));
+  const results = await storage.deleteFiles(root, [
+    { path: "data/f", size: 99n }, // "inside" is 6 bytes: changed since planned
+    { path: "data/g", size: 7n, modifiedMs: mtime },
+    { path: "data/h", size: 7n, modifiedMs: mtime }, // rewritten later: another time
+    { path: "gone", size: 1n },
+    { path: "data/sub" }, // a folder: refused, and nothing after it is tried
+    { path: "a.txt" },
+  ]);
+  t.strictSame(results.map((r) => [r.path, r.status]), [
+    ["data/f", "failed"], ["data/g", "deleted"], ["data/h", "failed"], ["gone", "gone"], ["data/sub", "refused"],
+  ]);
+  t.match((results[0] as { error: Error }).error.message, /its size changed since gc planned it \(99 bytes then, 6 now\): not deleted/);
+  t.match((results[2] as { error: Error }).error.message, /it was modified since gc planned it/);
+  t.ok(existsSync(join(root, "data", "f")), "a changed file is kept");
+  t.ok(existsSync(join(root, "data", "h")));
+  t.notOk(existsSync(join(root, "data", "g")));
+  t.ok(existsSync(join(root, "a.txt")), "nothing after a refusal is deleted");
+  t.equal(storage.absolute("rel/x"), join(process.cwd(), "rel", "x"), "a local location is resolved against the working folder");
 });
 
 t.test("removeEmptyFolder: an empty folder reached without links; never a folder behind a link", async (t) => {

@@ -13,6 +13,8 @@ import { hashToHex } from "../hash/xxh64.js";
 import { formatBytes } from "../render-tree.js";
 import { reportProblems } from "./exit-status.js";
 import { readAnySnapshotArgument, type FlinkArgumentOptions } from "./flink-argument.js";
+import { addEndpointOption, storageChoice } from "./endpoint-option.js";
+import type { StorageChoice } from "../storage/storage-for.js";
 import { addFlinkOptions, flinkOptions } from "./flink-options.js";
 import { STANDARD_STREAM, writeStandardOutput } from "./standard-streams.js";
 import { usageError } from "./usage-error.js";
@@ -30,9 +32,9 @@ export function registerDiff(program: Command): void {
     .argument("<a>", "the earlier snapshot: a KSNAP metadata file, a Flink _metadata, the snapshot folder holding either; - for standard input (KSNAP only)")
     .argument("<b>", "the later snapshot (- for standard input, if <a> is not)")
     .option("--json", "print the diff as JSON (spec/diff-and-restore.md)");
-  addFlinkOptions(cmd, "Flink input only, for both snapshots: ")
-    .action(async (a: string, b: string, opts: { json?: boolean; jobDir?: string; kind?: string }) => {
-      const out = await diffCommand(a, b, { ...flinkOptions(opts), json: opts.json });
+  addEndpointOption(addFlinkOptions(cmd, "Flink input only, for both snapshots: "))
+    .action(async (a: string, b: string, opts: { json?: boolean; jobDir?: string; kind?: string; endpoint?: string }) => {
+      const out = await diffCommand(a, b, { ...flinkOptions(opts), ...storageChoice(opts), json: opts.json });
       await writeStandardOutput(out.text);
       // Changed content means an id names two different files: restoring from B may read wrong state.
       if (out.changedContent) reportProblems();
@@ -40,7 +42,7 @@ export function registerDiff(program: Command): void {
 }
 
 /** The command's output for snapshots `a` and `b`: the readable diff, or its JSON form ([spec](../../spec/diff-and-restore.md#diff-json)). Errors name the file. */
-export async function diffCommand(a: string, b: string, opts: FlinkArgumentOptions & { json?: boolean }): Promise<DiffOutput> {
+export async function diffCommand(a: string, b: string, opts: FlinkArgumentOptions & StorageChoice & { json?: boolean }): Promise<DiffOutput> {
   if (a === STANDARD_STREAM && b === STANDARD_STREAM) throw usageError("only one of the two snapshots can be read from standard input (-)");
   const left = await readAnySnapshotArgument(a, opts);
   const right = await readAnySnapshotArgument(b, opts);

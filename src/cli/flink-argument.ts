@@ -15,6 +15,7 @@ import { FLINK_METADATA_FILE, findFlinkMetadata, locateFlinkSnapshot } from "../
 import { readFlinkMetadata } from "../flink/read-metadata.js";
 import type { SnapshotKind } from "../model.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
+import { storageFor, type StorageChoice } from "../storage/storage-for.js";
 import type { Storage } from "../storage/storage.js";
 import { readSnapshotArgument, type SnapshotArgument } from "./snapshot-argument.js";
 import { STANDARD_STREAM } from "./standard-streams.js";
@@ -54,7 +55,7 @@ export async function readFlinkArgument(metadataPath: string, opts: FlinkArgumen
 /** The path a command named, as a Flink `_metadata`: IO_ERROR when it names none. */
 export async function requireFlinkMetadata(path: string, storage: Storage = LOCAL_STORAGE): Promise<string> {
   const info = await storage.infoFollowing(path);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info === undefined) throw storage.missing(path);
   if (info.kind === "folder") {
     const own = storage.child(path, FLINK_METADATA_FILE);
     if (await storage.info(own) === undefined) throw new KsnapError("IO_ERROR", `no ${FLINK_METADATA_FILE} in this folder`, { file: path });
@@ -83,8 +84,10 @@ export function noteLines(a: FlinkConversion): string {
  * A Flink snapshot read, converted and passed through the codec, so that commands see exactly what
  * `ksnap convert` writes (canonical order, format version). Errors name the `_metadata`.
  */
-export async function readFlinkDecoded(metadataPath: string, opts: FlinkArgumentOptions): Promise<{ flink: FlinkArgument; decoded: DecodedFile }> {
-  const flink = await readFlinkArgument(metadataPath, opts);
+export async function readFlinkDecoded(
+  metadataPath: string, opts: FlinkArgumentOptions, storage: Storage = LOCAL_STORAGE,
+): Promise<{ flink: FlinkArgument; decoded: DecodedFile }> {
+  const flink = await readFlinkArgument(metadataPath, opts, storage);
   return { flink, decoded: inFile(metadataPath, () => decodeFile(encodeSnapshot(flink.snapshot))) };
 }
 
@@ -95,14 +98,16 @@ export interface AnySnapshotArgument extends SnapshotArgument {
 
 /**
  * The snapshot `path` names, KSNAP or Flink ([readSnapshotArgument](./snapshot-argument.ts) for KSNAP and `-`;
- * a Flink `_metadata` or a folder holding one is converted as for `inspect`). Conversion notes go to `notes`.
+ * a Flink `_metadata` or a folder holding one is converted as for `inspect`), on the storage `opts` choose for it.
+ * Conversion notes go to `notes`.
  */
 export async function readAnySnapshotArgument(
-  path: string, opts: FlinkArgumentOptions, notes: NodeJS.WritableStream = process.stderr,
+  path: string, opts: FlinkArgumentOptions & StorageChoice, notes: NodeJS.WritableStream = process.stderr,
 ): Promise<AnySnapshotArgument> {
-  const flinkPath = path === STANDARD_STREAM ? undefined : await findFlinkMetadata(path);
-  if (flinkPath === undefined) return readSnapshotArgument(path);
-  const { flink, decoded } = await readFlinkDecoded(flinkPath, opts);
+  const storage = storageFor(path, opts);
+  const flinkPath = path === STANDARD_STREAM ? undefined : await findFlinkMetadata(path, storage);
+  if (flinkPath === undefined) return readSnapshotArgument(path, opts);
+  const { flink, decoded } = await readFlinkDecoded(flinkPath, opts, storage);
   notes.write(noteLines(flink));
   return { ...decoded, metadataPath: flinkPath, flink };
 }

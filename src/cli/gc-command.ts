@@ -14,9 +14,11 @@ import { gcRefusalText, gcReportJson, gcReportText } from "../gc/gc-report.js";
 import { runGc, type GcEnvironment, type GcReport } from "../gc/gc-run.js";
 import { progressBarFor } from "./progress-bar.js";
 import { reportProblems } from "./exit-status.js";
+import { addEndpointOption, storageChoice } from "./endpoint-option.js";
+import { storageFor, type StorageChoice } from "../storage/storage-for.js";
 
 /** The options as commander parses them. */
-export interface GcOptions {
+export interface GcOptions extends StorageChoice {
   retain: number;
   apply?: boolean;
   /** Milliseconds; 3 days when absent. */
@@ -32,7 +34,7 @@ export interface GcOptions {
 
 /** Adds `gc` to `program`. */
 export function registerGc(program: Command): void {
-  program.command("gc")
+  addEndpointOption(program.command("gc"))
     .description("delete subsumed checkpoints, files no kept checkpoint refers to, and old orphans under a checkpoint root (dry run unless --apply)")
     .argument("<root>", "a checkpoint root: the folder holding shared/ and chk-<id>/; or a Flink job directory (chk-<n>/_metadata, shared/, taskowned/)")
     .requiredOption("--retain <n>", "keep the latest N checkpoints (N >= 1)", parseRetain)
@@ -63,7 +65,10 @@ export async function gc(root: string, opts: GcOptions, env: Partial<GcEnvironme
     const flink = { ...(opts.kind === undefined ? {} : { kind: opts.kind }), ...(opts.jobUri === undefined ? {} : { jobUri: opts.jobUri }) };
     report = await runGc(root, {
       retain: opts.retain, apply: opts.apply === true, graceMs: opts.gracePeriod ?? DEFAULT_GRACE_MS, referencedBy: opts.referencedBy ?? [],
-    }, { onProgress: (p) => bar.update(p), load: (path, store) => loadAnyTree(path, store, flink), ...env });
+    }, {
+      store: storageFor(root, storageChoice(opts)), storeFor: (path) => storageFor(path, storageChoice(opts)),
+      onProgress: (p) => bar.update(p), load: (path, store) => loadAnyTree(path, store, flink), ...env,
+    });
   } finally {
     bar.stop();
   }

@@ -9,11 +9,13 @@ import { snapshotToJsonText } from "../json/to-json.js";
 import { renderTree } from "../render-tree.js";
 import { findFlinkMetadata, flinkHeader, noteLines, readFlinkDecoded, type FlinkArgumentOptions } from "./flink-argument.js";
 import { addFlinkOptions, flinkOptions } from "./flink-options.js";
+import { addEndpointOption, storageChoice } from "./endpoint-option.js";
+import { storageFor, type StorageChoice } from "../storage/storage-for.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
 import { STANDARD_STREAM, writeStandardOutput } from "./standard-streams.js";
 
 /** Options of `inspect`. */
-export interface InspectOptions extends FlinkArgumentOptions {
+export interface InspectOptions extends FlinkArgumentOptions, StorageChoice {
   json?: boolean;
 }
 
@@ -23,23 +25,25 @@ export function registerInspect(program: Command): void {
     .description("print a snapshot file (KSNAP, or a Flink _metadata converted) as a readable tree, or as its JSON form with --json")
     .argument("<file>", "a KSNAP metadata file, a Flink _metadata, the snapshot folder holding either, or - for standard input (KSNAP only)")
     .option("--json", "print the JSON form (schemas/ksnap-v1.schema.json)");
-  addFlinkOptions(cmd, "Flink input only: ")
-    .action((file: string, opts: { json?: boolean; jobDir?: string; kind?: string }) => inspect(file, { ...flinkOptions(opts), json: opts.json }));
+  addEndpointOption(addFlinkOptions(cmd, "Flink input only: "))
+    .action((file: string, opts: { json?: boolean; jobDir?: string; kind?: string; endpoint?: string }) =>
+      inspect(file, { ...flinkOptions(opts), ...storageChoice(opts), json: opts.json }));
 }
 
 /** Prints the snapshot `file` names as a tree, or as its JSON form. Errors name the file. */
 export async function inspect(file: string, opts: InspectOptions): Promise<void> {
-  const flinkPath = file === STANDARD_STREAM ? undefined : await findFlinkMetadata(file);
+  const storage = storageFor(file, opts);
+  const flinkPath = file === STANDARD_STREAM ? undefined : await findFlinkMetadata(file, storage);
   if (flinkPath !== undefined) {
     // Through the codec, so that what is printed is what `ksnap convert` would write (canonical form, version).
-    const { flink, decoded } = await readFlinkDecoded(flinkPath, opts);
+    const { flink, decoded } = await readFlinkDecoded(flinkPath, opts, storage);
     process.stderr.write(noteLines(flink));
     await writeStandardOutput(opts.json === true
       ? snapshotToJsonText(decoded.snapshot, decoded.version)
       : `${flinkHeader(flink)}\n${renderTree(decoded.snapshot, decoded.version, flinkPath)}\n`);
     return;
   }
-  const { snapshot, version, metadataPath } = await readSnapshotArgument(file);
+  const { snapshot, version, metadataPath } = await readSnapshotArgument(file, opts);
   await writeStandardOutput(opts.json === true
     ? snapshotToJsonText(snapshot, version)
     : renderTree(snapshot, version, metadataPath) + "\n");

@@ -12,11 +12,13 @@ import {
 } from "../restore-plan.js";
 import { reportProblems } from "./exit-status.js";
 import { readAnySnapshotArgument, type FlinkArgumentOptions } from "./flink-argument.js";
+import { addEndpointOption, storageChoice } from "./endpoint-option.js";
+import type { StorageChoice } from "../storage/storage-for.js";
 import { addFlinkOptions, flinkOptions } from "./flink-options.js";
 import { writeStandardOutput } from "./standard-streams.js";
 
 /** Options of {@link planRestoreCommand}, as commander parses them ([spec](../../spec/diff-and-restore.md#restore-plan)). */
-export interface PlanRestoreOptions extends FlinkArgumentOptions {
+export interface PlanRestoreOptions extends FlinkArgumentOptions, StorageChoice {
   parallelism: number;
   operator?: Record<string, number>;
   json?: boolean;
@@ -30,10 +32,10 @@ export function registerPlanRestore(program: Command): void {
     .requiredOption("-p, --parallelism <n>", "the new parallelism of every operator", parseCount)
     .option("--operator <id=n>", "a different parallelism for one operator (repeatable)", parseOperator)
     .option("--json", "print the plan as JSON (spec/diff-and-restore.md)");
-  addFlinkOptions(cmd, "Flink input only: ")
+  addEndpointOption(addFlinkOptions(cmd, "Flink input only: "))
     .action(async (file: string, opts: Omit<PlanRestoreOptions, "kind"> & { kind?: string }) => {
       const { parallelism, operator, json } = opts;
-      const out = await planRestoreOutput(file, { parallelism, ...(operator === undefined ? {} : { operator }), ...(json === undefined ? {} : { json }), ...flinkOptions(opts) });
+      const out = await planRestoreOutput(file, { parallelism, ...(operator === undefined ? {} : { operator }), ...(json === undefined ? {} : { json }), ...flinkOptions(opts), ...storageChoice(opts) });
       await writeStandardOutput(out.text);
       // A handle this reader cannot plan means the restore it describes is incomplete (spec: unsupported handles).
       if (out.unsupported) reportProblems();

@@ -14,7 +14,8 @@ import { DATA_MAGIC, DATA_FORMAT_LIMITS } from "../savepoint/data-format.js";
 import { readDataFileInfo, readKeyGroups, type DataFileAccess, type HandleLocation } from "../savepoint/data-reader.js";
 import { entryToJsonLine } from "../savepoint/dump.js";
 import type { SavepointEntry } from "../savepoint/data-format.js";
-import { LOCAL_STORAGE } from "../storage/local-storage.js";
+import { storageFor, type StorageChoice } from "../storage/storage-for.js";
+import { addEndpointOption } from "./endpoint-option.js";
 import { resolveRoot } from "../storage/snapshot-root.js";
 import { describeKind, type Storage } from "../storage/storage.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
@@ -22,7 +23,7 @@ import { STANDARD_STREAM, writeStandardOutput } from "./standard-streams.js";
 import { usageError } from "./usage-error.js";
 
 /** Options of {@link savepointDump}, as commander parses them. */
-export interface SavepointDumpOptions {
+export interface SavepointDumpOptions extends StorageChoice {
   /** Only these key groups (inclusive `A-B` on the command line). */
   keyGroups?: KeyGroupRange;
   /** Print the spec's dump (JSON lines) instead of the readable form. */
@@ -35,7 +36,7 @@ export type DumpWriter = (chunk: string) => void | Promise<void>;
 /** Adds `savepoint dump` to `program`. */
 export function registerSavepoint(program: Command): void {
   const savepoint = program.command("savepoint").description("work with savepoint data files (spec/savepoint-data.md)");
-  savepoint.command("dump")
+  addEndpointOption(savepoint.command("dump"))
     .description("print the entries of a savepoint data file, or of every savepoint handle of a snapshot, one per line")
     .argument("<path>", "a savepoint data file (.ksvd), or a KSNAP metadata file or snapshot folder")
     .option("--key-groups <a-b>", "only key groups a..b (inclusive), or a single key group", parseKeyGroups)
@@ -54,8 +55,8 @@ export async function savepointDump(path: string, opts: SavepointDumpOptions, wr
   if (path === STANDARD_STREAM) throw usageError("savepoint dump reads a file or folder, not standard input (-): a data file is read by position");
   const out = new Batcher(write);
   const render = opts.json ? (e: SavepointEntry) => entryToJsonLine(e) + "\n" : (e: SavepointEntry) => readableLine(e) + "\n";
-  const storage = LOCAL_STORAGE;
-  for (const source of await isDataFile(storage, path) ? [await dataFileSource(storage, path)] : await snapshotSources(storage, path)) {
+  const storage = storageFor(path, opts);
+  for (const source of await isDataFile(storage, path) ? [await dataFileSource(storage, path)] : await snapshotSources(storage, path, opts)) {
     const keyGroups = intersect(source.handle.keyGroups, opts.keyGroups);
     if (keyGroups.count === 0) continue;
     if (!opts.json) await out.add(`# ${source.label}: key groups ${rangeText(keyGroups)}\n`);
@@ -79,7 +80,7 @@ interface Source {
  */
 async function isDataFile(storage: Storage, path: string): Promise<boolean> {
   const info = await storage.infoFollowing(path);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info === undefined) throw storage.missing(path);
   if (info.kind !== "file") return false;
   const file = await storage.open(path, { followLinks: true });
   try {
@@ -103,8 +104,8 @@ async function dataFileSource(storage: Storage, path: string): Promise<Source> {
  * under the snapshot root one segment at a time, never through a link. Each is
  * checked before anything is printed.
  */
-async function snapshotSources(storage: Storage, path: string): Promise<Source[]> {
-  const { snapshot, metadataPath } = await readSnapshotArgument(path);
+async function snapshotSources(storage: Storage, path: string, choice: StorageChoice): Promise<Source[]> {
+  const { snapshot, metadataPath } = await readSnapshotArgument(path, choice);
   const root = await storage.realRoot(resolveRoot(metadataPath, snapshot.snapshotDir, storage));
   const sources: Source[] = [];
   for (const op of snapshot.operators) {

@@ -15,9 +15,11 @@ import { escapeControls } from "../quote.js";
 import { reportProblems } from "./exit-status.js";
 import { FLINK_METADATA_FILE, findFlinkMetadata, noteLines, readFlinkArgument, type FlinkArgumentOptions } from "./flink-argument.js";
 import { addFlinkOptions, flinkOptions } from "./flink-options.js";
+import { addEndpointOption, storageChoice } from "./endpoint-option.js";
+import { storageFor, type StorageChoice } from "../storage/storage-for.js";
 
 /** What `validate` accepts; commander turns `--no-storage` into `storage: false`. */
-export interface ValidateCommandOptions extends FlinkArgumentOptions {
+export interface ValidateCommandOptions extends FlinkArgumentOptions, StorageChoice {
   json?: boolean;
   storage?: boolean;
   strict?: boolean;
@@ -45,10 +47,10 @@ export function registerValidate(program: Command): void {
     .option("--json", "print the report as JSON: {findings, summary}")
     .option("--no-storage", "do not read referenced files (existence, size, xxh64)")
     .option("--strict", "exit with status 1 on warnings too (except KS-W113 and KS-W115, normal once checkpoints are subsumed)");
-  addFlinkOptions(cmd, "Flink input only: ")
+  addEndpointOption(addFlinkOptions(cmd, "Flink input only: "))
     .action(async (path: string, opts: Omit<ValidateCommandOptions, "kind"> & { kind?: string }) => {
       const { json, storage, strict } = opts;
-      await validateCommand(path, { ...flinkOptions(opts), ...defined({ json, storage, strict }) });
+      await validateCommand(path, { ...flinkOptions(opts), ...storageChoice(opts), ...defined({ json, storage, strict }) });
     });
 }
 
@@ -64,19 +66,20 @@ export async function validateCommand(
   const bar = progressBarFor(io.stderr);
   let result: ValidationResult;
   try {
-    const flinkPath = await findFlinkMetadata(path);
+    const store = storageFor(path, opts);
+    const flinkPath = await findFlinkMetadata(path, store);
     if (flinkPath === undefined) {
       const flink = { ...(opts.kind === undefined ? {} : { kind: opts.kind }), ...(opts.jobUri === undefined ? {} : { jobUri: opts.jobUri }) };
       const validated = await validateTree(path, {
-        storage, onProgress: (p) => bar.update(p), load: (p, s) => loadAnyTree(p, s, { ...flink, strayFiles: storage }),
+        store, storage, onProgress: (p) => bar.update(p), load: (p, s) => loadAnyTree(p, s, { ...flink, strayFiles: storage }),
       });
       result = validated.result;
       for (const n of validated.tree.notes ?? []) io.stderr.write(`ksnap: note: ${n.file}: ${escapeControls(n.message)}${n.field === undefined ? "" : ` (${n.field})`}\n`);
     } else {
-      const flink = await readFlinkArgument(flinkPath, opts);
+      const flink = await readFlinkArgument(flinkPath, opts, store);
       io.stderr.write(noteLines(flink));
       result = await validateLocated({ snapshot: flink.snapshot, root: flink.root, metadataPath: flinkPath },
-        { storage, warnUnhashed: false, unreferencedBesides: FLINK_METADATA_FILE, onProgress: (p) => bar.update(p) });
+        { store, storage, warnUnhashed: false, unreferencedBesides: FLINK_METADATA_FILE, onProgress: (p) => bar.update(p) });
     }
   } finally {
     bar.stop();

@@ -3,7 +3,6 @@
  * Flink's magic `0x4960672d` at byte 0, whatever its name), a snapshot folder holding `_metadata`, or a job directory
  * holding `chk-<n>/_metadata` folders beside `shared/` and `taskowned/`.
  */
-import { resolve } from "node:path";
 import { KsnapError } from "../errors.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { METADATA_FILE } from "../storage/snapshot-root.js";
@@ -65,9 +64,9 @@ export async function isFlinkJobDir(path: string, storage: Storage = LOCAL_STORA
 
 /** Where a snapshot sits: the root (absolute) and the folder of `_metadata` relative to it. */
 export function locateFlinkSnapshot(metadataPath: string, jobDir: string | undefined, storage: Storage = LOCAL_STORAGE): { root: string; snapshotDir: string } {
-  const folder = resolve(storage.parent(metadataPath));
+  const folder = storage.absolute(storage.parent(metadataPath));
   if (jobDir !== undefined) {
-    const root = resolve(jobDir);
+    const root = storage.absolute(jobDir);
     const snapshotDir = storage.relativeTo(root, folder);
     if (snapshotDir === undefined) {
       throw new KsnapError("INVALID_OPERATION", `the _metadata is not inside --job-dir ${root}`, { file: metadataPath });

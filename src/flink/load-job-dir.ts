@@ -5,7 +5,6 @@
  * history; a `_metadata` anywhere else is a snapshot of its own folder (a savepoint). What cannot be read or
  * converted is a finding (KS-E001), as for KSNAP metadata, never an exception, so that gc refuses on it.
  */
-import { resolve } from "node:path";
 import { decodeFile, encodeSnapshot } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
 import type { Snapshot, SnapshotKind } from "../model.js";
@@ -63,7 +62,7 @@ interface Read {
  */
 export async function loadFlinkTree(path: string, store: Storage, options: FlinkTreeOptions = {}): Promise<LoadedTree> {
   const info = await store.infoFollowing(path);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info === undefined) throw store.missing(path);
   if (info.kind !== "folder") throw new KsnapError("IO_ERROR", "is not a folder: a Flink job directory is one", { file: path });
   const real = await store.realRoot(path);
   const scan = await scanTree(store, path, FLINK_METADATA_FILE);
@@ -115,14 +114,10 @@ export async function loadFlinkTree(path: string, store: Storage, options: Flink
 
 /** The root's spellings: as given (absolute), its real path, and where Flink wrote it (`jobUri`). */
 function rootSpellings(rootRel: string, at: (rel: string) => string, real: string, store: Storage, options: FlinkTreeOptions): { jobDir: string; jobDirAliases: string[] } {
-  const jobDir = absolute(at(rootRel));
-  const aliases = [absolute(rootRel === "" ? real : store.locate(real, rootRel))];
+  const jobDir = store.absolute(at(rootRel));
+  const aliases = [store.absolute(rootRel === "" ? real : store.locate(real, rootRel))];
   if (options.jobUri !== undefined) aliases.push(rootRel === "" ? options.jobUri : `${options.jobUri.replace(/\/+$/, "")}/${rootRel}`);
   return { jobDir, jobDirAliases: aliases.filter((a) => a !== jobDir) };
-}
-
-function absolute(location: string): string {
-  return parseFlinkLocation(location) !== undefined ? location : resolve(location);
 }
 
 /** A `_metadata` outside a `chk-<n>` folder: the root is its own folder. */

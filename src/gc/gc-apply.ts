@@ -1,8 +1,10 @@
 /**
  * Carrying out a garbage-collection plan ([spec](../../spec/ownership.md#deleting)).
- * Metadata first, oldest checkpoint first, so that a crash never leaves
+ * Metadata first, oldest checkpoint first, one at a time, so that a crash never leaves
  * metadata pointing at deleted files and the checkpoints left are always the
- * newest ones. Every delete goes through the storage seam, which resolves the
+ * newest ones; then the files and orphans together, in batches where storage has
+ * them (S3's DeleteObjects), each checked against the size (and, for an orphan,
+ * the modification time) gc planned with. Every delete goes through the storage seam, which resolves the
  * path again just before it and refuses anything but a regular file reached
  * without a link; such a refusal stops the run, since the tree changed under
  * gc or was never what validation saw. A failed delete is reported and the
@@ -12,7 +14,7 @@ import { compareCodePoints } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
 import { SHARED_DIR } from "../storage/snapshot-root.js";
 import { parentPath } from "../storage/paths.js";
-import type { Storage } from "../storage/storage.js";
+import type { DeleteRequest, Storage } from "../storage/storage.js";
 import type { RootCheckpoint } from "./gc-history.js";
 import type { Orphan } from "./gc-orphans.js";
 import { planGc, type GcPlan } from "./gc-plan.js";
@@ -63,8 +65,21 @@ export async function applyGc(
     }
     const firstKept = out.kept[0];
     const files = firstKept === undefined ? plan.files : planGc(history, { keepFrom: firstKept }, keep).files;
-    for (const f of files) await remove(f.path);
-    for (const o of orphans) if (o.deletable) await remove(o.path);
+    // Each checked against what was planned: a file rewritten or replaced since is not deleted.
+    // Sizes as the run planned them (a physical file of segments with its size on storage, not the registry's 0).
+    const planned = new Map(plan.files.map((f) => [f.path, f.size]));
+    const requests: DeleteRequest[] = [
+      ...files.map((f) => ({ path: f.path, ...(planned.has(f.path) ? { size: planned.get(f.path)! } : {}) })),
+      ...orphans.filter((o) => o.deletable).map((o) => ({ path: o.path, size: o.size, modifiedMs: o.modifiedMs })),
+    ];
+    for (const r of await store.deleteFiles(realRoot, requests)) {
+      if (r.status === "deleted" || r.status === "gone") out.deleted.push(r.path);
+      else if (r.status === "failed") out.failed.push({ path: r.path, reason: r.error.message });
+      else if (r.status === "refused") {
+        out.stopped = { path: r.path, reason: r.error.message };
+        throw new Stop();
+      }
+    }
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
   }

@@ -5,7 +5,6 @@
  * (`--referenced-by`), reads them as validation does, and keeps every file of this root they refer to. It cannot
  * see references from anywhere it was not given.
  */
-import { resolve } from "node:path";
 import { compareCodePoints } from "../body/canonical-order.js";
 import { parseFlinkLocation } from "../flink/convert-paths.js";
 import { eachRef, refKind } from "../snapshot-walk.js";
@@ -33,9 +32,10 @@ export interface OutsideReferences {
  */
 export async function outsideReferences(
   store: Storage, root: string, realRoot: string, sources: readonly string[], load: TreeLoader,
+  storeFor: (location: string) => Storage = () => store,
 ): Promise<OutsideReferences> {
   const out: OutsideReferences = { sources: [...sources], snapshots: 0, paths: new Map(), problems: [] };
-  const given = resolve(root);
+  const given = store.absolute(root);
   const inRoot = (location: string): string | undefined => {
     for (const r of [realRoot, given]) {
       const rel = store.relativeTo(r, location);
@@ -44,21 +44,23 @@ export async function outsideReferences(
     return undefined;
   };
   for (const source of sources) {
-    const tree: LoadedTree = await load(source, store);
+    // Each source on its own storage (a local root may be referenced from a bucket, and the other way round).
+    const from = storeFor(source);
+    const tree: LoadedTree = await load(source, from);
     out.problems.push(...tree.findings.filter((f) => refusesGc(f.rule)));
     for (const l of tree.loaded) {
       out.problems.push(...l.findings.filter((f) => refusesGc(f.rule)));
       const s = l.located;
       if (s === undefined) continue;
       out.snapshots++;
-      const otherReal = await store.realRoot(s.root).catch(() => s.root);
+      const otherReal = await from.realRoot(s.root).catch(() => s.root);
       for (const r of eachRef(s.snapshot)) {
         const kind = refKind(r.ref);
         if (kind === "inline") continue;
         const locations = kind === "external" ? localPaths((r.ref as { uri: string }).uri)
-          : [store.locate(otherReal, (r.ref as { path: string }).path), store.locate(s.root, (r.ref as { path: string }).path)];
+          : [from.locate(otherReal, (r.ref as { path: string }).path), from.locate(s.root, (r.ref as { path: string }).path)];
         for (const location of locations) {
-          const rel = inRoot(location) ?? inRoot(await throughLinks(store, location));
+          const rel = inRoot(location) ?? inRoot(await throughLinks(from, location));
           if (rel !== undefined && !out.paths.has(rel)) out.paths.set(rel, l.file);
         }
       }

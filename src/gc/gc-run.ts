@@ -51,6 +51,8 @@ export interface GcEnvironment {
    * directories and snapshots, converted).
    */
   load: TreeLoader;
+  /** The storage of each `referencedBy` path ({@link storageFor} in the CLI); by default `store`. */
+  storeFor: (location: string) => Storage;
 }
 
 /** Everything a run found and did. `plan` is undefined when the run was refused. */
@@ -98,7 +100,7 @@ export async function runGc(root: string, request: GcRequest, env: Partial<GcEnv
   const sources = request.referencedBy ?? [];
   const keep = new Set<string>();
   if (sources.length > 0) {
-    report.outside = await outsideReferences(store, root, tree.folder!.real, sources, load);
+    report.outside = await outsideReferences(store, root, tree.folder!.real, sources, load, env.storeFor ?? (() => store));
     report.problems = report.outside.problems;
     if (report.problems.length > 0) return report;
     for (const p of report.outside.paths.keys()) keep.add(p);
@@ -133,7 +135,7 @@ async function withPhysicalSizes(store: Storage, root: string, checkpoints: read
 
 async function checkRoot(store: Storage, root: string): Promise<void> {
   const info = await store.infoFollowing(root);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: root });
+  if (info === undefined) throw store.missing(root);
   if (info.kind !== "folder") {
     const what = info.kind === "other" ? `it is ${describeKind(info)}, not a folder` : "is not a folder";
     throw new KsnapError("IO_ERROR", `${what}: gc takes a checkpoint root`, { file: root });

@@ -9,13 +9,18 @@
 import { constants, type BigIntStats } from "node:fs";
 import { lstat, mkdir, mkdtemp, open, readdir, realpath, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { compareCodePoints } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
 import { errnoText, ioError } from "./errno.js";
 import { LocalAtomicWriter, writeAtomically } from "./local-atomic-write.js";
 import { pathProblem } from "./paths.js";
-import { describeKind, type AtomicWriter, type Entry, type EntryInfo, type EntryKind, type ReadHandle, type ReadOptions, type Resolution, type Storage } from "./storage.js";
+import { readWhole } from "./read-whole.js";
+import { changedSincePlanned, failedDelete } from "./delete-check.js";
+import {
+  describeKind, type AtomicWriter, type DeleteRequest, type DeleteResult, type Entry, type EntryInfo, type EntryKind, type ReadHandle,
+  type ReadOptions, type Resolution, type Storage,
+} from "./storage.js";
 
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -47,6 +52,10 @@ export class LocalStorage implements Storage {
     return rel.split(sep).join("/");
   }
 
+  absolute(location: string): string {
+    return resolve(location);
+  }
+
   async realRoot(root: string): Promise<string> {
     try {
       return await realpath(root);
@@ -57,6 +66,10 @@ export class LocalStorage implements Storage {
 
   async info(location: string): Promise<EntryInfo | undefined> {
     return infoOf(location, lstat);
+  }
+
+  missing(location: string): KsnapError {
+    return new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: location });
   }
 
   async infoFollowing(location: string): Promise<EntryInfo | undefined> {
@@ -99,22 +112,7 @@ export class LocalStorage implements Storage {
   }
 
   async read(location: string, maxBytes: number, options: ReadOptions = {}): Promise<Uint8Array> {
-    const handle = await this.open(location, options);
-    try {
-      if (handle.size > BigInt(maxBytes)) {
-        throw new KsnapError("LIMIT_EXCEEDED", `file is ${handle.size} bytes, over the limit of ${maxBytes}`, { file: location });
-      }
-      const out = new Uint8Array(Number(handle.size));
-      let done = 0;
-      while (done < out.length) {
-        const n = await handle.read(out, done, out.length - done, done);
-        if (n === 0) throw new KsnapError("IO_ERROR", `the file shrank while it was read (${done} of ${out.length} bytes)`, { file: location });
-        done += n;
-      }
-      return out;
-    } finally {
-      await handle.close();
-    }
+    return readWhole(await this.open(location, options), location, maxBytes);
   }
 
   async open(location: string, options: ReadOptions = {}): Promise<ReadHandle> {
@@ -183,13 +181,15 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async deleteFile(realRoot: string, rel: string): Promise<boolean> {
+  async deleteFile(realRoot: string, rel: string, expected: Omit<DeleteRequest, "path"> = {}): Promise<boolean> {
     const r = await this.resolve(realRoot, rel);
     if (r.status === "missing") return false;
     if (r.status !== "file") {
       const why = r.status === "link" ? `"${r.linkAt}" is a symbolic link` : r.status === "not-file" ? `it is ${describeKind(r.info)}` : r.why;
       throw new KsnapError("UNSAFE_PATH", `refused to delete "${rel}": ${why}; only a regular file inside the root reached without links is deleted`, { file: r.location });
     }
+    const changed = changedSincePlanned(expected, r.info);
+    if (changed !== undefined) throw new KsnapError("IO_ERROR", changed, { file: r.location });
     try {
       await unlink(r.location);
       return true;
@@ -197,6 +197,20 @@ export class LocalStorage implements Storage {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
       throw ioError(e, "cannot delete", r.location);
     }
+  }
+
+  async deleteFiles(realRoot: string, requests: readonly DeleteRequest[]): Promise<DeleteResult[]> {
+    // One file at a time: a local delete is one system call, and a refusal must stop before the next one.
+    const out: DeleteResult[] = [];
+    for (const { path, ...expected } of requests) {
+      try {
+        out.push({ path, status: await this.deleteFile(realRoot, path, expected) ? "deleted" : "gone" });
+      } catch (e) {
+        out.push(failedDelete(path, e));
+        if (out.at(-1)!.status === "refused") break;
+      }
+    }
+    return out;
   }
 
   async removeEmptyFolder(realRoot: string, rel: string): Promise<boolean> {

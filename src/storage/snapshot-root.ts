@@ -77,7 +77,7 @@ export async function loadSnapshot(metadataPath: string, limits: DecodeLimits = 
  */
 export async function findMetadataFiles(path: string, storage: Storage = LOCAL_STORAGE): Promise<string[]> {
   const info = await storage.infoFollowing(path);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info === undefined) throw storage.missing(path);
   // A FIFO or a device is refused by its kind, before anything could block on it.
   if (info.kind === "other") throw new KsnapError("IO_ERROR", `cannot read: it is ${describeKind(info)}, not a regular file or folder`, { file: path });
   if (info.kind !== "folder") return [path];

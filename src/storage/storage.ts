@@ -6,11 +6,15 @@
  * the second, so nothing here assumes that a stat is cheap or that a rename is
  * atomic, and the path and link rules are enforced here, once.
  *
- * A *location* is what the implementation calls a file or folder (a local path).
+ * A *location* is what the implementation calls a file or folder: a local path, or an `s3://bucket/key` location
+ * of {@link S3Storage} ([spec](../../spec/ownership.md#object-storage-s3)); {@link storageFor} picks the
+ * implementation for a location the user named.
  * Paths inside a snapshot are '/'-separated and relative to a root; they are
  * turned into locations only by {@link Storage.locate} and {@link Storage.resolve},
  * which check the [path rules](../../spec/format-v1.md#paths) first.
  */
+
+import type { KsnapError } from "../errors.js";
 
 /** What an entry is, seen without following a symbolic link. */
 export type EntryKind = "file" | "folder" | "link" | "other";
@@ -92,6 +96,27 @@ export interface AtomicWriter {
   abort(): void;
 }
 
+/**
+ * What a delete expects to find, as gc planned it: a file of another size, or modified at another time, has
+ * changed since it was planned and is not deleted ([spec](../../spec/ownership.md#deleting)). Absent members are
+ * not checked.
+ */
+export interface DeleteRequest {
+  /** Relative to the root, '/'-separated. */
+  path: string;
+  size?: bigint;
+  modifiedMs?: number;
+}
+
+/** What became of one {@link DeleteRequest}. */
+export type DeleteResult =
+  /** Deleted now, or already gone (`gone`): either way it is not there any more. */
+  | { path: string; status: "deleted" | "gone" }
+  /** Not deleted: storage failed, or the file changed since it was planned. A later run may delete it. */
+  | { path: string; status: "failed"; error: Error }
+  /** Refused (UNSAFE_PATH: a link, not a regular file): the tree is not what gc saw, and nothing after it was tried. */
+  | { path: string; status: "refused"; error: Error };
+
 /** The one interface through which ksnap touches storage. */
 export interface Storage {
   /** The location of `relative` under `root`; UNSAFE_PATH when `relative` breaks the path rules. */
@@ -104,10 +129,20 @@ export interface Storage {
   baseName(location: string): string;
   /** `location` relative to `root`, '/'-separated; undefined when it is not inside `root`. */
   relativeTo(root: string, location: string): string | undefined;
+  /**
+   * `location` as the implementation names it absolutely: a local path resolved against the working folder; an
+   * `s3://` location as it is (it is already absolute).
+   */
+  absolute(location: string): string;
   /** The canonical form of a root the user named (every link in it resolved). IO_ERROR when it does not exist. */
   realRoot(root: string): Promise<string>;
   /** What is at `location`, without following a link; undefined when nothing is. */
   info(location: string): Promise<EntryInfo | undefined>;
+  /**
+   * The error for a location the user named where {@link infoFollowing} found nothing (IO_ERROR naming it): a local
+   * "no such file or folder", or S3's `NoSuchKey`.
+   */
+  missing(location: string): KsnapError;
   /** What is at `location`, following links (for paths the user named); undefined when nothing is. */
   infoFollowing(location: string): Promise<EntryInfo | undefined>;
   /** The entries of a folder, sorted by name in code-point order. IO_ERROR when it cannot be listed. */
@@ -148,7 +183,13 @@ export interface Storage {
    * without any link, otherwise UNSAFE_PATH and nothing is deleted. Returns false
    * when it was already gone.
    */
-  deleteFile(realRoot: string, relative: string): Promise<boolean>;
+  deleteFile(realRoot: string, relative: string, expected?: Omit<DeleteRequest, "path">): Promise<boolean>;
+  /**
+   * Deletes many files as {@link deleteFile} would, each checked against what was planned, in as few requests as
+   * the storage allows (S3: DeleteObjects of at most 1,000 keys). A failure is reported and the rest go on; a
+   * refusal stops the run (the results end with it). Results are in the order of `requests`.
+   */
+  deleteFiles(realRoot: string, requests: readonly DeleteRequest[]): Promise<DeleteResult[]>;
   /** Removes the folder at `relative` under `realRoot` if it is empty and not a link; true when removed. */
   removeEmptyFolder(realRoot: string, relative: string): Promise<boolean>;
 }

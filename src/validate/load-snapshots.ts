@@ -66,7 +66,7 @@ const CHECKPOINT_FOLDER = /^chk-\d+$/;
  */
 export async function loadForValidation(path: string, store: Storage, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<LoadedTree> {
   const info = await store.infoFollowing(path);
-  if (info === undefined) throw new KsnapError("IO_ERROR", "cannot read: no such file or folder", { file: path });
+  if (info === undefined) throw store.missing(path);
   // A path the user named is followed, even through a link: that is their choice.
   if (info.kind !== "folder") return { loaded: [await loadOne(path, store, limits, true)], metadataFiles: [path], findings: [] };
   const real = await store.realRoot(path);

@@ -8,11 +8,12 @@ import { runFlinkBench } from "./flink-bench.js";
 import { loadAverage } from "./measure.js";
 import { runSavepointBench } from "./savepoint-bench.js";
 import { runSemanticsBench } from "./semantics-bench.js";
+import { runS3Bench } from "./s3-bench.js";
 
 const started = performance.now();
 const load = (): string => loadAverage().map((x) => x.toFixed(2)).join(" ");
 const benches: [string, () => Promise<unknown>][] = [
-  ["codec", runCodecBench], ["flink", runFlinkBench], ["semantics", runSemanticsBench], ["savepoint", runSavepointBench],
+  ["codec", runCodecBench], ["flink", runFlinkBench], ["semantics", runSemanticsBench], ["savepoint", runSavepointBench], ["s3", runS3Bench],
 ];
 for (const [name, run] of benches) {
   const t0 = performance.now();

@@ -1,0 +1,142 @@
+/**
+ * Object storage at scale (README, "Object storage (S3)"): `validate` and the gc plan of a checkpoint root of
+ * 100,000 objects on a local S3 API server (s3rver on loopback, behind a counting proxy) against the same root on the
+ * local file system (wall time, requests and requests per second, peak RSS of the child doing the work), and the
+ * hashing throughput of streamed GETs against local reads of the same object. The server, the proxy and the child
+ * share this machine's cores, so the S3 figures are a floor for what a store elsewhere gives: they show how the cost
+ * grows, not what AWS would take.
+ *
+ * KSNAP_BENCH_S3_OBJECTS (default 100000), KSNAP_BENCH_S3_RUNS (runs of each command, default 1) and
+ * KSNAP_BENCH_S3_HASH_MIB (default 256) scale it.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encodeSnapshot } from "../../src/codec.js";
+import { xxh64 } from "../../src/hash/xxh64.js";
+import { eachFile } from "../../src/snapshot-walk.js";
+import { METADATA_FILE } from "../../src/storage/snapshot-root.js";
+import type { Snapshot } from "../../src/model.js";
+import { checkpointSnapshot, sharedFile } from "../registry-fixtures.js";
+import { startFaultProxy } from "../s3-fault-proxy.js";
+import { BUCKET, s3, startS3Server, upload } from "../s3-server.js";
+import { median } from "./measure.js";
+
+const CHILD = fileURLToPath(new URL("./s3-bench-child.js", import.meta.url));
+const CHECKPOINTS = 10;
+const f0 = (x: number): string => Math.round(x).toLocaleString("en-US");
+const f1 = (x: number): string => x.toFixed(1);
+
+interface ChildResult { ms: number; peakRssKiB: number; findings: number; errors: number; planFiles?: number; orphans?: number }
+
+/** Writes a root of about `objects` objects: `CHECKPOINTS` checkpoints, each with its own shared files, hashes recorded. */
+function writeRoot(root: string, objects: number): number {
+  const perCheckpoint = Math.floor(objects / CHECKPOINTS) - 2; // + its metadata file and MANIFEST
+  let written = 0;
+  const put = (rel: string, bytes: Uint8Array): void => {
+    const abs = join(root, ...rel.split("/"));
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, bytes);
+    written++;
+  };
+  for (let i = 1; i <= CHECKPOINTS; i++) {
+    const id = BigInt(i);
+    const s: Snapshot = checkpointSnapshot(id, { shared: Array.from({ length: perCheckpoint }, (_, j) => sharedFile(`f-${i}-${j}`, id)) });
+    for (const f of eachFile(s)) {
+      const bytes = new Uint8Array(Number(f.ref.size)).fill(7);
+      f.ref.xxh64 = xxh64(bytes);
+      put(f.ref.path, bytes);
+    }
+    put(`chk-${i}/${METADATA_FILE}`, encodeSnapshot(s));
+  }
+  return written;
+}
+
+/** A root holding one checkpoint whose one shared file is `mib` MiB, its hash recorded. */
+function writeHashRoot(root: string, mib: number): number {
+  const bytes = new Uint8Array(mib << 20);
+  for (let i = 0; i < bytes.length; i += 4096) bytes[i] = i & 0xff;
+  const s = checkpointSnapshot(1n, { shared: [sharedFile("big", 1n)] });
+  for (const f of eachFile(s)) {
+    const content = f.ref.path === "shared/big" ? bytes : new Uint8Array(Number(f.ref.size)).fill(7);
+    f.ref.size = BigInt(content.length);
+    f.ref.xxh64 = xxh64(content);
+    const abs = join(root, ...f.ref.path.split("/"));
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, content);
+  }
+  mkdirSync(join(root, "chk-1"), { recursive: true });
+  writeFileSync(join(root, "chk-1", METADATA_FILE), encodeSnapshot(s));
+  return bytes.length;
+}
+
+/** Runs the child, asynchronously: the server and the proxy it talks to live in this process's event loop. */
+async function child(op: "validate" | "gc-plan" | "get", location: string, endpoint?: string): Promise<ChildResult> {
+  const proc = spawn(process.execPath, [CHILD, op, location, ...(endpoint ? [endpoint] : [])], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.on("data", (c: Buffer) => { stdout += c.toString("utf8"); });
+  proc.stderr.on("data", (c: Buffer) => { stderr += c.toString("utf8"); });
+  const status = await new Promise<number | null>((resolve) => proc.on("close", resolve));
+  if (status !== 0) throw new Error(`s3-bench-child ${op} ${location} exited with ${status}: ${stderr}`);
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as ChildResult;
+}
+
+/** `n` runs of `fn`, one after another. */
+async function runsOf<T>(n: number, fn: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(await fn());
+  return out;
+}
+
+/** Runs the S3 bench and prints its block. */
+export async function runS3Bench(log: (line: string) => void = console.log): Promise<void> {
+  const objects = Number(process.env.KSNAP_BENCH_S3_OBJECTS ?? 100_000);
+  const hashMiB = Number(process.env.KSNAP_BENCH_S3_HASH_MIB ?? 256);
+  const runs = Number(process.env.KSNAP_BENCH_S3_RUNS ?? 1);
+  const closers: (() => unknown)[] = [];
+  const teardown = { teardown: (fn: () => unknown) => { closers.push(fn); } };
+  const work = mkdtempSync(join(tmpdir(), "ksnap-s3-bench-"));
+  try {
+    log(`\ns3 bench: a checkpoint root of ${f0(objects)} objects on s3rver (loopback, behind a counting proxy) vs the local file system`);
+    const root = join(work, "root");
+    const written = writeRoot(root, objects);
+    const server = await startS3Server(teardown);
+    const proxy = await startFaultProxy(teardown, server.endpoint);
+    const t0 = performance.now();
+    await upload(server.client, root, "root", BUCKET, 64);
+    const uploadMs = performance.now() - t0;
+    log(`  uploaded ${f0(written)} objects in ${f1(uploadMs / 1000)} s (${f0(written / (uploadMs / 1000))} PUT/s, 64 at a time)`);
+    const rows: string[] = [];
+    for (const op of ["validate", "gc-plan"] as const) {
+      // One run each by default: on S3, validate reads every object (HEAD + GET), minutes at s3rver's rate.
+      const local = await runsOf(runs, () => child(op, root));
+      const before = proxy.seen.length;
+      const remote = await runsOf(runs, () => child(op, s3("root"), proxy.endpoint));
+      const requests = (proxy.seen.length - before) / remote.length;
+      const [lm, rm] = [median(local.map((r) => r.ms)), median(remote.map((r) => r.ms))];
+      const [lr, rr] = [Math.max(...local.map((r) => r.peakRssKiB)), Math.max(...remote.map((r) => r.peakRssKiB))];
+      if (remote[0]!.errors !== local[0]!.errors) throw new Error(`${op}: ${remote[0]!.errors} errors on S3, ${local[0]!.errors} locally`);
+      rows.push(`  ${op.padEnd(8)} local FS ${f1(lm / 1000)} s, peak RSS ${f0(lr / 1024)} MiB | S3 ${f1(rm / 1000)} s (${f1(rm / lm)}×), ` +
+        `${f0(requests)} requests (${f0(requests / (rm / 1000))}/s), peak RSS ${f0(rr / 1024)} MiB`);
+    }
+    for (const r of rows) log(r);
+
+    const hashRoot = join(work, "hash");
+    const bytes = writeHashRoot(hashRoot, hashMiB);
+    await upload(server.client, hashRoot, "hash", BUCKET, 4);
+    const local = await runsOf(3, () => child("validate", hashRoot));
+    const remote = await runsOf(3, () => child("validate", s3("hash"), server.endpoint));
+    if (remote.some((r) => r.errors > 0) || local.some((r) => r.errors > 0)) throw new Error("the hashing root did not validate");
+    const raw = median((await runsOf(3, () => child("get", s3("hash/shared/big"), server.endpoint))).map((r) => r.ms));
+    const [lm, rm] = [median(local.map((r) => r.ms)), median(remote.map((r) => r.ms))];
+    log(`  the same object drained by the SDK, no hashing: ${f0(bytes / 1e6 / (raw / 1000))} MB/s (the server's and the loopback's ceiling here)`);
+    log(`  streamed-GET hashing, one ${hashMiB} MiB object: S3 ${f0(bytes / 1e6 / (rm / 1000))} MB/s vs local ${f0(bytes / 1e6 / (lm / 1000))} MB/s ` +
+      `(${(lm / rm).toFixed(2)}×), peak RSS ${f0(Math.max(...remote.map((r) => r.peakRssKiB)) / 1024)} MiB vs ${f0(Math.max(...local.map((r) => r.peakRssKiB)) / 1024)} MiB`);
+  } finally {
+    for (const close of closers.reverse()) await close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
