@@ -72,10 +72,10 @@ export class RecordingStorage extends LocalStorage {
     super();
   }
 
-  override async deleteFile(realRoot: string, rel: string): Promise<boolean> {
+  override async deleteFile(realRoot: string, rel: string, expected?: Parameters<LocalStorage["deleteFile"]>[2]): Promise<boolean> {
     if (this.fail(rel)) throw new KsnapError("IO_ERROR", "cannot delete: permission denied", { file: rel });
     this.calls.push(rel);
-    return super.deleteFile(realRoot, rel);
+    return super.deleteFile(realRoot, rel, expected);
   }
 }
 

@@ -230,13 +230,13 @@ t.test("storage re-resolves each path just before deleting it: a file swapped fo
   const { LocalStorage } = await import("../src/storage/local-storage.js");
   class Racing extends LocalStorage {
     swapped = false;
-    override async deleteFile(realRoot: string, rel: string): Promise<boolean> {
+    override async deleteFile(realRoot: string, rel: string, expected?: Parameters<LocalStorage["deleteFile"]>[2]): Promise<boolean> {
       if (!this.swapped) {
         this.swapped = true;
         unlinkSync(join(root, "chk-1", "h", "p"));
         symlinkSync(join(out.dir, "victim"), join(root, "chk-1", "h", "p"));
       }
-      return super.deleteFile(realRoot, rel);
+      return super.deleteFile(realRoot, rel, expected);
     }
   }
   const r = await run(root, { apply: true, gracePeriod: 0 }, new Racing());

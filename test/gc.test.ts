@@ -1,7 +1,7 @@
 /** `ksnap gc` on real folder trees: plans, deletions, orphans and their grace period, refusals. */
 import t, { type Test } from "tap";
 import { Command, CommanderError } from "commander";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeSnapshot } from "../src/codec.js";
@@ -292,4 +292,22 @@ t.test("--referenced-by keeps a file another KSNAP root refers to by external re
   t.equal(refused.status, 1);
   t.match(refused.err, /KS-E001/);
   t.strictSame(snapshotOfTree(root), before, "nothing deleted");
+});
+
+t.test("a planned file rewritten between the plan and its delete (same size) is not deleted", async (t) => {
+  const root = history(t);
+  class Rewriting extends RecordingStorage {
+    override async deleteFiles(realRoot: string, requests: Parameters<RecordingStorage["deleteFiles"]>[1]) {
+      const later = new Date(Date.now() + 5000);
+      utimesSync(join(root, "shared", "b"), later, later);
+      return super.deleteFiles(realRoot, requests);
+    }
+  }
+  const r = await run(root, { apply: true }, new Rewriting());
+  t.equal(r.status, 1, "exit 1: a planned delete did not happen");
+  t.ok(r.report.plan?.files.some((f) => f.path === "shared/b"));
+  t.strictSame(r.report.outcome?.failed.map((f) => f.path), ["shared/b"]);
+  t.match(r.report.outcome?.failed[0]?.reason, /modified since gc planned it/);
+  t.ok(existsSync(join(root, "shared", "b")), "still there");
+  t.notOk(existsSync(join(root, "chk-1", "h", "p")), "the rest of the plan went");
 });

@@ -7,7 +7,7 @@
  */
 import t from "tap";
 import type { IncomingMessage } from "node:http";
-import { cpSync, rmSync } from "node:fs";
+import { cpSync, rmSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { files, history, put } from "./gc-fixtures.js";
 import { runCli } from "./run-cli.js";
@@ -122,19 +122,22 @@ t.test("a listing that changes during gc: new objects stay, changed objects are 
       await putObject(server.client, "r/shared/appeared-during-gc", "new");
       await putObject(server.client, "r/shared/will-grow", "grown!");
       await putObject(server.client, "r/shared/will-be-rewritten", "same");
+      await putObject(server.client, "r/shared/b", "b".repeat(statSync(join(root, "shared", "b")).size)); // planned, same size
     }
     return undefined;
   });
   const r = await runCli("gc", s3("r"), "--retain", "1", "--grace-period", "0", "--apply", "--json", "--endpoint", proxy.endpoint);
   const report = JSON.parse(r.stdout);
-  t.equal(r.status, 1, "exit 1: two planned deletes did not happen");
+  t.equal(r.status, 1, "exit 1: three planned deletes did not happen");
   t.ok(report.orphans.some((o: { path: string }) => o.path === "shared/will-grow"), "both were planned");
   t.notOk(report.orphans.some((o: { path: string }) => o.path === "shared/appeared-during-gc"), "the new object was not in the plan");
-  t.strictSame(report.failed.map((f: { path: string }) => f.path).sort(), ["shared/will-be-rewritten", "shared/will-grow"]);
+  t.ok(report.files.some((f: { path: string }) => f.path === "shared/b"), "shared/b was planned (only a subsumed checkpoint uses it)");
+  t.strictSame(report.failed.map((f: { path: string }) => f.path).sort(), ["shared/b", "shared/will-be-rewritten", "shared/will-grow"]);
+  t.match(report.failed.find((f: { path: string }) => f.path === "shared/b").reason, /modified since gc planned it/, "a planned file rewritten with its size");
   t.match(report.failed.find((f: { path: string }) => f.path === "shared/will-grow").reason, /size changed since gc planned it \(4 bytes then, 6 now\)/);
   t.match(report.failed.find((f: { path: string }) => f.path === "shared/will-be-rewritten").reason, /modified since gc planned it/);
   const left = await keysUnder(server.client, "r");
-  for (const k of ["shared/appeared-during-gc", "shared/will-grow", "shared/will-be-rewritten"]) t.ok(left.includes(k), `${k} is still there`);
+  for (const k of ["shared/appeared-during-gc", "shared/will-grow", "shared/will-be-rewritten", "shared/b"]) t.ok(left.includes(k), `${k} is still there`);
   t.ok(report.deleted.length > 0, "the rest of the plan was carried out");
   t.ok(report.deleted.every((d: string) => !left.includes(d)));
 });

@@ -69,7 +69,11 @@ export async function applyGc(
     // Sizes as the run planned them (a physical file of segments with its size on storage, not the registry's 0).
     const planned = new Map(plan.files.map((f) => [f.path, f.size]));
     const requests: DeleteRequest[] = [
-      ...files.map((f) => ({ path: f.path, ...(planned.has(f.path) ? { size: planned.get(f.path)! } : {}) })),
+      ...files.map((f) => ({
+        path: f.path,
+        ...(planned.has(f.path) ? { size: planned.get(f.path)! } : {}),
+        ...(plan.modifiedMs?.has(f.path) ? { modifiedMs: plan.modifiedMs.get(f.path)! } : {}),
+      })),
       ...orphans.filter((o) => o.deletable).map((o) => ({ path: o.path, size: o.size, modifiedMs: o.modifiedMs })),
     ];
     for (const r of await store.deleteFiles(realRoot, requests)) {

@@ -29,6 +29,11 @@ export interface GcPlan {
   files: FileRef[];
   /** Files that only subsumed checkpoints refer to but a snapshot outside the root does (`keep`): not deleted. */
   keptForOthers: FileRef[];
+  /**
+   * The modification time of each planned file when gc planned it (set by the run, from storage): a file modified
+   * since is not deleted ([spec](../../spec/ownership.md#deleting)).
+   */
+  modifiedMs?: Map<string, number>;
 }
 
 /**

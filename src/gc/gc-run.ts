@@ -24,6 +24,10 @@ import { applyGc, type GcOutcome } from "./gc-apply.js";
 import { rootHistory, type RootCheckpoint } from "./gc-history.js";
 import { findOrphans, type Orphan } from "./gc-orphans.js";
 import { planGc, type GcPlan } from "./gc-plan.js";
+import { forEachLimited } from "../validate/run-limited.js";
+
+/** Storage lookups in flight while the plan is read back from storage. */
+const STAT_CONCURRENCY = 16;
 import { refusesGc } from "./gc-refusals.js";
 
 /** What the user asked for. */
@@ -113,7 +117,7 @@ export async function runGc(root: string, request: GcRequest, env: Partial<GcEnv
     report.problems = [{ rule: e.code, severity: "error", location: { ...(e.file ? { file: e.file } : {}), ...(e.field ? { field: e.field } : {}) }, message: e.message }];
     return report;
   }
-  report.plan.files = await withPhysicalSizes(store, root, history.checkpoints, report.plan.files);
+  await plannedOnStorage(store, root, history.checkpoints, report.plan);
   const folders = report.layout === "flink" ? [SHARED_DIR, TASK_OWNED_DIR] : [SHARED_DIR];
   report.orphans = await findOrphans(store, root, tree.folder!.scan, history, env.now ?? Date.now(), request.graceMs, { folders, keep });
   if (request.apply) report.outcome = await applyGc(store, tree.folder!.real, history.checkpoints, report.plan, report.orphans, keep);
@@ -121,16 +125,19 @@ export async function runGc(root: string, request: GcRequest, env: Partial<GcEnv
 }
 
 /**
- * The planned files, each physical file of segments (1.1) with its size on storage: its size is not recorded,
- * so the registry plans it with size 0, and the report would understate the bytes gc frees.
+ * The planned files as storage holds them at planning time, for the check just before each delete: the
+ * modification time of each, and each physical file of segments (1.1) with its size on storage (its size is not
+ * recorded, so the registry plans it with size 0, and the report would understate the bytes gc frees).
  */
-async function withPhysicalSizes(store: Storage, root: string, checkpoints: readonly RootCheckpoint[], files: FileRef[]): Promise<FileRef[]> {
+async function plannedOnStorage(store: Storage, root: string, checkpoints: readonly RootCheckpoint[], plan: GcPlan): Promise<void> {
   const physical = new Set(checkpoints.flatMap((c) => [...eachSegment(c.snapshot)].map((s) => s.ref.path)));
-  return Promise.all(files.map(async (f) => {
-    if (!physical.has(f.path)) return f;
+  plan.modifiedMs = new Map();
+  await forEachLimited(plan.files, STAT_CONCURRENCY, async (f, i) => {
     const info = await store.info(store.locate(root, f.path));
-    return info?.kind === "file" ? { ...f, size: info.size } : f;
-  }));
+    if (info?.kind !== "file") return;
+    plan.modifiedMs!.set(f.path, info.modifiedMs);
+    if (physical.has(f.path)) plan.files[i] = { ...f, size: info.size };
+  });
 }
 
 async function checkRoot(store: Storage, root: string): Promise<void> {
