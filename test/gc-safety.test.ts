@@ -4,6 +4,7 @@
  * deletes nothing, inside the root or outside it. Then what gc must never
  * touch (user-owned snapshots at any depth), and temporary files.
  */
+import type { DeleteRequest } from "../src/storage/storage.js";
 import t, { type Test } from "tap";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
@@ -230,7 +231,7 @@ t.test("storage re-resolves each path just before deleting it: a file swapped fo
   const { LocalStorage } = await import("../src/storage/local-storage.js");
   class Racing extends LocalStorage {
     swapped = false;
-    override async deleteFile(realRoot: string, rel: string, expected?: Parameters<LocalStorage["deleteFile"]>[2]): Promise<boolean> {
+    override async deleteFile(realRoot: string, rel: string, expected?: Omit<DeleteRequest, "path">): Promise<boolean> {
       if (!this.swapped) {
         this.swapped = true;
         unlinkSync(join(root, "chk-1", "h", "p"));
