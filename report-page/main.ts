@@ -6,10 +6,12 @@
  */
 import uPlot from "uplot";
 
+/** The shape src/report/chart-data.ts writes. */
 interface BarChart {
   title: string;
+  xLabel: string;
   labels: string[];
-  series: { label: string; values: number[]; unit: "bytes" | "count" }[];
+  series: { label: string; values: number[]; unit: "bytes" | "count"; style: "bar" | "line" }[];
 }
 
 const COLORS = ["#3465a4", "#f57900", "#4e9a06", "#75507b"];
@@ -36,34 +38,36 @@ const INDEX_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000
 function draw(target: HTMLElement, chart: BarChart): void {
   const width = Math.max(320, target.clientWidth);
   const units = [...new Set(chart.series.map((s) => s.unit))];
-  const xs = chart.labels.map((_, i) => i);
-  // The first series of each chart is bars; on the timeline, the others are lines over them.
-  const lines = chart.series.length > 1 && units.length === 1;
+  const n = chart.labels.length;
+  const scales: uPlot.Scales = { x: { time: false, range: [-0.5, n - 0.5] } };
+  // Bars start at zero: a bar's height is its value, and a bar drawn over another reads as a part of it.
+  for (const u of units) scales[u] = { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] };
   const opts: uPlot.Options = {
-    width, height: 260,
-    scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] }, ...Object.fromEntries(units.map((u) => [u, { auto: true, range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.05 : 1] }])) },
+    width, height: 260, scales,
     axes: [
-      { incrs: INDEX_STEPS, space: 60, values: (_u, splits) => splits.map((i) => chart.labels[Math.round(i)] ?? "") },
+      { incrs: INDEX_STEPS, space: 50, values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? chart.labels[i] ?? "" : "")) },
       ...units.map((unit, k) => ({
         scale: unit, side: k === 0 ? 3 : 1, size: 70, grid: { show: k === 0 },
         values: (_u: uPlot, splits: number[]) => splits.map((v) => formatValue(v, unit)),
       })),
     ],
     series: [
-      { label: "", value: (_u, i) => (i === null ? "" : chart.labels[Math.round(i)] ?? "") },
-      ...chart.series.map((s, k) => ({
-        label: s.label, scale: s.unit, stroke: COLORS[k % COLORS.length]!, width: lines && k > 0 ? 2 : 1,
-        fill: lines && k > 0 ? undefined : `${COLORS[k % COLORS.length]!}99`,
-        paths: lines && k > 0 ? uPlot.paths.linear!() : uPlot.paths.bars!({ size: [chart.series.length > 1 && !lines ? 0.4 : 0.7, 60], align: units.length > 1 ? (k === 0 ? -1 : 1) : 0 }),
-        points: { show: false },
-        value: (_u: uPlot, v: number | null) => formatValue(v, s.unit),
-      })),
+      { label: chart.xLabel, value: (_u, i) => (i === null ? "" : chart.labels[Math.round(i)] ?? "") },
+      ...chart.series.map((s, k) => {
+        const color = COLORS[k % COLORS.length]!;
+        const bar = s.style === "bar";
+        return {
+          label: s.label, scale: s.unit, stroke: color, width: bar ? 1 : 2, points: { show: !bar && n < 60 },
+          ...(bar ? { fill: `${color}aa`, paths: uPlot.paths.bars!({ size: [0.8, 80] }) } : {}),
+          value: (_u: uPlot, v: number | null) => formatValue(v, s.unit),
+        };
+      }),
     ],
     legend: { live: true },
     cursor: { drag: { x: false, y: false } },
   };
   const plot = target.querySelector<HTMLElement>(".plot") ?? target;
-  new uPlot(opts, [xs, ...chart.series.map((s) => s.values)], plot);
+  new uPlot(opts, [chart.labels.map((_, i) => i), ...chart.series.map((s) => s.values)], plot);
   target.dataset.rendered = "true";
 }
 

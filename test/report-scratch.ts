@@ -1,0 +1,17 @@
+import { rmSync } from "node:fs";
+import { writeHistory, writeSavepoint, writeOrphan } from "./report-fixtures.js";
+const root = "/tmp/scratch/small";
+rmSync(root, { recursive: true, force: true });
+writeHistory(root, { checkpoints: 6, parallelism: 4, newFilesPerSubtask: 2, fileLife: 3, fileBytes: 1000 });
+await writeSavepoint(root, "savepoint-9");
+writeOrphan(root, "shared/orphan.sst", 500);
+const big = "/tmp/scratch/1000";
+rmSync(big, { recursive: true, force: true });
+let t = Date.now();
+writeHistory(big, { checkpoints: 1000, parallelism: 2, newFilesPerSubtask: 1, fileLife: 5, fileBytes: 100 });
+console.log("1000 written", Date.now() - t);
+const huge = "/tmp/scratch/100k";
+rmSync(huge, { recursive: true, force: true });
+t = Date.now();
+writeHistory(huge, { checkpoints: 10, parallelism: 100, newFilesPerSubtask: 100, fileLife: 10, fileBytes: 50 });
+console.log("100k written", Date.now() - t);
