@@ -1,7 +1,7 @@
 /**
  * `ksnap report PATH -o report.html [--json] [--retain N] [--grace-period D] [--no-storage]`: a checkpoint root, a
  * snapshot or a Flink job directory as one self-contained HTML page (src/report/), or its data as JSON
- * (schemas/report.schema.json). Problems in the history do not stop it: the page shows them first. Exit status 0
+ * (schemas/report-v1.schema.json). Problems in the history do not stop it: the page shows them first. Exit status 0
  * when the report is written, whatever it found; 1 only when the path holds nothing to report on.
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
@@ -33,7 +33,7 @@ export function registerReport(program: Command): void {
       "and key group, validate's findings, gc's plan, savepoint contents")
     .argument("<path>", "a checkpoint root, a snapshot (its metadata file or folder), or a Flink job directory or _metadata")
     .option("-o, --output <file>", "where to write the page (or, with --json, the JSON); required for the page")
-    .option("--json", "the report's data as JSON (schemas/report.schema.json), on stdout unless -o is given")
+    .option("--json", "the report's data as JSON (schemas/report-v1.schema.json), on stdout unless -o is given")
     .option("--retain <n>", "the --retain of the gc dry run the report shows (default 1)", parseRetain, 1)
     .option("--grace-period <duration>", "the gc dry run's grace period for orphans: 3d (default), 12h, 0", parseGrace)
     .option("--no-storage", "do not read referenced files (existence, size, xxh64) nor savepoint data files")

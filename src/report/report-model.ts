@@ -1,6 +1,6 @@
 /**
  * What `ksnap report` tells about a checkpoint root, a snapshot or a Flink job directory: the data both the HTML
- * page and `--json` are made from (schemas/report.schema.json). Sizes are byte counts as JSON numbers (exact up to
+ * page and `--json` are made from (schemas/report-v1.schema.json). Sizes are byte counts as JSON numbers (exact up to
  * 2^53 bytes, 8 PiB); checkpoint ids are decimal strings, as in the snapshot's own JSON form, since they are 64-bit.
  * Everything that grows with the number of files is aggregated (histograms, top lists, totals) so that a root with
  * 100,000 files gives a page of bounded size.
