@@ -65,7 +65,9 @@ export async function collectReport(path: string, options: ReportOptions = {}): 
     if (l.located.snapshot.kind === "savepoint") savepoints.push(await savepointContents(l.located.snapshot, l.located.root, l.file, store));
   }
   const shown = history.at(-1)?.snapshot ?? located.at(-1)?.located.snapshot ?? tree.loaded.at(-1)?.snapshot;
-  const checkpoints = checkpointTimeline(history, errorsByFile);
+  // Metadata files as the user reads them: relative to the path reported on (the findings keep validate's names).
+  const checkpoints = checkpointTimeline(history, errorsByFile)
+    .map((c) => ({ ...c, metadata: (tree.folder === undefined ? undefined : store.relativeTo(path, c.metadata)) || c.metadata }));
   const files = fileLifetimes(history, retained);
   return {
     reportVersion: REPORT_VERSION, path, layout: tree.layout ?? "ksnap", generatedAt: new Date(now).toISOString(),
