@@ -4,14 +4,14 @@
  * (schemas/report-v1.schema.json). Problems in the history do not stop it: the page shows them first. Exit status 0
  * when the report is written, whatever it found; 1 only when the path holds nothing to report on.
  */
-import { InvalidArgumentError, Option, type Command } from "commander";
-import { parseDuration } from "../gc/duration.js";
+import { Option, type Command } from "commander";
 import { collectReport } from "../report/collect-report.js";
 import { formatBytes } from "../report/html-text.js";
 import { renderHtml } from "../report/render-html.js";
 import { reportJson } from "../report/report-json.js";
 import type { ReportData } from "../report/report-model.js";
 import { writeAtomically } from "../storage/local-atomic-write.js";
+import { parseGrace, parseRetain } from "./gc-command.js";
 import { usageError } from "./usage-error.js";
 
 /** The options as commander parses them. */
@@ -67,16 +67,4 @@ export async function report(path: string, opts: ReportCommandOptions): Promise<
   process.stdout.write(`wrote ${opts.output} (${formatBytes(bytes.length)}): ${s.checkpoints} checkpoint(s), ${s.savepoints} savepoint(s), ` +
     `${s.files} file(s); ${errors}, ${s.warnings} warning(s)\n`);
   return data;
-}
-
-function parseRetain(text: string): number {
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of at least 1 (the latest checkpoint is always kept)");
-  return n;
-}
-
-function parseGrace(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new InvalidArgumentError("must be a duration such as 3d, 12h, 90m, 45s, 1d12h or 0");
-  return ms;
 }
