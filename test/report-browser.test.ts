@@ -48,14 +48,16 @@ async function open(data: ReportData, name: string, b: Browser = browser, script
   if (scripts) {
     await page.waitForSelector("html[data-charts]", { timeout: 120_000 });
     // One frame after the charts are in the DOM: they are painted.
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(undefined))));
+    // (The tests compile without the DOM's types: the browser's globals are reached through globalThis.)
+    await page.evaluate(() => new Promise((resolve) =>
+      (globalThis as unknown as { requestAnimationFrame(f: () => void): void }).requestAnimationFrame(() => resolve(undefined))));
   }
   return { page, console: logged, requests, ms: performance.now() - t0 };
 }
 
 /** The `data-v` numbers of column `col` (0-based) of table `id`. */
 async function column(page: Page, id: string, col: number): Promise<number[]> {
-  return page.$$eval(`#${id} tbody tr`, (rows, c) => rows.map((r) => Number((r.children[c] as HTMLElement).dataset.v)), col);
+  return page.$$eval(`#${id} tbody tr`, (rows, c) => rows.map((r) => Number(r.children[c]!.getAttribute("data-v"))), col);
 }
 
 const root = join(work, "small");

@@ -5,7 +5,7 @@
  * checkpoints and for 100,000 files; bad input as one-line errors.
  */
 import t from "tap";
-import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020, type SchemaObject } from "ajv/dist/2020.js";
@@ -15,6 +15,8 @@ import type { ReportData } from "../src/report/report-model.js";
 import { storedStreams } from "../src/report/stored-streams.js";
 import { packageFile } from "../src/storage/package-files.js";
 import { METADATA_FILE } from "../src/storage/snapshot-root.js";
+import { writeFlinkJobDir } from "./flink-writer/job-dir.js";
+import { randomFlinkHistory } from "./flink-writer/random-history.js";
 import { writeHistory, writeOrphan, writeSavepoint } from "./report-fixtures.js";
 import { runCli } from "./run-cli.js";
 
@@ -161,7 +163,35 @@ t.test("a history with errors: still a report, errors first", async (t) => {
   t.match(html, /class="figure bad" id="summary-errors"/);
 });
 
-t.test("a Flink job directory", async (t) => {
+t.test("a metadata file that cannot be decoded: a finding, the other checkpoints still reported, gc's refusal shown", async (t) => {
+  const root = join(work, "undecodable");
+  writeHistory(root, { checkpoints: 3, parallelism: 2, newFilesPerSubtask: 1, fileLife: 3, fileBytes: 100 });
+  writeFileSync(join(root, "chk-2", METADATA_FILE), "not a snapshot");
+  const r = await collectReport(root);
+  t.same(r.findings.byRule.filter((b) => b.rule === "KS-E001").map((b) => b.count), [1]);
+  t.same(r.checkpoints.map((c) => c.id), ["1", "3"]);
+  t.equal(r.summary.metadataFiles, 3);
+  t.ok(r.gc.refusals.some((f) => f.rule === "KS-E001"), r.gc.reason);
+  t.match(r.gc.reason, /^gc refuses: \d+ problem/);
+  const html = renderHtml(r);
+  t.ok(html.indexOf('id="findings"') < html.indexOf('id="timeline"'));
+  t.match(html, /<table id="gc-refusals">/);
+});
+
+t.test("a Flink job directory of several checkpoints: shared files across them, gc's plan", async (t) => {
+  const d = writeFlinkJobDir(join(work, "flink"), randomFlinkHistory(7, { sharedStyle: "absolute", checkpoints: 4, retain: 3 }));
+  const job = d.jobs[0]!;
+  const r = await collectReport(job.jobDir);
+  t.equal(r.layout, "flink");
+  t.same(r.checkpoints.map((c) => c.id), job.checkpoints.map((c) => String(c.checkpointId)));
+  t.equal(r.summary.errors, 0, JSON.stringify(r.findings.listed.slice(0, 2)));
+  for (const [i, c] of job.checkpoints.entries()) t.equal(r.checkpoints[i]!.files, new Set(c.files).size, `checkpoint ${c.checkpointId}: files`);
+  t.ok(r.gc.applicable && r.gc.refusals.length === 0, r.gc.reason);
+  t.same(r.gc.retained, [String(job.checkpoints.at(-1)!.checkpointId)]);
+  t.ok(validateJson(JSON.parse(JSON.stringify({ ...r, state: r.state ?? null }))), JSON.stringify(validateJson.errors?.slice(0, 3)));
+});
+
+t.test("a Flink checkpoint from the fixtures", async (t) => {
   const dir = packageFile("test/fixtures/flink/new-stateful-udf-migration-itcase-flink2.0-rocksdb-checkpoint");
   const r = await collectReport(dir);
   t.equal(r.layout, "flink");
