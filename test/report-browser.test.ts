@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { chartData } from "../src/report/chart-data.js";
 import { collectReport } from "../src/report/collect-report.js";
+import { pageAssets } from "../src/report/page-assets.js";
 import { renderHtml } from "../src/report/render-html.js";
 import type { ReportData } from "../src/report/report-model.js";
 import { packageFile } from "../src/storage/package-files.js";
@@ -35,7 +36,7 @@ t.teardown(async () => browser?.close());
 /** Writes the page of `data`, opens it, waits for the charts (when `scripts` run); returns the page and what it logged or fetched. */
 async function open(data: ReportData, name: string, b: Browser = browser, scripts = true): Promise<{ page: Page; console: string[]; requests: string[]; ms: number }> {
   const file = join(work, `${name}.html`);
-  writeFileSync(file, renderHtml(data));
+  writeFileSync(file, renderHtml(data, await pageAssets()));
   const url = pathToFileURL(file).href;
   const page = await b.context.newPage();
   const logged: string[] = [];

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { collectReport } from "../src/report/collect-report.js";
+import { pageAssets } from "../src/report/page-assets.js";
 import { renderHtml } from "../src/report/render-html.js";
 import { packageFile } from "../src/storage/package-files.js";
 import { launchBrowser } from "./report-browser.js";
@@ -24,7 +25,7 @@ try {
   const data = await collectReport(root, { retain: 2 });
   // The path shown is the one a user would type, not the temporary folder's.
   const page = join(work, "report.html");
-  writeFileSync(page, renderHtml({ ...data, path: "/checkpoints/job" }));
+  writeFileSync(page, renderHtml({ ...data, path: "/checkpoints/job" }, await pageAssets()));
   const tab = await browser.context.newPage();
   await tab.goto(pathToFileURL(page).href);
   await tab.waitForSelector("html[data-charts]");

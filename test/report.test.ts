@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020, type SchemaObject } from "ajv/dist/2020.js";
 import { collectReport } from "../src/report/collect-report.js";
+import { pageAssets } from "../src/report/page-assets.js";
 import { renderHtml } from "../src/report/render-html.js";
 import type { ReportData } from "../src/report/report-model.js";
 import { storedStreams } from "../src/report/stored-streams.js";
@@ -173,7 +174,7 @@ t.test("a metadata file that cannot be decoded: a finding, the other checkpoints
   t.equal(r.summary.metadataFiles, 3);
   t.ok(r.gc.refusals.some((f) => f.rule === "KS-E001"), r.gc.reason);
   t.match(r.gc.reason, /^gc refuses: \d+ problem/);
-  const html = renderHtml(r);
+  const html = renderHtml(r, await pageAssets());
   t.ok(html.indexOf('id="findings"') < html.indexOf('id="timeline"'));
   t.match(html, /<table id="gc-refusals">/);
 });
@@ -204,7 +205,7 @@ t.test("budgets: 1,000 checkpoints and 100,000 files give pages under 1 MB", asy
   const thousand = join(work, "thousand");
   writeHistory(thousand, { checkpoints: 1000, parallelism: 2, newFilesPerSubtask: 1, fileLife: 5, fileBytes: 100 });
   const a = await collectReport(thousand, { storage: false });
-  const pageA = Buffer.byteLength(renderHtml(a));
+  const pageA = Buffer.byteLength(renderHtml(a, await pageAssets()));
   t.comment(`1,000 checkpoints: ${pageA} bytes`);
   t.ok(pageA <= ONE_MB, `${pageA} bytes`);
   t.equal(a.checkpoints.length, 1000);
@@ -213,7 +214,7 @@ t.test("budgets: 1,000 checkpoints and 100,000 files give pages under 1 MB", asy
   writeHistory(big, { checkpoints: 5, parallelism: 100, newFilesPerSubtask: 200, fileLife: 2, fileBytes: 50 });
   const b = await collectReport(big, { storage: false });
   t.equal(b.files.shared, 100_000);
-  const pageB = Buffer.byteLength(renderHtml(b));
+  const pageB = Buffer.byteLength(renderHtml(b, await pageAssets()));
   t.comment(`100,000 files: ${pageB} bytes`);
   t.ok(pageB <= ONE_MB, `${pageB} bytes`);
   t.same([b.files.largest.length, b.files.oldestLiving.length, b.gc.largest.length], [50, 50, 50]);

@@ -7,6 +7,7 @@
 import { Option, type Command } from "commander";
 import { collectReport } from "../report/collect-report.js";
 import { formatBytes } from "../report/html-text.js";
+import { pageAssets } from "../report/page-assets.js";
 import { renderHtml } from "../report/render-html.js";
 import { reportJson } from "../report/report-json.js";
 import type { ReportData } from "../report/report-model.js";
@@ -55,7 +56,7 @@ export async function report(path: string, opts: ReportCommandOptions): Promise<
   const data = await collectReport(path, {
     retain: opts.retain, storage: opts.storage, flink, ...(opts.gracePeriod === undefined ? {} : { graceMs: opts.gracePeriod }),
   });
-  const text = opts.json === true ? reportJson(data) : renderHtml(data);
+  const text = opts.json === true ? reportJson(data) : renderHtml(data, await pageAssets());
   if (opts.output === undefined) {
     process.stdout.write(text);
     return data;

@@ -6,12 +6,12 @@
  */
 import { bucketLabel, chartData, MAX_KEY_GROUP_MAPS } from "./chart-data.js";
 import { escapeHtml as esc, formatBytes, formatCount, scriptJson } from "./html-text.js";
-import { pageAssets } from "./page-assets.js";
+import type { PageAssets } from "./page-assets.js";
 import type { FileLife, GcSection, ReportData, ReportFinding, SavepointSection, StateSection } from "./report-model.js";
 
-/** The page for `report`. */
-export function renderHtml(report: ReportData): string {
-  const { script, style } = pageAssets();
+/** The page for `report`, with the bundled script and style (`pageAssets()`). */
+export function renderHtml(report: ReportData, assets: PageAssets): string {
+  const { script, style } = assets;
   const errorsFirst = report.summary.errors > 0;
   const sections = [
     timelineSection(report), filesSection(report), stateSection(report.state), gcSection(report.gc), savepointsSection(report.savepoints),
