@@ -32,6 +32,9 @@ function formatValue(v: number | null, unit: "bytes" | "count"): string {
   return unit === "bytes" ? formatBytes(v) : String(Math.round(v)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
+/** Whole-number steps for a count axis. */
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 1e8, 1e9];
+
 /** Whole-number steps for an x axis whose positions are indexes into the labels. */
 const INDEX_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 
@@ -48,6 +51,8 @@ function draw(target: HTMLElement, chart: BarChart): void {
       { incrs: INDEX_STEPS, space: 50, values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? chart.labels[i] ?? "" : "")) },
       ...units.map((unit, k) => ({
         scale: unit, side: k === 0 ? 3 : 1, size: 70, grid: { show: k === 0 },
+        // Counts are whole: no tick between 1 and 2, which would print as a second "1" or "2".
+        ...(unit === "count" ? { incrs: WHOLE_STEPS } : {}),
         values: (_u: uPlot, splits: number[]) => splits.map((v) => formatValue(v, unit)),
       })),
     ],

@@ -60,14 +60,16 @@ export async function collectReport(path: string, options: ReportOptions = {}): 
   const retained = new Set(gc.applicable && gc.refusals.length === 0
     ? gc.retained.map(BigInt)
     : history.slice(-retain).map((h) => h.snapshot.snapshotId));
+  // Metadata files as the user reads them: relative to the path reported on (the findings keep validate's names).
+  const shownFile = (file: string): string => (tree.folder === undefined ? undefined : store.relativeTo(path, file)) || file;
   const savepoints: SavepointSection[] = [];
   for (const l of located) {
-    if (l.located.snapshot.kind === "savepoint") savepoints.push(await savepointContents(l.located.snapshot, l.located.root, l.file, store));
+    if (l.located.snapshot.kind === "savepoint") {
+      savepoints.push(await savepointContents(l.located.snapshot, l.located.root, shownFile(l.file), store));
+    }
   }
   const shown = history.at(-1)?.snapshot ?? located.at(-1)?.located.snapshot ?? tree.loaded.at(-1)?.snapshot;
-  // Metadata files as the user reads them: relative to the path reported on (the findings keep validate's names).
-  const checkpoints = checkpointTimeline(history, errorsByFile)
-    .map((c) => ({ ...c, metadata: (tree.folder === undefined ? undefined : store.relativeTo(path, c.metadata)) || c.metadata }));
+  const checkpoints = checkpointTimeline(history, errorsByFile).map((c) => ({ ...c, metadata: shownFile(c.metadata) }));
   const files = fileLifetimes(history, retained);
   return {
     reportVersion: REPORT_VERSION, path, layout: tree.layout ?? "ksnap", generatedAt: new Date(now).toISOString(),
