@@ -31,6 +31,7 @@ const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { na
 const REQUIRED = [
   "package.json", "README.md", "LICENSE", "CHANGELOG.md",
   "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli/bin.js", "dist/src/savepoint/compress-worker.js",
+  "dist/src/report/assets/report-page.js", "dist/src/report/assets/report-page.css",
   "src/esm-only.cjs",
   "dist/conformance/reference-backend/main.js",
   "conformance/adapters/python/ksnap_adapter.py",

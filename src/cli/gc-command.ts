@@ -80,13 +80,15 @@ export async function gc(root: string, opts: GcOptions, env: Partial<GcEnvironme
   return report;
 }
 
-function parseRetain(text: string): number {
+/** `--retain N`: a whole number of at least 1 (also `report`'s). */
+export function parseRetain(text: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of at least 1 (the latest checkpoint is always kept)");
   return n;
 }
 
-function parseGrace(text: string): number {
+/** `--grace-period D` in milliseconds (also `report`'s). */
+export function parseGrace(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw new InvalidArgumentError("must be a duration such as 3d, 12h, 90m, 45s, 1d12h or 0");
   return ms;

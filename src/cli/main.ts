@@ -16,6 +16,7 @@ import { registerGc } from "./gc-command.js";
 import { takeRequestedStatus } from "./exit-status.js";
 import { registerInspect } from "./inspect-command.js";
 import { registerPlanRestore } from "./plan-restore-command.js";
+import { registerReport } from "./report-command.js";
 import { registerSavepoint } from "./savepoint-command.js";
 import { registerValidate } from "./validate-command.js";
 
@@ -35,6 +36,7 @@ function program(json: boolean): Command {
   registerPlanRestore(cmd);
   registerDiff(cmd);
   registerGc(cmd);
+  registerReport(cmd);
   registerSavepoint(cmd);
   registerConformance(cmd);
   return cmd;
