@@ -6,6 +6,8 @@
  */
 import { Option, type Command } from "commander";
 import { collectReport } from "../report/collect-report.js";
+import { storageFor } from "../storage/storage-for.js";
+import { addEndpointOption, storageChoice } from "./endpoint-option.js";
 import { formatBytes } from "../report/html-text.js";
 import { pageAssets } from "../report/page-assets.js";
 import { renderHtml } from "../report/render-html.js";
@@ -25,11 +27,13 @@ export interface ReportCommandOptions {
   storage: boolean;
   kind?: "checkpoint" | "savepoint";
   jobUri?: string;
+  /** For an `s3://` path: the S3-compatible server's URL. */
+  endpoint?: string;
 }
 
 /** Adds `report` to `program`. */
 export function registerReport(program: Command): void {
-  program.command("report")
+  const cmd = program.command("report")
     .description("write a self-contained HTML page about a checkpoint history: checkpoint sizes, file lifetimes, state per operator " +
       "and key group, validate's findings, gc's plan, savepoint contents")
     .argument("<path>", "a checkpoint root, a snapshot (its metadata file or folder), or a Flink job directory or _metadata")
@@ -40,10 +44,10 @@ export function registerReport(program: Command): void {
     .option("--no-storage", "do not read referenced files (existence, size, xxh64) nor savepoint data files")
     .addOption(new Option("--kind <kind>", "Flink input only: checkpoint or savepoint, for a _metadata without CheckpointProperties")
       .choices(["checkpoint", "savepoint"]))
-    .option("--job-uri <uri>", "Flink input only: the path or URI Flink wrote the job directory under, when it is read here under another path")
-    .action(async (path: string, opts: ReportCommandOptions) => {
-      await report(path, opts);
-    });
+    .option("--job-uri <uri>", "Flink input only: the path or URI Flink wrote the job directory under, when it is read here under another path");
+  addEndpointOption(cmd).action(async (path: string, opts: ReportCommandOptions) => {
+    await report(path, opts);
+  });
 }
 
 /**
@@ -53,8 +57,10 @@ export function registerReport(program: Command): void {
 export async function report(path: string, opts: ReportCommandOptions): Promise<ReportData> {
   if (opts.output === undefined && opts.json !== true) throw usageError("report: give the page's file with -o FILE (or --json for the data)");
   const flink = { ...(opts.kind === undefined ? {} : { kind: opts.kind }), ...(opts.jobUri === undefined ? {} : { jobUri: opts.jobUri }) };
+  // The history may be on S3 (s3://bucket/prefix); the page is written locally.
   const data = await collectReport(path, {
-    retain: opts.retain, storage: opts.storage, flink, ...(opts.gracePeriod === undefined ? {} : { graceMs: opts.gracePeriod }),
+    retain: opts.retain, storage: opts.storage, flink, store: storageFor(path, storageChoice(opts)),
+    ...(opts.gracePeriod === undefined ? {} : { graceMs: opts.gracePeriod }),
   });
   const text = opts.json === true ? reportJson(data) : renderHtml(data, await pageAssets());
   if (opts.output === undefined) {
