@@ -7,15 +7,15 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join } from "node:path";
-import { isKsnapError, type ReaderMinor } from "../../src/index.js";
-import { AdapterError } from "./adapter-error.js";
+import { join } from "node:path";
+import type { ReaderMinor } from "../../src/index.js";
+import { AdapterError, errorOf } from "./adapter-error.js";
 import { takeCheckpoint } from "./checkpoint.js";
 import { discardCheckpoint } from "./discard.js";
 import type { Fault } from "./faults.js";
 import { decodePath, encodeTo, readData } from "./format-ops.js";
 import { restoreSession } from "./restore.js";
-import { arr, asObject, int, str, u64, type Fields } from "./request-fields.js";
+import { absolutePath, arr, asObject, int, requestId, str, u64, type Fields } from "./request-fields.js";
 import { takeSavepoint } from "./savepoint.js";
 import { Session } from "./session.js";
 import { parseStates } from "./state-descriptors.js";
@@ -77,12 +77,12 @@ export class ReferenceBackend {
           formats: { read: `1.${this.formatMinor}`, write: `1.${this.formatMinor}` },
         };
       case "decode":
-        return { json: decodePath(absolute(req, "path"), this.formatMinor) };
+        return { json: decodePath(absolutePath(req, "path"), this.formatMinor) };
       case "encode":
-        encodeTo(req["json"], absolute(req, "out"));
+        encodeTo(req["json"], absolutePath(req, "out"));
         return {};
       case "read-data":
-        return { entries: await readData(absolute(req, "path"), req["handle"], req["keyGroups"]) };
+        return { entries: await readData(absolutePath(req, "path"), req["handle"], req["keyGroups"]) };
       case "open":
         await this.open(req);
         return {};
@@ -97,7 +97,7 @@ export class ReferenceBackend {
       case "checkpoint":
         return { metadata: takeCheckpoint(this.session(req), u64(req, "checkpointId"), this.fault) };
       case "savepoint":
-        return { metadata: takeSavepoint(this.session(req), u64(req, "savepointId"), absolute(req, "dir"), this.fault) };
+        return { metadata: takeSavepoint(this.session(req), u64(req, "savepointId"), absolutePath(req, "dir"), this.fault) };
       case "discard":
         return { deleted: await discardCheckpoint(this.session(req), u64(req, "checkpointId")) };
       case "close":
@@ -114,7 +114,7 @@ export class ReferenceBackend {
   private async open(req: Fields): Promise<void> {
     const name = str(req, "session");
     if (this.sessions.has(name)) throw new AdapterError("BAD_REQUEST", `session "${name}" is already open`);
-    const checkpointRoot = absolute(req, "checkpointRoot");
+    const checkpointRoot = absolutePath(req, "checkpointRoot");
     const maxParallelism = int(req, "maxParallelism", 1, 32768);
     const spec = {
       name, operatorId: str(req, "operatorId"), maxParallelism, parallelism: int(req, "parallelism", 1, 32768),
@@ -124,7 +124,7 @@ export class ReferenceBackend {
     const localDir = join(this.localRoot(), `session-${++this.sessionCount}`);
     try {
       const session = new Session(spec, localDir);
-      if (req["restore"] !== undefined) await restoreSession(session, absolute(asObject(req["restore"], "restore"), "metadata"), this.fault);
+      if (req["restore"] !== undefined) await restoreSession(session, absolutePath(asObject(req["restore"], "restore"), "metadata"), this.fault);
       this.sessions.set(name, session);
     } catch (e) {
       rmSync(localDir, { recursive: true, force: true });
@@ -151,23 +151,4 @@ export class ReferenceBackend {
     this.workDir ??= mkdtempSync(join(tmpdir(), "ksnap-reference-backend-"));
     return this.workDir;
   }
-}
-
-/** The request's id when it is a positive integer, else 0: a response to a request without a usable id. */
-function requestId(request: unknown): number {
-  const id = typeof request === "object" && request !== null ? (request as Fields)["id"] : undefined;
-  return typeof id === "number" && Number.isInteger(id) && id >= 1 ? id : 0;
-}
-
-function absolute(f: Fields, name: string): string {
-  const path = str(f, name);
-  if (!isAbsolute(path)) throw new AdapterError("BAD_REQUEST", `parameter "${name}" must be an absolute path`);
-  return path;
-}
-
-function errorOf(e: unknown): { code: string; message: string } {
-  // The code is a field of its own: the message gives where and what, so a report does not say the code twice.
-  if (isKsnapError(e)) return { code: e.code, message: e.describe(false) };
-  if (e instanceof AdapterError) return { code: e.code, message: e.message };
-  return { code: "INTERNAL", message: e instanceof Error ? e.stack ?? e.message : String(e) };
 }

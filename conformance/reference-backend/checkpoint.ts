@@ -34,8 +34,12 @@ interface CheckpointRun {
   forgotOne: boolean;
 }
 
-/** Takes checkpoint `id` of every subtask of `session`; returns the metadata file's path. */
-export function takeCheckpoint(session: Session, id: bigint, fault: Fault | undefined): string {
+/**
+ * Where checkpoint `id` of a session's root goes (`<root>/chk-<id>/_metadata.ksnap`), with `shared/` made:
+ * INVALID_FIELD when `id` is not after the session's last checkpoint, FILE_CONFLICT when the root already holds it.
+ * Any backend's session (the RocksDB backend's too) has `lastCheckpointId` and a checkpoint root.
+ */
+export function newCheckpointMetadata(session: { lastCheckpointId: bigint; spec: { checkpointRoot: string } }, id: bigint): string {
   if (id <= session.lastCheckpointId) {
     throw new KsnapError("INVALID_FIELD", `checkpoint ${id} is not after the session's last checkpoint ${session.lastCheckpointId}`,
       { field: "checkpointId" });
@@ -46,6 +50,12 @@ export function takeCheckpoint(session: Session, id: bigint, fault: Fault | unde
     throw new KsnapError("FILE_CONFLICT", `checkpoint ${id} already exists in the root: ids are never reused`, { file: metadataPath });
   }
   mkdirSync(join(root, SHARED_DIR), { recursive: true });
+  return metadataPath;
+}
+
+/** Takes checkpoint `id` of every subtask of `session`; returns the metadata file's path. */
+export function takeCheckpoint(session: Session, id: bigint, fault: Fault | undefined): string {
+  const metadataPath = newCheckpointMetadata(session, id);
   session.checkpointsTaken++;
   const run: CheckpointRun = { session, id, fault, forgotOne: false };
   const handles = session.stores.map((store) => checkpointSubtask(run, store));

@@ -2,6 +2,7 @@
  * Reading a request's parameters with typed errors: a missing or mistyped
  * parameter is a BAD_REQUEST naming it, never a TypeError deep in the backend.
  */
+import { isAbsolute } from "node:path";
 import { AdapterError } from "./adapter-error.js";
 
 /** A request or a nested object of one. */
@@ -52,4 +53,17 @@ export function hex(f: Fields, name: string): string {
 
 function bad(name: string, what: string): AdapterError {
   return new AdapterError("BAD_REQUEST", `parameter "${name}" must be ${what}`);
+}
+
+/** The request's id when it is a positive integer, else 0: a response to a request without a usable id. */
+export function requestId(request: unknown): number {
+  const id = typeof request === "object" && request !== null ? (request as Fields)["id"] : undefined;
+  return typeof id === "number" && Number.isInteger(id) && id >= 1 ? id : 0;
+}
+
+/** A path parameter, which the protocol requires to be absolute. */
+export function absolutePath(f: Fields, name: string): string {
+  const path = str(f, name);
+  if (!isAbsolute(path)) throw new AdapterError("BAD_REQUEST", `parameter "${name}" must be an absolute path`);
+  return path;
 }

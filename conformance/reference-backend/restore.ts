@@ -153,17 +153,20 @@ class RecordBuilder {
   }
 }
 
-function overlap(a: KeyGroupRange, b: KeyGroupRange): KeyGroupRange | undefined {
+/** The key groups two ranges share, or undefined when none. */
+export function overlap(a: KeyGroupRange, b: KeyGroupRange): KeyGroupRange | undefined {
   const start = Math.max(a.start, b.start);
   const end = Math.min(a.start + a.count, b.start + b.count);
   return end > start ? { start, count: end - start } : undefined;
 }
 
-function sameRange(a: KeyGroupRange, b: KeyGroupRange): boolean {
+/** True when two ranges are the same key groups. */
+export function sameRange(a: KeyGroupRange, b: KeyGroupRange): boolean {
   return a.start === b.start && a.count === b.count;
 }
 
-function sameRoot(a: string, b: string): boolean {
+/** True when two existing folders are one (by real path): a restore into the root its checkpoint came from. */
+export function sameRoot(a: string, b: string): boolean {
   return existsSync(a) && existsSync(b) && realpathSync(a) === realpathSync(b);
 }
 

@@ -9,11 +9,10 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join } from "node:path";
-import { isKsnapError } from "../../../src/index.js";
-import { AdapterError } from "../../reference-backend/adapter-error.js";
+import { join } from "node:path";
+import { AdapterError, errorOf } from "../../reference-backend/adapter-error.js";
 import { decodePath, encodeTo, readData } from "../../reference-backend/format-ops.js";
-import { arr, asObject, int, str, u64, type Fields } from "../../reference-backend/request-fields.js";
+import { absolutePath, arr, asObject, int, requestId, str, u64, type Fields } from "../../reference-backend/request-fields.js";
 import { parseStates } from "../../reference-backend/state-descriptors.js";
 import type { Response } from "../../reference-backend/backend.js";
 import { takeCheckpoint } from "./checkpoint.js";
@@ -54,7 +53,7 @@ export class RocksBackend {
       const result = await this.dispatch(asObject(request, "request"));
       return { id, ok: true, result };
     } catch (e) {
-      return { id, ok: false, error: errorOf(e) };
+      return { id, ok: false, error: errorOf(e, RocksError) };
     }
   }
 
@@ -84,12 +83,12 @@ export class RocksBackend {
           formats: { read: "1.1", write: "1.1" },
         };
       case "decode":
-        return { json: decodePath(absolute(req, "path"), 1) };
+        return { json: decodePath(absolutePath(req, "path"), 1) };
       case "encode":
-        encodeTo(req["json"], absolute(req, "out"));
+        encodeTo(req["json"], absolutePath(req, "out"));
         return {};
       case "read-data":
-        return { entries: await readData(absolute(req, "path"), req["handle"], req["keyGroups"]) };
+        return { entries: await readData(absolutePath(req, "path"), req["handle"], req["keyGroups"]) };
       case "open":
         await this.open(req);
         return {};
@@ -104,7 +103,7 @@ export class RocksBackend {
       case "checkpoint":
         return { metadata: await takeCheckpoint(this.session(req), u64(req, "checkpointId")) };
       case "savepoint":
-        return { metadata: await takeSavepoint(this.session(req), u64(req, "savepointId"), absolute(req, "dir")) };
+        return { metadata: await takeSavepoint(this.session(req), u64(req, "savepointId"), absolutePath(req, "dir")) };
       case "discard":
         return { deleted: await discardCheckpoint(this.session(req), u64(req, "checkpointId")) };
       case "close":
@@ -121,7 +120,7 @@ export class RocksBackend {
   private async open(req: Fields): Promise<void> {
     const name = str(req, "session");
     if (this.sessions.has(name)) throw new AdapterError("BAD_REQUEST", `session "${name}" is already open`);
-    const checkpointRoot = absolute(req, "checkpointRoot");
+    const checkpointRoot = absolutePath(req, "checkpointRoot");
     const spec = {
       name, operatorId: str(req, "operatorId"), maxParallelism: int(req, "maxParallelism", 1, 32768),
       parallelism: int(req, "parallelism", 1, 32768), states: parseStates(arr(req, "states")), checkpointRoot,
@@ -131,7 +130,7 @@ export class RocksBackend {
     const localDir = join(this.localRoot(), `session-${++this.sessionCount}`);
     const session = new RocksSession(spec, localDir, helper, this.sessionCount);
     try {
-      if (req["restore"] !== undefined) await restoreSession(session, absolute(asObject(req["restore"], "restore"), "metadata"));
+      if (req["restore"] !== undefined) await restoreSession(session, absolutePath(asObject(req["restore"], "restore"), "metadata"));
       else for (const db of session.dbs) await db.open(true);
       this.sessions.set(name, session);
     } catch (e) {
@@ -187,22 +186,4 @@ async function closeQuietly(session: RocksSession): Promise<void> {
       // the open already failed; its error is the one to report
     }
   }
-}
-
-/** The request's id when it is a positive integer, else 0: a response to a request without a usable id. */
-function requestId(request: unknown): number {
-  const id = typeof request === "object" && request !== null ? (request as Fields)["id"] : undefined;
-  return typeof id === "number" && Number.isInteger(id) && id >= 1 ? id : 0;
-}
-
-function absolute(f: Fields, name: string): string {
-  const path = str(f, name);
-  if (!isAbsolute(path)) throw new AdapterError("BAD_REQUEST", `parameter "${name}" must be an absolute path`);
-  return path;
-}
-
-function errorOf(e: unknown): { code: string; message: string } {
-  if (isKsnapError(e)) return { code: e.code, message: e.describe(false) };
-  if (e instanceof AdapterError || e instanceof RocksError) return { code: e.code, message: e.message };
-  return { code: "INTERNAL", message: e instanceof Error ? e.stack ?? e.message : String(e) };
 }

@@ -17,14 +17,15 @@
  * fsync, rename, fsync of the folder. The metadata file is written last, so a
  * checkpoint is visible only once all its files are in place.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
-  encodeSnapshot, KsnapError, METADATA_FILE, resolveInRoot, SHARED_DIR, xxh64, type FileRef, type IncrementalHandle,
+  encodeSnapshot, KsnapError, resolveInRoot, SHARED_DIR, xxh64, type FileRef, type IncrementalHandle,
   type SharedFileRef, type Snapshot,
 } from "../../../src/index.js";
 import { writeAtomically } from "../../../src/storage/local-atomic-write.js";
 import { checkpointDir, subtaskFileStem } from "../../reference-backend/layout-names.js";
+import { newCheckpointMetadata } from "../../reference-backend/checkpoint.js";
 import { sessionSnapshot } from "../../reference-backend/session-snapshot.js";
 import type { RocksSession } from "./session.js";
 import type { SubtaskDb } from "./subtask-db.js";
@@ -37,16 +38,7 @@ export const MANIFEST_NAME = /^MANIFEST-\d+$/;
 
 /** Takes checkpoint `id` of every subtask of `session`; returns the metadata file's path. */
 export async function takeCheckpoint(session: RocksSession, id: bigint): Promise<string> {
-  if (id <= session.lastCheckpointId) {
-    throw new KsnapError("INVALID_FIELD", `checkpoint ${id} is not after the session's last checkpoint ${session.lastCheckpointId}`,
-      { field: "checkpointId" });
-  }
-  const root = session.spec.checkpointRoot;
-  const metadataPath = join(root, checkpointDir(id), METADATA_FILE);
-  if (existsSync(metadataPath)) {
-    throw new KsnapError("FILE_CONFLICT", `checkpoint ${id} already exists in the root: ids are never reused`, { file: metadataPath });
-  }
-  mkdirSync(join(root, SHARED_DIR), { recursive: true });
+  const metadataPath = newCheckpointMetadata(session, id);
   const handles: IncrementalHandle[] = [];
   for (const db of session.dbs) handles.push(await checkpointSubtask(session, db, id));
   await writeAtomically(metadataPath, encodeSnapshot(checkpointSnapshot(session, id, handles)));

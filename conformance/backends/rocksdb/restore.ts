@@ -17,14 +17,15 @@
  *
  * Every downloaded file is checked against its ref's size and XXH64 first.
  */
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   KsnapError, loadSnapshot, readKeyGroups, resolveInRoot, restoreSubtask, xxh64, type FileRef, type IncrementalHandle,
-  type KeyedStateHandle, type KeyGroupRange, type LocatedSnapshot, type SavepointEntry, type SavepointHandle,
+  type KeyedStateHandle, type LocatedSnapshot, type SavepointEntry, type SavepointHandle,
 } from "../../../src/index.js";
 import { localNameProblem } from "../../../src/validate/index.js";
 import { AdapterError } from "../../reference-backend/adapter-error.js";
+import { overlap, sameRange, sameRoot } from "../../reference-backend/restore.js";
 import { MANIFEST_NAME, SST_NAME } from "./checkpoint.js";
 import type { WriteOp } from "./helper-process.js";
 import { ABOVE_ALL_KEYS, encodeKeyBytes, keyGroupPrefix, listElementBytes } from "./key-layout.js";
@@ -166,16 +167,3 @@ async function writeEntries(session: RocksSession, db: SubtaskDb, entries: Async
   await db.helper.write(db.name, ops);
 }
 
-function overlap(a: KeyGroupRange, b: KeyGroupRange): KeyGroupRange | undefined {
-  const start = Math.max(a.start, b.start);
-  const end = Math.min(a.start + a.count, b.start + b.count);
-  return end > start ? { start, count: end - start } : undefined;
-}
-
-function sameRange(a: KeyGroupRange, b: KeyGroupRange): boolean {
-  return a.start === b.start && a.count === b.count;
-}
-
-function sameRoot(a: string, b: string): boolean {
-  return existsSync(a) && existsSync(b) && realpathSync(a) === realpathSync(b);
-}
