@@ -15,6 +15,7 @@ import type { Snapshot } from "../src/model.js";
 import { SavepointDataWriter, type StateDescriptor } from "../src/savepoint/index.js";
 import { METADATA_FILE } from "../src/storage/snapshot-root.js";
 import { files, history } from "./gc-fixtures.js";
+import { checkpointSnapshot } from "./registry-fixtures.js";
 import { runCli } from "./run-cli.js";
 import { getObject, keysUnder, s3, startS3Server, upload } from "./s3-server.js";
 import { writeFlinkJobDir } from "./flink-writer/job-dir.js";
@@ -193,4 +194,44 @@ t.test("report reads a history on S3 as it reads the local copy", async (t) => {
   const html = await runCli("report", remote, "-o", page, "--endpoint", server.endpoint);
   t.equal(html.status, 0, html.stderr);
   t.match(readFileSync(page, "utf8"), /<html/);
+});
+
+t.test("gc --referenced-by across storages: a local root kept for snapshots on S3, an S3 root for a local snapshot", async (t) => {
+  const server = await startS3Server(t);
+  const ep = ["--endpoint", server.endpoint];
+  // A local root, and on S3 a root whose checkpoint refers to the local root's shared/b by a file: URI.
+  const local = history(t);
+  const other = history(t);
+  rmSync(join(other, "chk-1"), { recursive: true, force: true });
+  rmSync(join(other, "chk-2"), { recursive: true, force: true });
+  const s: Snapshot = checkpointSnapshot(9n, { shared: [] });
+  s.operators[0]!.coordinatorState = { type: "external", uri: `file://${join(local, "shared", "b")}`, size: 1n, xxh64: 0n };
+  const otherOnly = join(work, "referencing-root");
+  mkdirSync(join(otherOnly, "chk-9"), { recursive: true });
+  writeFileSync(join(otherOnly, "chk-9", METADATA_FILE), encodeSnapshot(s));
+  await upload(server.client, otherOnly, "referencing");
+  const blind = await runCli("gc", local, "--retain", "1", "--json");
+  t.ok(JSON.parse(blind.stdout).files.some((f: { path: string }) => f.path === "shared/b"), "without it, shared/b is planned");
+  const told = await runCli("gc", local, "--retain", "1", "--json", "--referenced-by", s3("referencing"), ...ep);
+  t.equal(told.status, 0, told.stderr);
+  const doc = JSON.parse(told.stdout);
+  t.notOk(doc.files.some((f: { path: string }) => f.path === "shared/b"), "a local file an S3 snapshot refers to is kept");
+  t.strictSame(doc.referencedBy.files.map((f: { path: string }) => f.path), ["shared/b"]);
+
+  // The other way: an S3 root, and a local snapshot referring to one of its objects by s3:// URI.
+  await upload(server.client, other, "s3root");
+  const s3ref: Snapshot = checkpointSnapshot(5n, { shared: [] });
+  s3ref.operators[0]!.coordinatorState = { type: "external", uri: `${s3("s3root")}/shared/b`, size: 1n, xxh64: 0n };
+  const localRef = join(work, "local-referencing");
+  mkdirSync(join(localRef, "chk-5"), { recursive: true });
+  writeFileSync(join(localRef, "chk-5", METADATA_FILE), encodeSnapshot(s3ref));
+  // Its chk-1 and chk-2 are gone, so shared/b is an orphan there, unless the local snapshot's reference keeps it.
+  const blindS3 = JSON.parse((await runCli("gc", s3("s3root"), "--retain", "1", "--json", ...ep)).stdout);
+  t.ok(blindS3.orphans.some((o: { path: string }) => o.path === "shared/b"), "without it, shared/b is an orphan");
+  const onS3 = await runCli("gc", s3("s3root"), "--retain", "1", "--json", "--referenced-by", localRef, ...ep);
+  t.equal(onS3.status, 0, onS3.stderr);
+  const plan = JSON.parse(onS3.stdout);
+  t.equal(plan.referencedBy.snapshots, 1, "the local source was read");
+  t.strictSame(plan.referencedBy.files.map((f: { path: string }) => f.path), ["shared/b"], "an object an s3:// URI names is kept");
+  t.notOk([...plan.files, ...plan.orphans].some((f: { path: string }) => f.path === "shared/b"));
 });

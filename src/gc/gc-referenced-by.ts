@@ -7,6 +7,7 @@
  */
 import { compareCodePoints } from "../body/canonical-order.js";
 import { parseFlinkLocation } from "../flink/convert-paths.js";
+import { formatS3Location, isS3Location } from "../storage/s3-location.js";
 import { eachRef, refKind } from "../snapshot-walk.js";
 import type { Storage } from "../storage/storage.js";
 import type { Finding } from "../validate/finding.js";
@@ -28,7 +29,7 @@ export interface OutsideReferences {
 /**
  * Reads each of `sources` with `load` and collects the files under `root` (whose real path is `realRoot`) that
  * their snapshots refer to: root-relative refs resolved against each snapshot's own (real) root, and external refs
- * that are local paths (`file:` URIs). IO_ERROR from `load` when a source cannot be read at all.
+ * that are local paths (`file:` URIs) or, for a root on S3, `s3://` URIs. IO_ERROR from `load` when a source cannot be read at all.
  */
 export async function outsideReferences(
   store: Storage, root: string, realRoot: string, sources: readonly string[], load: TreeLoader,
@@ -57,7 +58,7 @@ export async function outsideReferences(
       for (const r of eachRef(s.snapshot)) {
         const kind = refKind(r.ref);
         if (kind === "inline") continue;
-        const locations = kind === "external" ? localPaths((r.ref as { uri: string }).uri)
+        const locations = kind === "external" ? externalLocations((r.ref as { uri: string }).uri, isS3Location(root))
           : [from.locate(otherReal, (r.ref as { path: string }).path), from.locate(s.root, (r.ref as { path: string }).path)];
         for (const location of locations) {
           const rel = inRoot(location) ?? inRoot(await throughLinks(from, location));
@@ -70,10 +71,16 @@ export async function outsideReferences(
   return out;
 }
 
-/** The local path of a `file:` URI (or a bare absolute path); none for object storage. */
-function localPaths(uri: string): string[] {
+/**
+ * Where an external ref points, as a location of the root's storage: the local path of a `file:` URI (or a bare
+ * absolute path), or, when the root is on S3, an `s3://bucket/key` URI (Flink writes a job's shared files on S3 by
+ * such URIs, so a job started from another job's checkpoint refers to the other job's objects this way).
+ */
+function externalLocations(uri: string, rootOnS3: boolean): string[] {
   const loc = parseFlinkLocation(uri);
-  return loc !== undefined && loc.scheme === "file" && loc.authority === "" ? [loc.path] : [];
+  if (loc === undefined) return [];
+  if (loc.scheme === "file") return loc.authority === "" ? [loc.path] : [];
+  return rootOnS3 && loc.scheme === "s3" && loc.path.length > 1 ? [formatS3Location(loc.authority, loc.path.slice(1))] : [];
 }
 
 /** `location` with its folder's real path: a reference through a linked folder still lands in the root. */
