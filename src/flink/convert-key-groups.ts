@@ -9,6 +9,7 @@
  */
 import { compareHandles } from "../body/canonical-order.js";
 import type { KeyedStateHandle, OperatorState, SubtaskState } from "../model.js";
+import { operatorIndexForKeyGroup } from "../key-groups.js";
 import { handleKeyGroups } from "../snapshot-walk.js";
 import type { NoteList } from "./convert-notes.js";
 
@@ -32,11 +33,6 @@ export function emptyKeyGroupOffsets(offsets: readonly bigint[], length: bigint)
   return { offsets: out, empty };
 }
 
-/** Flink's KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup. */
-function operatorIndexForKeyGroup(maxParallelism: number, parallelism: number, keyGroup: number): number {
-  return Math.floor((keyGroup * parallelism) / maxParallelism);
-}
-
 /**
  * For each operator that holds keyed state (at least one managed keyed handle), the key groups no handle holds are
  * added as empty key-groups streams (inline, zero bytes, every offset 0) to the subtask Flink assigns them to, that
@@ -53,6 +49,8 @@ export function fillEmptyKeyGroups(operators: OperatorState[], maxParallelismOf:
     }
     if (held.length === 0) continue;
     const maxP = maxParallelismOf(op);
+    // A parallelism outside 1..maxP assigns no key group (KS-E031 reports it); nothing to fill.
+    if (op.parallelism < 1 || op.parallelism > maxP) continue;
     held.sort((a, b) => a[0] - b[0]);
     let filled = 0;
     let covered = 0;
