@@ -9,7 +9,7 @@
  * by HEAD first against what gc planned.
  */
 import {
-  DeleteObjectsCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
+  DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { KsnapError } from "../errors.js";
 import { forEachLimited } from "../validate/run-limited.js";
@@ -19,8 +19,8 @@ import { readWhole } from "./read-whole.js";
 import { KeyListing, wholeSeconds } from "./s3-listing.js";
 import { isNotFound, s3Error } from "./s3-errors.js";
 import { formatS3Location, keyProblem, parseS3Location, type S3Location } from "./s3-location.js";
-import { s3ReadHandle } from "./s3-read-handle.js";
-import type { AtomicWriter, DeleteRequest, DeleteResult, Entry, EntryInfo, ReadHandle, Resolution, Storage } from "./storage.js";
+import { type OpenedBody, s3ReadHandle } from "./s3-read-handle.js";
+import type { AtomicWriter, DeleteRequest, DeleteResult, Entry, EntryInfo, ReadHandle, ReadOptions, Resolution, Storage } from "./storage.js";
 
 /** Most keys one DeleteObjects request may name (the S3 API's limit). */
 export const MAX_DELETE_BATCH = 1000;
@@ -163,12 +163,13 @@ export class S3Storage implements Storage {
   }
 
   async read(location: string, maxBytes: number): Promise<Uint8Array> {
-    return readWhole(await this.open(location), location, maxBytes);
+    return readWhole(await this.open(location, { sequential: true }), location, maxBytes);
   }
 
-  async open(location: string): Promise<ReadHandle> {
+  async open(location: string, options: ReadOptions = {}): Promise<ReadHandle> {
     const at = parseS3Location(location);
-    const object = at.key === "" ? undefined : await this.headWithTag(location, at);
+    // Read from the first byte on: one GET, whose headers say what HEAD would (half the requests of validate).
+    const object = at.key === "" ? undefined : options.sequential === true ? await this.getWithTag(location, at) : await this.headWithTag(location, at);
     if (object === undefined) {
       if (at.key === "" || await this.isPrefix(location, at)) throw new KsnapError("IO_ERROR", "cannot read: a prefix (a folder), not an object", { file: location });
       throw new KsnapError("IO_ERROR", "cannot read: S3 NoSuchKey: no such object", { file: location });
@@ -286,6 +287,19 @@ export class S3Storage implements Storage {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: at.key }));
       return { info: { kind: "file", size: BigInt(out.ContentLength ?? 0), modifiedMs: wholeSeconds(out.LastModified) }, etag: out.ETag };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw s3Error(e, "cannot read", location);
+    }
+  }
+
+  /** A GET of the whole object, its body left unread for the handle; undefined when there is none. */
+  private async getWithTag(location: string, at: S3Location): Promise<{ info: EntryInfo; etag: string | undefined; body: OpenedBody } | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }));
+      const body = out.Body as OpenedBody | undefined;
+      if (body === undefined) throw new KsnapError("IO_ERROR", "cannot read: the GET returned no body", { file: location });
+      return { info: { kind: "file", size: BigInt(out.ContentLength ?? 0), modifiedMs: wholeSeconds(out.LastModified) }, etag: out.ETag, body };
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw s3Error(e, "cannot read", location);

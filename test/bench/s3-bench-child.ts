@@ -5,10 +5,11 @@
  *     node dist/test/bench/s3-bench-child.js validate|gc-plan|get|scan <location> [endpoint]
  *
  * `scan` walks the root as validation and gc do and says how many bytes of heap the walk keeps per file (the
- * listing's records on S3); it needs `node --expose-gc`.
+ * listing's records on S3); measured between two full GCs.
  * `get` drains one object through the SDK with no hashing, as a baseline for streamed-GET hashing.
  *
- * Prints one JSON line: { ms, peakRssKiB, findings, errors, planFiles, orphans, keptBytesPerFile }.
+ * Prints one JSON line: { ms, peakRssKiB, liveHeapKiB, findings, errors, planFiles, orphans, keptBytesPerFile }. Run it with
+ * `node --expose-gc`.
  */
 import { readFileSync } from "node:fs";
 import { runGc } from "../../src/gc/gc-run.js";
@@ -46,6 +47,10 @@ if (op === "scan") {
   out = { findings: r.problems.length, errors: r.problems.length, planFiles: r.plan?.files.length ?? -1, orphans: r.orphans.length };
 }
 const ms = performance.now() - t0;
+// What the work still holds at its end (its result included), after a full GC: the live part of the peak; the rest of
+// the peak is garbage that V8 had not collected yet.
+(globalThis as unknown as { gc: () => void }).gc();
+const liveHeapKiB = process.memoryUsage().heapUsed / 1024;
 // VmHWM: this process's own peak (getrusage's maxRSS may keep the forked parent's).
 const peakRssKiB = Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0);
-console.log(JSON.stringify({ ms, peakRssKiB, ...out }));
+console.log(JSON.stringify({ ms, peakRssKiB, liveHeapKiB, ...out }));

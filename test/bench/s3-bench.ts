@@ -34,7 +34,7 @@ const CHECKPOINTS = 10;
 const f0 = (x: number): string => Math.round(x).toLocaleString("en-US");
 const f1 = (x: number): string => x.toFixed(1);
 
-interface ChildResult { ms: number; peakRssKiB: number; findings: number; errors: number; planFiles?: number; orphans?: number; keptBytesPerFile?: number }
+interface ChildResult { ms: number; peakRssKiB: number; liveHeapKiB: number; findings: number; errors: number; planFiles?: number; orphans?: number; keptBytesPerFile?: number }
 
 /** Writes a root of about `objects` objects: `CHECKPOINTS` checkpoints, each with its own shared files, hashes recorded. */
 export function writeRoot(root: string, objects: number): number {
@@ -79,7 +79,7 @@ function writeHashRoot(root: string, mib: number): number {
 
 /** Runs the child, asynchronously: the server and the proxy it talks to live in this process's event loop. */
 async function child(op: "validate" | "gc-plan" | "get" | "scan", location: string, endpoint?: string): Promise<ChildResult> {
-  const proc = spawn(process.execPath, [...(op === "scan" ? ["--expose-gc"] : []), CHILD, op, location, ...(endpoint ? [endpoint] : [])], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["--expose-gc", CHILD, op, location, ...(endpoint ? [endpoint] : [])], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   proc.stdout.on("data", (c: Buffer) => { stdout += c.toString("utf8"); });
@@ -128,8 +128,10 @@ export async function runS3Bench(log: (line: string) => void = console.log): Pro
         const [lm, rm] = [median(local.map((r) => r.ms)), median(remote.map((r) => r.ms))];
         const [lr, rr] = [Math.max(...local.map((r) => r.peakRssKiB)), Math.max(...remote.map((r) => r.peakRssKiB))];
         if (remote[0]!.errors !== local[0]!.errors) throw new Error(`${op}: ${remote[0]!.errors} errors on S3, ${local[0]!.errors} locally`);
-        log(`  ${f0(n).padStart(7)} ${op.padEnd(8)} local FS ${f1(lm / 1000)} s, peak RSS ${f0(lr / 1024)} MiB | S3 ${f1(rm / 1000)} s (${f1(rm / lm)}×), ` +
-          `${f0(requests)} requests (${f0(requests / (rm / 1000))}/s), peak RSS ${f0(rr / 1024)} MiB (${(rr / lr).toFixed(2)}× local)`);
+        const [ll, rl] = [median(local.map((r) => r.liveHeapKiB)), median(remote.map((r) => r.liveHeapKiB))];
+        log(`  ${f0(n).padStart(7)} ${op.padEnd(8)} local FS ${f1(lm / 1000)} s, peak RSS ${f0(lr / 1024)} MiB, live heap at the end ${f0(ll / 1024)} MiB | ` +
+          `S3 ${f1(rm / 1000)} s (${f1(rm / lm)}×), ${f0(requests)} requests (${f0(requests / (rm / 1000))}/s), peak RSS ${f0(rr / 1024)} MiB ` +
+          `(${(rr / lr).toFixed(2)}× local), live heap at the end ${f0(rl / 1024)} MiB`);
         peaks.set(op, [...(peaks.get(op) ?? []), { n, local: lr, s3: rr }]);
       }
       if (n === sizes.at(-1)) {
