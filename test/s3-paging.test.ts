@@ -2,7 +2,8 @@
  * The listing of an S3 root is consumed page by page into compact records (src/storage/s3-listing.ts): with pages of
  * a few keys (MaxKeys) on a real S3 API server, validation and the gc plan are those of the same root on the local
  * file system, orphans are found wherever the page boundaries fall, and objects that appear during the run are left
- * alone. Memory itself is measured by the bench, not here (a timed or sized test would be flaky).
+ * alone; and an object read from its first byte on (hashed whole, a metadata object) costs one GET and no HEAD.
+ * Memory itself is measured by the bench, not here (a timed or sized test would be flaky).
  */
 import t from "tap";
 import type { IncomingMessage } from "node:http";
@@ -77,4 +78,23 @@ t.test("pages of 2 keys: gc --apply deletes what a local gc deletes; objects tha
   await runGc(root, { retain: 1, apply: true, graceMs: 0 }, { now: Date.now() });
   t.strictSame(await keysUnder(server.client, "r"), [...files(root), "chk-1/appeared", "shared/orphan-0105"].sort(),
     "what a local gc leaves, and the two new objects");
+});
+
+t.test("validate hashes each object with one GET and no HEAD; the report is the local one", async (t) => {
+  const server = await startS3Server(t);
+  const root = rootWithOrphans(t);
+  await upload(server.client, root, "r");
+  const proxy = await startFaultProxy(t, server.endpoint);
+  const store = new S3Storage({ client: new S3Client(s3ClientConfig(proxy.endpoint)) });
+  const remote = await validatePath(s3("r"), { store });
+  const local = await validatePath(root, {});
+  t.strictSame(remote.summary, local.summary, "the same summary");
+  const objectPath = (url: string): string => decodeURIComponent(new URL(url, "http://proxy").pathname);
+  const referenced = ["shared/a", "shared/b", "shared/c", "shared/d", "chk-1/h/p", "chk-1/h/MANIFEST"].map((p) => `/ksnap-test/r/${p}`);
+  for (const path of referenced) {
+    const seen = proxy.seen.filter((s) => objectPath(s.url) === path);
+    t.strictSame(seen.map((s) => s.method), ["GET"], `${path}: one GET, no HEAD`);
+  }
+  const metadata = proxy.seen.filter((s) => objectPath(s.url).endsWith("/_metadata.ksnap"));
+  t.ok(metadata.length > 0 && metadata.every((s) => s.method === "GET"), "metadata objects: GETs only");
 });
