@@ -150,10 +150,10 @@ export async function runS3Bench(log: (line: string) => void = console.log): Pro
     const hashRoot = join(work, "hash");
     const bytes = writeHashRoot(hashRoot, hashMiB);
     populateStore(server, hashRoot, "hash", BUCKET);
-    const local = await runsOf(3, () => child("validate", hashRoot));
-    const remote = await runsOf(3, () => child("validate", s3("hash"), server.endpoint));
+    const local = await runsOf(5, () => child("validate", hashRoot));
+    const remote = await runsOf(5, () => child("validate", s3("hash"), server.endpoint));
     if (remote.some((r) => r.errors > 0) || local.some((r) => r.errors > 0)) throw new Error("the hashing root did not validate");
-    const raw = median((await runsOf(3, () => child("get", s3("hash/shared/big"), server.endpoint))).map((r) => r.ms));
+    const raw = median((await runsOf(5, () => child("get", s3("hash/shared/big"), server.endpoint))).map((r) => r.ms));
     const [lm, rm] = [median(local.map((r) => r.ms)), median(remote.map((r) => r.ms))];
     log(`  the same object drained by the SDK, no hashing: ${f0(bytes / 1e6 / (raw / 1000))} MB/s (the server's and the loopback's ceiling here)`);
     log(`  streamed-GET hashing, one ${hashMiB} MiB object: S3 ${f0(bytes / 1e6 / (rm / 1000))} MB/s vs local ${f0(bytes / 1e6 / (lm / 1000))} MB/s ` +
