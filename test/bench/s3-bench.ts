@@ -28,9 +28,12 @@ import { checkpointSnapshot, sharedFile } from "../registry-fixtures.js";
 import { startFaultProxy } from "../s3-fault-proxy.js";
 import { BUCKET, populateStore, s3, startS3Server } from "../s3-server.js";
 import { median } from "./measure.js";
+import { recordRow } from "./summary-table.js";
 
 const CHILD = fileURLToPath(new URL("./s3-bench-child.js", import.meta.url));
 const CHECKPOINTS = 10;
+/** Issue 16: peak RSS on S3 within this factor of the local file system's for the same root. */
+const GOAL_PEAK_RSS_RATIO = 1.2;
 const f0 = (x: number): string => Math.round(x).toLocaleString("en-US");
 const f1 = (x: number): string => x.toFixed(1);
 
@@ -133,6 +136,13 @@ export async function runS3Bench(log: (line: string) => void = console.log): Pro
           `S3 ${f1(rm / 1000)} s (${f1(rm / lm)}×), ${f0(requests)} requests (${f0(requests / (rm / 1000))}/s), peak RSS ${f0(rr / 1024)} MiB ` +
           `(${(rr / lr).toFixed(2)}× local), live heap at the end ${f0(rl / 1024)} MiB`);
         peaks.set(op, [...(peaks.get(op) ?? []), { n, local: lr, s3: rr }]);
+        if (n === sizes.at(-1)) {
+          recordRow({
+            bench: "s3", what: `${op}, ${f0(n)} objects on s3rver (${runs} run${runs === 1 ? "" : "s"})`,
+            figure: `peak RSS ${f0(rr / 1024)} MiB, ${f1(rm / 1000)} s, ${f0(requests)} requests`, baseline: `local FS: ${f0(lr / 1024)} MiB, ${f1(lm / 1000)} s`,
+            ratio: `${(rr / lr).toFixed(2)}× in peak RSS`, goal: `peak RSS ≤ ${GOAL_PEAK_RSS_RATIO}× local`, met: rr / lr <= GOAL_PEAK_RSS_RATIO,
+          });
+        }
       }
       if (n === sizes.at(-1)) {
         const [kl, kr] = [await child("scan", root), await child("scan", s3(`root-${n}`), server.endpoint)];
@@ -156,6 +166,10 @@ export async function runS3Bench(log: (line: string) => void = console.log): Pro
     const raw = median((await runsOf(5, () => child("get", s3("hash/shared/big"), server.endpoint))).map((r) => r.ms));
     const [lm, rm] = [median(local.map((r) => r.ms)), median(remote.map((r) => r.ms))];
     log(`  the same object drained by the SDK, no hashing: ${f0(bytes / 1e6 / (raw / 1000))} MB/s (the server's and the loopback's ceiling here)`);
+    recordRow({
+      bench: "s3", what: `streamed-GET hashing, one ${hashMiB} MiB object (median of 5)`, figure: `${f0(bytes / 1e6 / (rm / 1000))} MB/s`,
+      baseline: `the SDK draining it, no hashing: ${f0(bytes / 1e6 / (raw / 1000))} MB/s`, ratio: `${(raw / rm).toFixed(2)}×`,
+    });
     log(`  streamed-GET hashing, one ${hashMiB} MiB object: S3 ${f0(bytes / 1e6 / (rm / 1000))} MB/s vs local ${f0(bytes / 1e6 / (lm / 1000))} MB/s ` +
       `(${(lm / rm).toFixed(2)}×), peak RSS ${f0(Math.max(...remote.map((r) => r.peakRssKiB)) / 1024)} MiB vs ${f0(Math.max(...local.map((r) => r.peakRssKiB)) / 1024)} MiB`);
   } finally {
