@@ -15,6 +15,7 @@ import {
   SlotLayout,
 } from "./compress-layout.js";
 import { encodeFrame } from "./frame.js";
+import { lz4Implementations, type Lz4Implementation } from "./lz4-block.js";
 import { copyBytes, sliceBytes } from "./shared-copy.js";
 
 /** Slots per worker: one being compressed, one filled meanwhile, one whose frame waits to be written. */
@@ -78,6 +79,8 @@ export class CompressionPool {
   private broken = false;
   /** Names the file in errors; changes when a shared pool moves to the next writer ({@link bind}). */
   private label: string;
+  /** The LZ4 compressor of every block, in the workers and in this thread: the one in use when the pool started. */
+  readonly compressor: Lz4Implementation = lz4Implementations().compress;
   /** Receives each frame, in order; changes with {@link bind}. */
   private write: (frame: Uint8Array) => void;
   /** How long {@link drain} and {@link submit} wait for one block (worker startup included). */
@@ -158,7 +161,7 @@ export class CompressionPool {
       // On a machine with as many cores as threads, waiting here would leave this thread's core idle; while the
       // workers start (tens of milliseconds), a small file is written as fast as without them.
       this.stolen++;
-      this.inFlight.push({ worker: -1, slot: -1, keyGroup, block, ready: encodeFrame(keyGroup, block, content), stolen: true });
+      this.inFlight.push({ worker: -1, slot: -1, keyGroup, block, ready: encodeFrame(keyGroup, block, content, this.compressor), stolen: true });
       this.writeDone();
       return;
     }
@@ -231,7 +234,7 @@ export class CompressionPool {
   }
 
   private spawn(file: URL): void {
-    const layout = SlotLayout.allocate(SLOTS_PER_WORKER, this.options.blockBytes);
+    const layout = SlotLayout.allocate(SLOTS_PER_WORKER, this.options.blockBytes, this.compressor);
     const thread = startWorker(file, layout.shared);
     liveWorkers++;
     thread.once("exit", () => liveWorkers--);

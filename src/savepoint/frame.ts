@@ -7,7 +7,7 @@
 import { createXxh64, hashToHex } from "../hash/xxh64.js";
 import { SavepointDataError, type DataLocation } from "./data-errors.js";
 import { DATA_FORMAT_LIMITS, FRAME_HEADER_BYTES } from "./data-format.js";
-import { compressBlock, decompressBlock, Lz4DecodeError } from "./lz4-block.js";
+import { compressBlock, decompressBlock, Lz4DecodeError, type Lz4Implementation } from "./lz4-block.js";
 
 /** A frame header as read. */
 export interface FrameHeader {
@@ -31,9 +31,11 @@ export function blockChecksum(keyGroup: number, block: number, content: Uint8Arr
 /**
  * Encodes frame `block` of `keyGroup` holding `content` (empty: the end
  * marker). LZ4 when it shrinks the content, raw otherwise, as the spec requires.
+ * `compressor` defaults to the one in use (./lz4-block.ts); compression workers
+ * pass their pool's, so that every block of a file comes from one compressor.
  */
-export function encodeFrame(keyGroup: number, block: number, content: Uint8Array): Uint8Array {
-  const compressed = content.length === 0 ? content : compressBlock(content);
+export function encodeFrame(keyGroup: number, block: number, content: Uint8Array, compressor?: Lz4Implementation): Uint8Array {
+  const compressed = content.length === 0 ? content : compressBlock(content, compressor);
   const payload = compressed.length < content.length ? compressed : content;
   const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
   const view = new DataView(frame.buffer);
