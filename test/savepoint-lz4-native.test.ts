@@ -102,7 +102,7 @@ t.test("every block of the savepoint vectors decodes to the same bytes with both
   t.ok(blocks >= 10, `${blocks} blocks compared`);
 });
 
-t.test("the vectors dump to their .jsonl and fail with their error whichever decoder reads", async (t) => {
+t.test("the valid and accepted vectors dump to their .jsonl whichever decoder reads", async (t) => {
   restoring(t);
   for (const decompress of IMPLEMENTATIONS) {
     useLz4({ decompress });
