@@ -6,9 +6,7 @@
  * `Atomics.wait` until the worker is done with it. Frames come out in the order
  * the blocks went in; memory is bounded by the ring.
  */
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
-import { moduleFileExists } from "../storage/package-files.js";
+import type { Worker } from "node:worker_threads";
 import { SavepointDataError } from "./data-errors.js";
 import {
   F_BLOCK, F_FRAME_LENGTH, F_KEY_GROUP, F_LENGTH, F_STATE, SLOT_DONE, SLOT_FAILED, SLOT_FREE, SLOT_STOP, SLOT_SUBMITTED,
@@ -17,6 +15,7 @@ import {
 import { encodeFrame } from "./frame.js";
 import { lz4Implementations, type Lz4Implementation } from "./lz4-block.js";
 import { copyBytes, sliceBytes } from "./shared-copy.js";
+import { savepointWorkerFile, startWorker } from "./worker-start.js";
 
 /** Slots per worker: one being compressed, one filled meanwhile, one whose frame waits to be written. */
 export const SLOTS_PER_WORKER = 3;
@@ -306,37 +305,7 @@ export class CompressionPool {
   }
 }
 
-/**
- * The worker's module: compress-worker.js beside this one (dist/). Run from
- * the TypeScript sources under a loader (tests), the .ts file; the worker
- * inherits the loader through execArgv.
- */
+/** The compression worker's module (compress-worker.js beside this one). */
 function workerFile(): URL {
-  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
-  const file = new URL(`./compress-worker.${ext}`, import.meta.url);
-  if (!moduleFileExists(file)) {
-    throw new SavepointDataError("IO_ERROR", `the compression worker ${fileURLToPath(file)} is missing; ` +
-      "rebuild (npx tsc -p .) or use compressionWorkers: 0");
-  }
-  return file;
+  return savepointWorkerFile("compress-worker", "compressionWorkers: 0");
 }
-
-/**
- * A worker for `file`. It inherits the parent's Node options (so tap's
- * TypeScript loader reaches it), except that `--input-type` (set by
- * `node --input-type=module -e …`) makes a worker die at startup, before it could
- * report anything through the shared memory: then it gets only the options a
- * worker accepts.
- */
-function startWorker(file: URL, workerData: unknown): Worker {
-  const base = { workerData, stdout: false, stderr: false };
-  if (!process.execArgv.some((a) => a.startsWith("--input-type"))) return new Worker(file, base);
-  const kept = process.execArgv.filter((a, i, all) => !a.startsWith("--input-type") && !EVAL_FLAGS.test(a) && !EVAL_FLAGS.test(all[i - 1] ?? ""));
-  try {
-    return new Worker(file, { ...base, execArgv: kept });
-  } catch {
-    return new Worker(file, { ...base, execArgv: [] }); // a process-wide flag such as --expose-gc is refused in a worker's list
-  }
-}
-
-const EVAL_FLAGS = /^(-e|--eval|-p|--print)$/;

@@ -256,7 +256,6 @@ function plan(file: string, dir: string, keys: number, defaults: Lz4Implementati
   const nativeSet: Lz4Implementations = { compress: "native", decompress: "native" };
   const list: Measurement[] = [
     { name: WRITE_IN_THREAD, versus: "compress", goal: true, lz4: WASM, run: write(memory, true, 0) },
-    { name: "write into memory, 1 compression worker (WebAssembly)", versus: "compress", goal: true, lz4: WASM, run: write(memory, true, 1) },
     { name: "write into memory, 2 compression workers (WebAssembly)", versus: "compress", goal: true, lz4: WASM, run: write(memory, true, 2) },
     { name: WRITE_SORTED, versus: "compress", goal: true, lz4: WASM, run: write(memory, false, 2) },
     { name: "write to disk, 2 compression workers", versus: "compress", goal: false, lz4: WASM, run: write(() => join(dir, "disk.ksvd"), true, 2) },

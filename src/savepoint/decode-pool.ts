@@ -1,0 +1,106 @@
+/**
+ * Decodes a reader's blocks in a worker thread while the reader's thread parses
+ * the entries of the blocks before them (`decodeWorker` of the reader): LZ4
+ * decoding and the block checksum, about a third of a read, leave the reader's
+ * thread. Blocks go out in order and come back in order; each is the reader's
+ * own `checkedContent`, so the content and the errors are the same as decoding
+ * in the reader's thread.
+ */
+import type { Worker } from "node:worker_threads";
+import { SavepointDataError, type DataLocation } from "./data-errors.js";
+import type { FrameHeader, PayloadProblem } from "./frame.js";
+import { lz4Implementations } from "./lz4-block.js";
+import { savepointWorkerFile, startWorker } from "./worker-start.js";
+
+/** A block sent to the worker: its payload (a copy, transferred) and what checks it. */
+export interface DecodeRequest {
+  id: number;
+  payload: ArrayBuffer;
+  uncompressedLength: number;
+  xxh64: bigint;
+  keyGroup: number;
+  block: number;
+}
+
+/** The worker's answer: the content, a problem of the block, or a failure of the worker (id -1: ready, or could not load). */
+export interface DecodeReply {
+  id: number;
+  content?: ArrayBuffer;
+  problem?: PayloadProblem;
+  failure?: string;
+}
+
+/** Blocks sent ahead of the one being parsed, at most: ~1 MiB of payloads, bounded memory. */
+export const DECODE_AHEAD = 8;
+
+interface Pending {
+  resolve: (content: Uint8Array) => void;
+  reject: (e: Error) => void;
+  where: DataLocation;
+}
+
+/** One worker thread decoding one reader's blocks. */
+export class DecodePool {
+  private readonly pending = new Map<number, Pending>();
+  private next = 0;
+  private failed: string | undefined;
+
+  private constructor(private readonly worker: Worker, private readonly label: string) {
+    worker.on("message", (r: DecodeReply) => this.answer(r));
+    worker.on("error", (e) => this.fail(`the decode worker failed: ${e.message}`));
+    worker.on("exit", (code) => this.fail(`the decode worker exited (status ${code})`));
+    // Referenced only while a block is pending: a reader that stops early (an error, a consumer that breaks off
+    // without closing) does not keep the process alive, and one waiting for a block is not cut short.
+    worker.unref();
+  }
+
+  /** Starts the worker; it decodes with the decoder in use now. `label` names the file in errors. */
+  static start(label: string): DecodePool {
+    const file = savepointWorkerFile("decode-worker", "decodeWorker: false");
+    return new DecodePool(startWorker(file, { decompress: lz4Implementations().decompress }), label);
+  }
+
+  /** The content of a block, as `decodePayload` gives it; rejects with the same SavepointDataError. */
+  decode(header: FrameHeader, payload: Uint8Array, keyGroup: number, block: number, where: DataLocation): Promise<Uint8Array> {
+    if (this.failed !== undefined) return Promise.reject(this.ioError(this.failed, where));
+    const id = this.next++;
+    const copy = payload.slice().buffer;
+    const request: DecodeRequest = { id, payload: copy, uncompressedLength: header.uncompressedLength, xxh64: header.xxh64, keyGroup, block };
+    const done = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject, where }));
+    if (this.pending.size === 1) this.worker.ref();
+    this.worker.postMessage(request, [copy]);
+    return done;
+  }
+
+  /** Ends the worker; blocks still pending are dropped. */
+  async close(): Promise<void> {
+    this.failed ??= "the reader stopped";
+    this.pending.clear();
+    await this.worker.terminate();
+  }
+
+  private answer(r: DecodeReply): void {
+    if (r.id < 0) {
+      if (r.failure !== undefined) this.fail(r.failure);
+      return;
+    }
+    const p = this.pending.get(r.id);
+    if (p === undefined) return;
+    this.pending.delete(r.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (r.content !== undefined) p.resolve(new Uint8Array(r.content));
+    else if (r.problem !== undefined) p.reject(new SavepointDataError(r.problem.code, r.problem.detail, p.where));
+    else p.reject(this.ioError(`the decode worker failed: ${r.failure}`, p.where));
+  }
+
+  private fail(why: string): void {
+    if (this.failed !== undefined) return;
+    this.failed = why;
+    for (const p of this.pending.values()) p.reject(this.ioError(why, p.where));
+    this.pending.clear();
+  }
+
+  private ioError(why: string, where: DataLocation): SavepointDataError {
+    return new SavepointDataError("IO_ERROR", `${why}; retry with decodeWorker: false`, { file: this.label, ...where });
+  }
+}

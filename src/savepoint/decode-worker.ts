@@ -1,0 +1,38 @@
+/**
+ * A decode worker of {@link DecodePool}: decodes each block it is sent with the
+ * reader's own `checkedContent` (the same LZ4 decoder, the same checksum) and
+ * sends the content back, or the problem, for the reader's thread to throw
+ * where the block is. Blocks are answered in the order they came.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { DecodeRequest, DecodeReply } from "./decode-pool.js";
+import type { Lz4Implementation } from "./lz4-block.js";
+
+const port = parentPort!;
+try {
+  // Imported here, not statically, so that a failure to load reaches the reader as a message, not as a dead worker.
+  const { checkedContent } = await import("./frame.js");
+  const { useLz4 } = await import("./lz4-block.js");
+  useLz4({ decompress: (workerData as { decompress: Lz4Implementation }).decompress });
+  port.on("message", (r: DecodeRequest) => {
+    let reply: DecodeReply;
+    try {
+      const header = { uncompressedLength: r.uncompressedLength, storedLength: r.payload.byteLength, xxh64: r.xxh64 };
+      const out = checkedContent(header, new Uint8Array(r.payload), r.keyGroup, r.block);
+      if (out instanceof Uint8Array) {
+        // The content is sent, not copied: a view of a larger buffer is copied out first.
+        const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
+        reply = { id: r.id, content: owned.buffer as ArrayBuffer };
+        port.postMessage(reply, [reply.content!]);
+        return;
+      }
+      reply = { id: r.id, problem: out };
+    } catch (e) {
+      reply = { id: r.id, failure: e instanceof Error ? e.message : String(e) };
+    }
+    port.postMessage(reply);
+  });
+  port.postMessage({ id: -1 } satisfies DecodeReply);
+} catch (e) {
+  port.postMessage({ id: -1, failure: `cannot load the decoder: ${e instanceof Error ? e.message : String(e)}` } satisfies DecodeReply);
+}
