@@ -12,12 +12,19 @@ import type { FrameHeader, PayloadProblem } from "./frame.js";
 import { lz4Implementations } from "./lz4-block.js";
 import { savepointWorkerFile, startWorker } from "./worker-start.js";
 
-/** A block sent to the worker: its payload (a copy, transferred) and what checks it. */
+/**
+ * A block sent to the worker: where its payload is and what checks it. The payload is copied into slot
+ * `id % DECODE_AHEAD` of shared memory, reused from block to block (a fresh buffer per block costs more, in page
+ * faults, than decoding it); `memory` is sent when the slot's memory is new (grown), else the worker's is current.
+ */
 export interface DecodeRequest {
   id: number;
-  payload: ArrayBuffer;
+  memory?: SharedArrayBuffer;
+  payloadLength: number;
   uncompressedLength: number;
-  xxh64: bigint;
+  /** The frame's xxh64, as two 32-bit halves: a bigint makes each message several times dearer to send. */
+  xxh64Low: number;
+  xxh64High: number;
   keyGroup: number;
   block: number;
 }
@@ -32,8 +39,11 @@ export interface DecodeReply {
 
 /** Blocks sent ahead of the one being parsed, at most: ~1 MiB of payloads, bounded memory. */
 export const DECODE_AHEAD = 8;
+/** A slot's first size: a canonical 128 KiB block's payload fits. */
+const MIN_SLOT_BYTES = 128 * 1024;
 
 interface Pending {
+  slot: { busy: boolean };
   resolve: (content: Uint8Array) => void;
   reject: (e: Error) => void;
   where: DataLocation;
@@ -42,6 +52,9 @@ interface Pending {
 /** One worker thread decoding one reader's blocks. */
 export class DecodePool {
   private readonly pending = new Map<number, Pending>();
+  /** Each slot's shared memory (grown to the largest payload it held), and whether a block in it is pending. */
+  private readonly slots: { memory: Uint8Array | undefined; busy: boolean }[] =
+    Array.from({ length: DECODE_AHEAD }, () => ({ memory: undefined, busy: false }));
   private next = 0;
   private failed: string | undefined;
 
@@ -64,11 +77,23 @@ export class DecodePool {
   decode(header: FrameHeader, payload: Uint8Array, keyGroup: number, block: number, where: DataLocation): Promise<Uint8Array> {
     if (this.failed !== undefined) return Promise.reject(this.ioError(this.failed, where));
     const id = this.next++;
-    const copy = payload.slice().buffer;
-    const request: DecodeRequest = { id, payload: copy, uncompressedLength: header.uncompressedLength, xxh64: header.xxh64, keyGroup, block };
-    const done = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject, where }));
+    const slot = this.slots[id % DECODE_AHEAD]!;
+    // The reader keeps at most DECODE_AHEAD blocks in flight and awaits each before sending more.
+    if (slot.busy) throw new Error(`decode slot ${id % DECODE_AHEAD} is still in use: more than ${DECODE_AHEAD} blocks in flight`);
+    let memory: SharedArrayBuffer | undefined;
+    if (slot.memory === undefined || slot.memory.length < payload.length) {
+      memory = new SharedArrayBuffer(Math.max(payload.length, MIN_SLOT_BYTES));
+      slot.memory = new Uint8Array(memory);
+    }
+    slot.memory.set(payload);
+    slot.busy = true;
+    const request: DecodeRequest = {
+      id, ...(memory === undefined ? {} : { memory }), payloadLength: payload.length, uncompressedLength: header.uncompressedLength,
+      xxh64Low: Number(header.xxh64 & 0xffffffffn), xxh64High: Number(header.xxh64 >> 32n), keyGroup, block,
+    };
+    const done = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject, where, slot }));
     if (this.pending.size === 1) this.worker.ref();
-    this.worker.postMessage(request, [copy]);
+    this.worker.postMessage(request);
     return done;
   }
 
@@ -87,6 +112,7 @@ export class DecodePool {
     const p = this.pending.get(r.id);
     if (p === undefined) return;
     this.pending.delete(r.id);
+    p.slot.busy = false;
     if (this.pending.size === 0) this.worker.unref();
     if (r.content !== undefined) p.resolve(new Uint8Array(r.content));
     else if (r.problem !== undefined) p.reject(new SavepointDataError(r.problem.code, r.problem.detail, p.where));

@@ -5,7 +5,7 @@
  * where the block is. Blocks are answered in the order they came.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { DecodeRequest, DecodeReply } from "./decode-pool.js";
+import { DECODE_AHEAD, type DecodeRequest, type DecodeReply } from "./decode-pool.js";
 import type { Lz4Implementation } from "./lz4-block.js";
 
 const port = parentPort!;
@@ -14,11 +14,15 @@ try {
   const { checkedContent } = await import("./frame.js");
   const { useLz4 } = await import("./lz4-block.js");
   useLz4({ decompress: (workerData as { decompress: Lz4Implementation }).decompress });
+  const slots: Uint8Array[] = [];
   port.on("message", (r: DecodeRequest) => {
     let reply: DecodeReply;
     try {
-      const header = { uncompressedLength: r.uncompressedLength, storedLength: r.payload.byteLength, xxh64: r.xxh64 };
-      const out = checkedContent(header, new Uint8Array(r.payload), r.keyGroup, r.block);
+      if (r.memory !== undefined) slots[r.id % DECODE_AHEAD] = new Uint8Array(r.memory);
+      const payload = slots[r.id % DECODE_AHEAD]!.subarray(0, r.payloadLength);
+      const header = { uncompressedLength: r.uncompressedLength, storedLength: r.payloadLength, xxh64: (BigInt(r.xxh64High) << 32n) | BigInt(r.xxh64Low) };
+      // A raw block is its payload: copied out of the slot, which the reader reuses.
+      const out = checkedContent(header, r.payloadLength === r.uncompressedLength ? payload.slice() : payload, r.keyGroup, r.block);
       if (out instanceof Uint8Array) {
         // The content is sent, not copied: a view of a larger buffer is copied out first.
         const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();

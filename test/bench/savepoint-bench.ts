@@ -111,6 +111,7 @@ export interface SavepointBenchResult {
   rssWriteWorkers: ChildResult;
   rssRead: ChildResult;
   rssReadWasm: ChildResult;
+  rssReadWorker: ChildResult;
   rssWriteSorted: ChildResult | undefined;
   totalMs: number;
   /** os.loadavg() (1, 5 and 15 minutes) when the bench started and when it ended. */
@@ -214,8 +215,10 @@ export async function runSavepointBench(options: SavepointBenchOptions = {}): Pr
     const rssWriteWorkers = runChild(["write", big, String(rssKeys), "1", "2"]);
     const rssRead = runChild(["read", big]);
     const rssReadWasm = runChild(["read", big], { KSNAP_LZ4: "wasm" });
+    const rssReadWorker = runChild(["read", big, "worker"]);
     const runs: [string, ChildResult][] = [["write (presorted)", rssWrite], ["write (presorted, 2 compression workers)", rssWriteWorkers],
-      [`read (${defaults.decompress} LZ4)`, rssRead], ["read (KSNAP_LZ4=wasm)", rssReadWasm]];
+      [`read (${defaults.decompress} LZ4)`, rssRead], ["read (KSNAP_LZ4=wasm)", rssReadWasm],
+      [`read (${defaults.decompress} LZ4, decode worker)`, rssReadWorker]];
     if (withSorted) runs.push(["write (sorted by the writer)", runChild(["write", big, String(rssKeys), "0"])]);
     for (const [what, r] of runs) {
       const peak = r.maxRssKiB * 1024;
@@ -230,7 +233,7 @@ export async function runSavepointBench(options: SavepointBenchOptions = {}): Pr
       `CPU time stolen by the hypervisor during it: ${stolenShare === undefined ? "unknown" : `${f1(stolenShare * 100)}%`}`);
     return {
       logicalBytes: logical, fileBytes, figures, lz4Runs, writeRatio, readRatio, wasmWriteRatio, wasmReadRatio,
-      rssLogicalBytes: rssWrite.logicalBytes, rssWrite, rssWriteWorkers, rssRead, rssReadWasm, rssWriteSorted: runs[4]?.[1], totalMs,
+      rssLogicalBytes: rssWrite.logicalBytes, rssWrite, rssWriteWorkers, rssRead, rssReadWasm, rssReadWorker, rssWriteSorted: runs[5]?.[1], totalMs,
       loadAverage: loadStart, loadAverageAfter: loadEnd, stolenShare,
     };
   } finally {
@@ -260,11 +263,14 @@ function plan(file: string, dir: string, keys: number, defaults: Lz4Implementati
     { name: WRITE_SORTED, versus: "compress", goal: true, lz4: WASM, run: write(memory, false, 2) },
     { name: "write to disk, 2 compression workers", versus: "compress", goal: false, lz4: WASM, run: write(() => join(dir, "disk.ksvd"), true, 2) },
     { name: READ_WASM, versus: "decompress", goal: true, lz4: WASM, run: () => timeRead(file) },
+    { name: "read (WebAssembly LZ4, decode worker)", versus: "decompress", goal: true, lz4: WASM, run: () => timeRead(file, true) },
   ];
   if (native) {
     list.push(
       { name: "write into memory, 2 workers, native compressor", versus: "compress", goal: true, lz4: nativeSet, run: write(memory, true, 2) },
       { name: "read (native LZ4, lz4-napi)", versus: "decompress", goal: true, lz4: { ...defaults, decompress: "native" }, run: () => timeRead(file) },
+      { name: "read (native LZ4, decode worker)", versus: "decompress", goal: true, lz4: { ...defaults, decompress: "native" },
+        run: () => timeRead(file, true) },
     );
   }
   return list;
@@ -274,12 +280,13 @@ function describe(s: Lz4Implementations): string {
   return `compress ${s.compress}, decompress ${s.decompress}`;
 }
 
-/** MB/s of logical bytes reading every key group of `path`. */
-async function timeRead(path: string): Promise<number> {
+/** MB/s of logical bytes reading every key group of `path` (with `decodeWorker`: decoding in a worker thread). */
+async function timeRead(path: string, decodeWorker = false): Promise<number> {
   const t0 = performance.now();
   const info = await readDataFileInfo(path);
   let n = 0;
-  for await (const batch of readKeyGroupBatches(path, { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } })) {
+  const handle = { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } };
+  for await (const batch of readKeyGroupBatches(path, handle, undefined, {}, { decodeWorker })) {
     n += batchLogicalBytes(batch);
   }
   if (n === 0) throw new Error("read nothing");
@@ -293,9 +300,9 @@ function pickRssBytes(o: SavepointBenchOptions, elapsedMs: number, rates: { pres
   if (env !== undefined) return Number(env) * MiB;
   if (o.rssBytes !== undefined) return o.rssBytes;
   const budget = o.budgetMs ?? 150_000;
-  // Two presorted writes (0 and 2 workers; the latter priced as the former, an upper bound), two reads (priced at the
+  // Two presorted writes (0 and 2 workers; the latter priced as the former, an upper bound), three reads (priced at the
   // WebAssembly one) and maybe a sorted write, each in a child process (+5% for process start and GC).
-  const cost = (bytes: number) => 1.05 * (2 * bytes / rates.presorted + 2 * bytes / rates.read + (withSorted ? bytes / rates.sorted : 0)) / 1000;
+  const cost = (bytes: number) => 1.05 * (2 * bytes / rates.presorted + 3 * bytes / rates.read + (withSorted ? bytes / rates.sorted : 0)) / 1000;
   let bytes = 2048 * MiB;
   while (bytes > 64 * MiB && elapsedMs + cost(bytes) > budget) bytes /= 2;
   if (bytes < 2048 * MiB) {
