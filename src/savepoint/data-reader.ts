@@ -15,7 +15,7 @@ import {
 } from "./data-format.js";
 import type { EntryBatch } from "./entry-batch.js";
 import { EntryParser } from "./entry-parser.js";
-import { DECODE_AHEAD, DecodePool } from "./decode-pool.js";
+import { DECODE_AHEAD, DECODE_BATCH, DecodePool } from "./decode-pool.js";
 import { decodeFrameHeader, decodePayload, type FrameHeader } from "./frame.js";
 import { decodeFixedHeader, decodeMeta, headerLength, requireBytes, verifyHeaderChecksum } from "./header-codec.js";
 import { SequentialReader } from "./sequential-reader.js";
@@ -253,7 +253,9 @@ class DataFile {
     let walked = false;
     let parser: EntryParser | undefined;
     for (;;) {
-      while (!walked && queue.length < ahead) {
+      // With a pool, refilled a batch at a time: one message carries several blocks.
+      const refill = pool === undefined || queue.length <= ahead - DECODE_BATCH;
+      while (refill && !walked && queue.length < ahead) {
         try {
           const next = await frames.next();
           if (next.done === true) walked = true;
@@ -263,6 +265,7 @@ class DataFile {
           walked = true;
         }
       }
+      pool?.flush();
       const item = queue.shift();
       if (item === undefined) return;
       if (item.frame === undefined) throw item.error;

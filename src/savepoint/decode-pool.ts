@@ -29,7 +29,7 @@ export interface DecodeRequest {
   block: number;
 }
 
-/** The worker's answer: the content, a problem of the block, or a failure of the worker (id -1: ready, or could not load). */
+/** The worker's answer (sent in arrays, one per request message): the content, a problem of the block, or a failure of the worker (id -1: ready, or could not load). */
 export interface DecodeReply {
   id: number;
   content?: ArrayBuffer;
@@ -39,6 +39,11 @@ export interface DecodeReply {
 
 /** Blocks sent ahead of the one being parsed, at most: ~1 MiB of payloads, bounded memory. */
 export const DECODE_AHEAD = 8;
+/**
+ * Blocks sent in one message, and answered in one: each message wakes the other thread, which costs the reader's
+ * thread more than copying a block.
+ */
+export const DECODE_BATCH = 4;
 /** A slot's first size: a canonical 128 KiB block's payload fits. */
 const MIN_SLOT_BYTES = 128 * 1024;
 
@@ -52,6 +57,8 @@ interface Pending {
 /** One worker thread decoding one reader's blocks. */
 export class DecodePool {
   private readonly pending = new Map<number, Pending>();
+  /** Blocks asked for and not sent yet: sent {@link DECODE_BATCH} to a message. */
+  private outbox: DecodeRequest[] = [];
   /** Each slot's shared memory (grown to the largest payload it held), and whether a block in it is pending. */
   private readonly slots: { memory: Uint8Array | undefined; busy: boolean }[] =
     Array.from({ length: DECODE_AHEAD }, () => ({ memory: undefined, busy: false }));
@@ -59,7 +66,7 @@ export class DecodePool {
   private failed: string | undefined;
 
   private constructor(private readonly worker: Worker, private readonly label: string) {
-    worker.on("message", (r: DecodeReply) => this.answer(r));
+    worker.on("message", (replies: DecodeReply[]) => { for (const r of replies) this.answer(r); });
     worker.on("error", (e) => this.fail(`the decode worker failed: ${e.message}`));
     worker.on("exit", (code) => this.fail(`the decode worker exited (status ${code})`));
     // Referenced only while a block is pending: a reader that stops early (an error, a consumer that breaks off
@@ -93,8 +100,16 @@ export class DecodePool {
     };
     const done = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject, where, slot }));
     if (this.pending.size === 1) this.worker.ref();
-    this.worker.postMessage(request);
+    this.outbox.push(request);
+    if (this.outbox.length >= DECODE_BATCH) this.flush();
     return done;
+  }
+
+  /** Sends the blocks not sent yet (the reader calls it once it has asked for all it will await next). */
+  flush(): void {
+    if (this.outbox.length === 0) return;
+    this.worker.postMessage(this.outbox);
+    this.outbox = [];
   }
 
   /** Ends the worker; blocks still pending are dropped. */

@@ -15,8 +15,11 @@ try {
   const { useLz4 } = await import("./lz4-block.js");
   useLz4({ decompress: (workerData as { decompress: Lz4Implementation }).decompress });
   const slots: Uint8Array[] = [];
-  port.on("message", (r: DecodeRequest) => {
-    let reply: DecodeReply;
+  port.on("message", (requests: DecodeRequest[]) => {
+    const replies = requests.map(decode);
+    port.postMessage(replies, replies.flatMap((r) => r.content === undefined ? [] : [r.content]));
+  });
+  const decode = (r: DecodeRequest): DecodeReply => {
     try {
       if (r.memory !== undefined) slots[r.id % DECODE_AHEAD] = new Uint8Array(r.memory);
       const payload = slots[r.id % DECODE_AHEAD]!.subarray(0, r.payloadLength);
@@ -26,17 +29,14 @@ try {
       if (out instanceof Uint8Array) {
         // The content is sent, not copied: a view of a larger buffer is copied out first.
         const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
-        reply = { id: r.id, content: owned.buffer as ArrayBuffer };
-        port.postMessage(reply, [reply.content!]);
-        return;
+        return { id: r.id, content: owned.buffer as ArrayBuffer };
       }
-      reply = { id: r.id, problem: out };
+      return { id: r.id, problem: out };
     } catch (e) {
-      reply = { id: r.id, failure: e instanceof Error ? e.message : String(e) };
+      return { id: r.id, failure: e instanceof Error ? e.message : String(e) };
     }
-    port.postMessage(reply);
-  });
-  port.postMessage({ id: -1 } satisfies DecodeReply);
+  };
+  port.postMessage([{ id: -1 }] satisfies DecodeReply[]);
 } catch (e) {
-  port.postMessage({ id: -1, failure: `cannot load the decoder: ${e instanceof Error ? e.message : String(e)}` } satisfies DecodeReply);
+  port.postMessage([{ id: -1, failure: `cannot load the decoder: ${e instanceof Error ? e.message : String(e)}` }] satisfies DecodeReply[]);
 }
