@@ -34,6 +34,7 @@ import { lz4Implementations, nativeLz4Available, useLz4, type Lz4Implementations
 import { nativeLz4Problem } from "../../src/savepoint/lz4-native.js";
 import { Lz4Baseline, type Lz4Bench } from "./lz4-baseline.js";
 import { gc, median, spread } from "./measure.js";
+import { recordRow } from "./summary-table.js";
 import {
   batchLogicalBytes, BENCH_MAX_PARALLELISM, groupEntries, keysPerGroupFor, NullSink, writeBenchSavepoint,
 } from "./savepoint-fixture.js";
@@ -186,9 +187,18 @@ export async function runSavepointBench(options: SavepointBenchOptions = {}): Pr
         `${f1(median(lz4Runs.map((r) => r.decompressMBs)))} MB/s (${spread(lz4Runs.map((r) => r.decompressMBs))}), ratio ${f2(lz4Runs[0]!.ratio)}`);
     }
     log(`  medians of ${rounds} rounds (spread fastest–slowest); ratio to the same round's lz4 -b1 (median, spread):`);
+    const lz4Median = (versus: MeasuredFigure["versus"]) =>
+      median(lz4Runs.map((r) => versus === "compress" ? r.compressMBs : r.decompressMBs));
     for (const f of figures) {
       const ratio = f.medianRatio === undefined ? "" : `: ${f2(f.medianRatio)}× of lz4 ${f.versus} (rounds ${spread(f.ratios, 2)})`;
       log(`    ${f.name.padEnd(52)} ${f1(f.medianMBs).padStart(6)} MB/s (${spread(f.mbs)})${ratio}`);
+      const goal = f.versus === "compress" ? GOAL_WRITE_RATIO : GOAL_READ_RATIO;
+      recordRow({
+        bench: "savepoint", what: f.name, figure: `${f1(f.medianMBs)} MB/s (${spread(f.mbs)})`,
+        ...(lz4Runs.length === 0 ? {} : { baseline: `lz4 -b1 ${f.versus}: ${f1(lz4Median(f.versus))} MB/s` }),
+        ...(f.medianRatio === undefined ? {} : { ratio: `${f2(f.medianRatio)}× (rounds ${spread(f.ratios, 2)})` }),
+        ...(f.goal ? { goal: `≥ ${goal}×`, ...(f.medianRatio === undefined ? {} : { met: f.medianRatio >= goal }) } : {}),
+      });
     }
     const goalRatio = (versus: MeasuredFigure["versus"], lz4Set: Lz4Implementations) => {
       // A write is the compressor's, a read the decoder's.
@@ -222,6 +232,11 @@ export async function runSavepointBench(options: SavepointBenchOptions = {}): Pr
     if (withSorted) runs.push(["write (sorted by the writer)", runChild(["write", big, String(rssKeys), "0"])]);
     for (const [what, r] of runs) {
       const peak = r.maxRssKiB * 1024;
+      recordRow({
+        bench: "savepoint", what: `peak RSS, ${what}, ${f1(r.logicalBytes / MiB)} MiB logical`, figure: `${f1(peak / MiB)} MiB`,
+        goal: `< ${GOAL_PEAK_RSS_BYTES / MiB} MiB${r.logicalBytes < 2047 * MiB ? " at 2 GiB (smaller file here)" : ""}`,
+        met: peak < GOAL_PEAK_RSS_BYTES,
+      });
       log(`  peak RSS, ${what} of ${f1(r.logicalBytes / MiB)} MiB logical (${f1(r.fileBytes / MiB)} MiB file): ` +
         `${f1(peak / MiB)} MiB (${f1(r.rssBeforeKiB / 1024)} MiB at start; goal < ${GOAL_PEAK_RSS_BYTES / MiB} MiB) ` +
         `${peak < GOAL_PEAK_RSS_BYTES ? "ok" : "OVER GOAL"}, ${f1(mbs(r.logicalBytes, r.ms))} MB/s`);
