@@ -62,9 +62,10 @@ export {
   SavepointDataWriter, readKeyGroups, readKeyGroupBatches, EntryBatch, readDataFileInfo, dumpSavepointData, entryToJsonLine,
   dataFileInfoToJson, savepointHandleToJson, savepointHandleFromJson, listFrames, SavepointDataError, AtomicFileSink, MemorySink,
   CANONICAL_BLOCK_BYTES, DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, DEFAULT_SORT_BUFFER_BYTES, CompressionWorkers,
-  type CompressionWorkersOptions, type DataSink, type DataFileAccess, type DataFileInfo, type DataReadLimits, type DumpOptions, type FrameInfo, type HandleLocation,
+  type CompressionWorkersOptions, type DataSink, type DataFileAccess, type DataReadOptions, type DataFileInfo, type DataReadLimits, type DumpOptions, type FrameInfo, type HandleLocation,
   type SavepointDataResult, type SavepointDataWriterOptions, type SavepointEntry, type StateDescriptor,
-  type StateEntry, type StateKind, type EntryColumns,
+  type StateEntry, type StateKind, type EntryColumns, LZ4_CHOICES, lz4Implementations, nativeLz4Available, useLz4,
+  type Lz4Choice, type Lz4Implementation, type Lz4Implementations,
 } from "./savepoint/index.js";
 export { restoreSubtask, planSubtaskRestore, type RestoreSubtaskOptions, type SubtaskRestore } from "./savepoint/rescaled-restore.js";
 
