@@ -66,6 +66,18 @@ function primitive(v: unknown): string | undefined {
 }
 
 /**
+ * {@link jsonTextChunks} of `value` and a newline, the newline in the last chunk: a small document is one write.
+ */
+export function* jsonTextLineChunks(value: unknown): Generator<string, void, undefined> {
+  let previous: string | undefined;
+  for (const chunk of jsonTextChunks(value)) {
+    if (previous !== undefined) yield previous;
+    previous = chunk;
+  }
+  yield `${previous ?? ""}\n`;
+}
+
+/**
  * The text of `JSON.stringify(value, null, 2)` in chunks; with a {@link MappedList} anywhere, its items printed as an
  * array's. `toJSON` methods are honoured as JSON.stringify honours them.
  */

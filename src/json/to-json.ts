@@ -10,7 +10,7 @@ import type {
 } from "../model.js";
 import { hashToHex } from "../hash/xxh64.js";
 import { bytesToBase64 } from "./base64.js";
-import { jsonTextChunks, mappedList } from "./json-text-chunks.js";
+import { jsonTextLineChunks, mappedList } from "./json-text-chunks.js";
 import type {
   HandleJson, MasterStateJson, OpaqueHandleJson, OperatorJson, OperatorStateHandleJson, SavepointHandleJson,
   SharedFileRefJson, SnapshotJson, SubtaskJson,
@@ -165,6 +165,5 @@ export function snapshotToJsonText(snapshot: Snapshot, version?: FormatVersion):
  * the JSON form of a large snapshot exists neither as one string nor as a tree of objects.
  */
 export function* snapshotToJsonChunks(snapshot: Snapshot, version: FormatVersion = formatVersionOf(snapshot)): Generator<string, void, undefined> {
-  yield* jsonTextChunks(buildJson(snapshot, version, mappedList));
-  yield "\n";
+  yield* jsonTextLineChunks(buildJson(snapshot, version, mappedList));
 }

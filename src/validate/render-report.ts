@@ -4,7 +4,7 @@
  * ([spec](../../spec/validation.md#command-line)).
  */
 import type { Finding, ValidationResult } from "./finding.js";
-import { jsonTextChunks } from "../json/json-text-chunks.js";
+import { jsonTextLineChunks } from "../json/json-text-chunks.js";
 import { escapeControls, fileLabel } from "../quote.js";
 import { plural } from "./text.js";
 
@@ -27,8 +27,7 @@ export function renderJson(result: ValidationResult): string {
 
 /** {@link renderJson} in chunks, made as they are written (a report of many findings is never one string). */
 export function* renderJsonChunks(result: ValidationResult): Generator<string, void, undefined> {
-  yield* jsonTextChunks({ findings: result.findings, summary: result.summary });
-  yield "\n";
+  yield* jsonTextLineChunks({ findings: result.findings, summary: result.summary });
 }
 
 /** `3 snapshots, 14 files checked: 1 error, 2 warnings` */
