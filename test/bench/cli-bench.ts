@@ -20,8 +20,8 @@ const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = join(PACKAGE_ROOT, "dist", "src", "cli", "bin.js");
 const SMALL_VECTOR = join(PACKAGE_ROOT, "conformance", "vectors", "v1.0", "valid", "savepoint-two-operators.ksnap");
 
-/** One process run: wall seconds and peak resident set in MB. */
-interface Run { seconds: number; peakMb: number }
+/** One process run: wall seconds, CPU seconds (user + system) and peak resident set in MB. */
+interface Run { seconds: number; cpu: number; peakMb: number }
 
 /** A command measured: its label and argv (stdout goes to a file, as a user's redirect would). */
 interface Subject { label: string; argv: string[]; stdin?: string }
@@ -42,8 +42,8 @@ function runOnce(s: Subject, out: string): Run {
     if (r.status !== 0 && !(s.label.startsWith("ksnap validate") && r.status === 1)) {
       throw new Error(`${s.label} exited ${r.status}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
     }
-    const kb = gnuTime ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? NaN) : NaN;
-    return { seconds, peakMb: kb / 1024 };
+    const field = (name: string): number => (gnuTime ? Number(new RegExp(`${name}: ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN) : NaN);
+    return { seconds, cpu: field("User time \\(seconds\\)") + field("System time \\(seconds\\)"), peakMb: field("Maximum resident set size \\(kbytes\\)") / 1024 };
   } finally {
     closeSync(stdout);
     if (typeof stdin === "number") closeSync(stdin);
@@ -64,15 +64,16 @@ function alternate(subjects: readonly Subject[], rounds: number, out: string): R
 }
 
 function describe(label: string, runs: readonly Run[], withRss: boolean): string {
-  const secs = runs.map((r) => r.seconds), mbs = runs.map((r) => r.peakMb);
-  return `  ${label.padEnd(38)} ${f2(median(secs))} s (${spread(secs, 2)})` +
+  const secs = runs.map((r) => r.seconds), mbs = runs.map((r) => r.peakMb), cpu = runs.map((r) => r.cpu);
+  return `  ${label.padEnd(38)} ${f2(median(secs))} s (${spread(secs, 2)}), CPU ${f2(median(cpu))} s` +
     (withRss ? `, peak RSS ${median(mbs).toFixed(0)} MB (${spread(mbs)})` : "");
 }
 
 function ratio(label: string, a: readonly Run[], b: readonly Run[], withRss: boolean): string {
   const wall = a.map((r, i) => r.seconds / b[i]!.seconds);
   const rss = a.map((r, i) => r.peakMb / b[i]!.peakMb);
-  return `  ${label}: wall ${f2(median(a.map((r) => r.seconds)) / median(b.map((r) => r.seconds)))}× (rounds ${wall.map(f2).join(" ")})` +
+  return `  ${label}: wall ${f2(median(a.map((r) => r.seconds)) / median(b.map((r) => r.seconds)))}× (rounds ${wall.map(f2).join(" ")}), ` +
+    `CPU ${f2(median(a.map((r) => r.cpu)) / median(b.map((r) => r.cpu)))}×` +
     (withRss ? `, peak RSS ${f2(median(a.map((r) => r.peakMb)) / median(b.map((r) => r.peakMb)))}× (rounds ${rss.map(f2).join(" ")})` : "");
 }
 
@@ -101,7 +102,8 @@ export async function runCliBench(options: { rounds?: number; log?: (line: strin
     log(describe("ksnap --version", start[0]!, false));
     log(describe("node -e 0", start[1]!, false));
     log(describe("ksnap inspect (small vector)", start[2]!, false));
-    log(`  start-up goal < 0.15 s: ksnap --version − node -e 0 = ${f2(median(start[0]!.map((r) => r.seconds)) - median(start[1]!.map((r) => r.seconds)))} s`);
+    const wall = (i: number): number => median(start[i]!.map((r) => r.seconds));
+    log(`  start-up goal < 0.15 s wall: ksnap --version ${f2(wall(0))} s, small inspect ${f2(wall(2))} s (node -e 0 alone: ${f2(wall(1))} s)`);
     log(ratio("ksnap --version / node -e 0", start[0]!, start[1]!, false));
 
     const snapshot = buildCheckpoint(DEFAULT_SHAPE);
