@@ -4,6 +4,7 @@
  * --decode` (Debian's protobuf-compiler, with schemas/*.proto: the native tool's text dump of the same body) and
  * `ksnap validate --json --no-storage`. Wall time and peak RSS (GNU time's maximum resident set size of the child;
  * without /usr/bin/time, wall time only) are medians of alternated rounds, printed with their spread and each ratio. Without protoc the protoc rows are skipped, and say why.
+ * KSNAP_BENCH_CLI_LARGE=0 skips the large file (start-up figures only); KSNAP_BENCH_CLI_ROUNDS sets the rounds.
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
@@ -106,6 +107,10 @@ export async function runCliBench(options: { rounds?: number; log?: (line: strin
     log(`  start-up goal < 0.15 s wall: ksnap --version ${f2(wall(0))} s, small inspect ${f2(wall(2))} s (node -e 0 alone: ${f2(wall(1))} s)`);
     log(ratio("ksnap --version / node -e 0", start[0]!, start[1]!, false));
 
+    if (process.env.KSNAP_BENCH_CLI_LARGE === "0") {
+      log("  large file skipped: KSNAP_BENCH_CLI_LARGE=0");
+      return;
+    }
     const snapshot = buildCheckpoint(DEFAULT_SHAPE);
     const refs = countFileRefs(snapshot);
     const file = encodeSnapshot(snapshot);
