@@ -15,11 +15,15 @@ import { encodeSnapshot } from "../../src/codec.js";
 import { HEADER_SIZE, TRAILER_SIZE } from "../../src/container/layout.js";
 import { buildCheckpoint, countFileRefs, DEFAULT_SHAPE } from "./checkpoint-fixture.js";
 import { loadAverage, median, spread } from "./measure.js";
+import { recordRow } from "./summary-table.js";
 
 const f2 = (x: number): string => x.toFixed(2);
 const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = join(PACKAGE_ROOT, "dist", "src", "cli", "bin.js");
 const SMALL_VECTOR = join(PACKAGE_ROOT, "conformance", "vectors", "v1.0", "valid", "savepoint-two-operators.ksnap");
+
+/** The start-up goal of issue 17 (part 3), for `ksnap --version` and a small `inspect`. */
+const START_GOAL_S = 0.15;
 
 /** One process run: wall seconds, CPU seconds (user + system) and peak resident set in MB. */
 interface Run { seconds: number; cpu: number; peakMb: number }
@@ -106,6 +110,14 @@ export async function runCliBench(options: { rounds?: number; log?: (line: strin
     const wall = (i: number): number => median(start[i]!.map((r) => r.seconds));
     log(`  start-up goal < 0.15 s wall: ksnap --version ${f2(wall(0))} s, small inspect ${f2(wall(2))} s (node -e 0 alone: ${f2(wall(1))} s)`);
     log(ratio("ksnap --version / node -e 0", start[0]!, start[1]!, false));
+    const cpu = (i: number): number => median(start[i]!.map((r) => r.cpu));
+    const node0 = `node -e 0: ${f2(wall(1))} s (${spread(start[1]!.map((r) => r.seconds), 2)}), CPU ${f2(cpu(1))} s`;
+    for (const [i, what] of [[0, "ksnap --version (a new process)"], [2, "ksnap inspect of a small vector"]] as const) {
+      recordRow({
+        bench: "cli", what, figure: `${f2(wall(i))} s (${spread(start[i]!.map((r) => r.seconds), 2)}), CPU ${f2(cpu(i))} s`, baseline: node0,
+        ratio: `${f2(wall(i) / wall(1))}× wall, ${f2(cpu(i) / cpu(1))}× CPU`, goal: `< ${START_GOAL_S} s`, met: wall(i) < START_GOAL_S,
+      });
+    }
 
     if (process.env.KSNAP_BENCH_CLI_LARGE === "0") {
       log("  large file skipped: KSNAP_BENCH_CLI_LARGE=0");
@@ -133,6 +145,21 @@ export async function runCliBench(options: { rounds?: number; log?: (line: strin
     else {
       log(ratio("inspect --json / protoc --decode (goal wall ≤ 1×, RSS ≤ 2×)", large[0]!, large[2]!, true));
       log(ratio("validate --json --no-storage / protoc --decode", large[1]!, large[2]!, true));
+      const sec = (rs: readonly Run[]): number => median(rs.map((r) => r.seconds));
+      const mb = (rs: readonly Run[]): number => median(rs.map((r) => r.peakMb));
+      const show = (rs: readonly Run[]): string => `${f2(sec(rs))} s (${spread(rs.map((r) => r.seconds), 2)}), peak RSS ${mb(rs).toFixed(0)} MB`;
+      const baseline = `protoc --decode of the body: ${show(large[2]!)}`;
+      const what = `${refs.toLocaleString("en")}-ref checkpoint (${(file.length / 1e6).toFixed(0)} MB)`;
+      const [inspectRuns, validateRuns, protocRuns] = [large[0]!, large[1]!, large[2]!];
+      recordRow({
+        bench: "cli", what: `ksnap inspect --json, ${what}`, figure: show(inspectRuns), baseline,
+        ratio: `${f2(sec(inspectRuns) / sec(protocRuns))}× wall, ${f2(mb(inspectRuns) / mb(protocRuns))}× RSS`,
+        goal: "wall ≤ 1×, RSS ≤ 2× protoc", met: sec(inspectRuns) <= sec(protocRuns) && mb(inspectRuns) <= 2 * mb(protocRuns),
+      });
+      recordRow({
+        bench: "cli", what: "ksnap validate --json --no-storage, same file", figure: show(validateRuns), baseline,
+        ratio: `${f2(sec(validateRuns) / sec(protocRuns))}× wall, ${f2(mb(validateRuns) / mb(protocRuns))}× RSS`,
+      });
     }
     log(`cli bench: load average ${loadAverage().map(f2).join(" ")} at the end`);
   } finally {
