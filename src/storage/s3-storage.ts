@@ -7,9 +7,8 @@
  * so it sees the object as it is now. Deletes go by DeleteObjects in batches of at most 1,000 keys, each key checked
  * by HEAD first against what gc planned.
  */
-import {
-  DeleteObjectsCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
-} from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import { s3Sdk } from "./s3-sdk.js";
 import { compareCodePoints } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
 import { forEachLimited } from "../validate/run-limited.js";
@@ -62,7 +61,7 @@ export class S3Storage implements Storage {
   private readonly children = new Map<string, Map<string, "file" | "folder">>();
 
   constructor(options: S3StorageOptions = {}) {
-    this.client = options.client ?? new S3Client(s3ClientConfig(options.endpoint));
+    this.client = options.client ?? new (s3Sdk().S3Client)(s3ClientConfig(options.endpoint));
   }
 
   locate(root: string, rel: string): string {
@@ -146,7 +145,7 @@ export class S3Storage implements Storage {
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        page = await this.client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
       } catch (e) {
         throw s3Error(e, "cannot list", folder);
       }
@@ -205,7 +204,7 @@ export class S3Storage implements Storage {
     const { bucket, key } = parseS3Location(location);
     // A PUT is atomic on S3: readers see the old object or the whole new one, never a part.
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.length }));
+      await this.client.send(new (s3Sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.length }));
     } catch (e) {
       throw s3Error(e, "cannot write", location);
     }
@@ -277,7 +276,7 @@ export class S3Storage implements Storage {
     });
     if (keys.size > 0) {
       try {
-        const out = await this.client.send(new DeleteObjectsCommand({
+        const out = await this.client.send(new (s3Sdk().DeleteObjectsCommand)({
           Bucket: root.bucket, Delete: { Objects: [...keys.keys()].map((Key) => ({ Key })), Quiet: false },
         }));
         for (const d of out.Deleted ?? []) {
@@ -309,7 +308,7 @@ export class S3Storage implements Storage {
 
   private async headWithTag(location: string, at: S3Location): Promise<{ info: EntryInfo; etag: string | undefined } | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: at.key }));
+      const out = await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: at.bucket, Key: at.key }));
       return { info: { kind: "file", size: BigInt(out.ContentLength ?? 0), modifiedMs: wholeSeconds(out.LastModified) }, etag: out.ETag };
     } catch (e) {
       if (isNotFound(e)) return undefined;
@@ -320,7 +319,7 @@ export class S3Storage implements Storage {
   /** True when some object's key starts with `<key>/`: the prefix is a folder. NoSuchBucket and the like are thrown. */
   private async isPrefix(location: string, at: S3Location): Promise<boolean> {
     try {
-      const out = await this.client.send(new ListObjectsV2Command({ Bucket: at.bucket, Prefix: `${at.key}/`, MaxKeys: 1 }));
+      const out = await this.client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: at.bucket, Prefix: `${at.key}/`, MaxKeys: 1 }));
       return (out.KeyCount ?? out.Contents?.length ?? 0) > 0;
     } catch (e) {
       throw s3Error(e, "cannot list", location);
@@ -329,7 +328,7 @@ export class S3Storage implements Storage {
 
   private async bucketInfo(location: string, bucket: string): Promise<EntryInfo | undefined> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+      await this.client.send(new (s3Sdk().HeadBucketCommand)({ Bucket: bucket }));
       return FOLDER;
     } catch (e) {
       if (isNotFound(e)) throw new KsnapError("IO_ERROR", `cannot read: S3 NoSuchBucket: no bucket "${bucket}"`, { file: location });
