@@ -74,6 +74,16 @@ export interface ReadHandle {
   close(): Promise<void>;
 }
 
+/**
+ * What {@link Storage.openInRoot} found: the {@link Resolution} of the path and, when it is a regular file that the
+ * storage could open in the same steps, the file already open (the caller closes it). Without a `handle`, a caller
+ * that wants the bytes opens `resolution.location` with {@link Storage.open}.
+ */
+export interface OpenedInRoot {
+  resolution: Resolution;
+  handle?: ReadHandle;
+}
+
 /** How a read treats a symbolic link at the location itself. */
 export interface ReadOptions {
   /**
@@ -149,6 +159,13 @@ export interface Storage {
   list(folder: string): Promise<Entry[]>;
   /** Where `relative` under `realRoot` (from {@link realRoot}) leads, never following a link. Never throws. */
   resolve(realRoot: string, relative: string): Promise<Resolution>;
+  /**
+   * Optional: {@link resolve}, and when `relative` is a regular file, that file opened for reading, in as few
+   * requests as the storage allows. The same rules hold as for a resolve followed by an open: no link is followed on
+   * any segment and only a regular file is read; a storage that cannot do both at once leaves `handle` out, or does
+   * not implement this at all ({@link openInRoot} then resolves). Never throws.
+   */
+  openInRoot?(realRoot: string, relative: string): Promise<OpenedInRoot>;
   /** A whole regular file, refused (LIMIT_EXCEEDED) before reading when over `maxBytes`. IO_ERROR otherwise. */
   read(location: string, maxBytes: number, options?: ReadOptions): Promise<Uint8Array>;
   /** Opens a regular file for positioned reads; never blocks on a FIFO. IO_ERROR otherwise. */
@@ -192,6 +209,14 @@ export interface Storage {
   deleteFiles(realRoot: string, requests: readonly DeleteRequest[]): Promise<DeleteResult[]>;
   /** Removes the folder at `relative` under `realRoot` if it is empty and not a link; true when removed. */
   removeEmptyFolder(realRoot: string, relative: string): Promise<boolean>;
+}
+
+/**
+ * {@link Storage.openInRoot} where the storage has it, otherwise its {@link Storage.resolve} alone (no handle): what
+ * `relative` under `realRoot` is, never through a link, and perhaps the file already open.
+ */
+export async function openInRoot(storage: Storage, realRoot: string, relative: string): Promise<OpenedInRoot> {
+  return storage.openInRoot !== undefined ? storage.openInRoot(realRoot, relative) : { resolution: await storage.resolve(realRoot, relative) };
 }
 
 /** `a folder`, `a FIFO`, `a symbolic link`, … for messages. */

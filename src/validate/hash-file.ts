@@ -3,7 +3,7 @@
  * streamed through one caller-owned buffer: memory stays at the buffer's size
  * whatever the file's size ([spec](../../spec/validation.md#storage)).
  */
-import { createXxh64 } from "../hash/xxh64.js";
+import { createXxh64, xxh64 } from "../hash/xxh64.js";
 import type { ReadHandle } from "../storage/storage.js";
 
 /** The bytes read and their hash. */
@@ -25,8 +25,29 @@ export async function hashFile(file: ReadHandle, buffer: Uint8Array, onBytes: (n
 export async function hashRange(
   file: ReadHandle, buffer: Uint8Array, onBytes: (n: number) => void, offset: bigint, length: bigint | undefined,
 ): Promise<Hashed> {
+  // Most files fit in one chunk: it is hashed in one call (no streaming state to set up) once the read after it,
+  // into the rest of the buffer, finds the end; otherwise the chunks held so far start a stream.
+  const want = length === undefined ? buffer.length : Number(minBig(BigInt(buffer.length), length));
+  const first = want === 0 ? 0 : await file.read(buffer, 0, want, Number(offset));
+  if (first === 0) return { bytes: 0n, xxh64: xxh64(buffer.subarray(0, 0)) };
+  onBytes(first);
+  if (length !== undefined) {
+    return BigInt(first) === length ? { bytes: length, xxh64: xxh64(buffer.subarray(0, first)) } : streamRest(file, buffer, onBytes, offset, length, first);
+  }
+  if (first === buffer.length) return streamRest(file, buffer, onBytes, offset, length, first);
+  const more = await file.read(buffer, first, buffer.length - first, Number(offset) + first);
+  if (more === 0) return { bytes: BigInt(first), xxh64: xxh64(buffer.subarray(0, first)) };
+  onBytes(more);
+  return streamRest(file, buffer, onBytes, offset, length, first + more);
+}
+
+/** Hashes `buffer[0, held)`, the first bytes of the range, then streams the rest of it chunk by chunk. */
+async function streamRest(
+  file: ReadHandle, buffer: Uint8Array, onBytes: (n: number) => void, offset: bigint, length: bigint | undefined, held: number,
+): Promise<Hashed> {
   const hasher = createXxh64();
-  let bytes = 0n;
+  hasher.update(buffer.subarray(0, held));
+  let bytes = BigInt(held);
   for (;;) {
     const want = length === undefined ? buffer.length : Number(minBig(BigInt(buffer.length), length - bytes));
     if (want === 0) break;
