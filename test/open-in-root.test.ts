@@ -18,7 +18,7 @@ import { hashToHex, xxh64 } from "../src/hash/xxh64.js";
 import { openDirect } from "../src/storage/local-open-direct.js";
 import { LOCAL_STORAGE } from "../src/storage/local-storage.js";
 import { openInRoot, type OpenedInRoot, type ReadHandle, type Storage } from "../src/storage/storage.js";
-import { hashFile, hashRange } from "../src/validate/hash-file.js";
+import { hashFile, hashRange } from "../src/hash/hash-file.js";
 
 const storage = LOCAL_STORAGE;
 const linux = process.platform === "linux";

@@ -68,8 +68,11 @@ export function openDirect(location: string): { fd: number; st: Stats | BigIntSt
   }
 }
 
-/** A {@link ReadHandle} on an open descriptor of a regular file, closed once by `close`. */
-export function descriptorHandle(fd: number, info: ReadHandle["info"], location: string): ReadHandle {
+/**
+ * A {@link ReadHandle} on an open descriptor of a regular file, closed once by `close`. Reads are synchronous for a
+ * small file, or always (`alwaysSync`: in a worker thread, where nothing else waits for the thread).
+ */
+export function descriptorHandle(fd: number, info: ReadHandle["info"], location: string, alwaysSync = false): ReadHandle {
   let open = true;
   // Where a read came back short, at that moment: a regular file ends there. The read at that position that would
   // only confirm it (0 bytes) is answered without a system call, as if it had been made together with the short one.
@@ -91,7 +94,7 @@ export function descriptorHandle(fd: number, info: ReadHandle["info"], location:
   return {
     size: info.size,
     info,
-    read: info.size <= BigInt(SYNC_READ_MAX_BYTES) ? readNow : readInPool,
+    read: alwaysSync || info.size <= BigInt(SYNC_READ_MAX_BYTES) ? readNow : readInPool,
     async close() {
       if (!open) return;
       open = false;

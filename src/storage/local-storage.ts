@@ -6,7 +6,7 @@
  * is read; paths under a root are walked one segment at a time with `lstat`,
  * so a symbolic link is seen, never followed.
  */
-import { constants, lstatSync, type BigIntStats, type Stats } from "node:fs";
+import { constants, lstatSync, type BigIntStats } from "node:fs";
 import { lstat, mkdir, mkdtemp, open, readdir, realpath, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -17,10 +17,12 @@ import { LocalAtomicWriter, writeAtomically } from "./local-atomic-write.js";
 import { pathProblem } from "./paths.js";
 import { readWhole } from "./read-whole.js";
 import { descriptorHandle, openDirect } from "./local-open-direct.js";
+import { toInfo } from "./local-info.js";
+import { hashInWorkers } from "./local-hash-pool.js";
 import { changedSincePlanned, failedDelete } from "./delete-check.js";
 import {
-  describeKind, type AtomicWriter, type DeleteRequest, type DeleteResult, type Entry, type EntryInfo, type EntryKind, type ReadHandle,
-  type OpenedInRoot, type ReadOptions, type Resolution, type Storage,
+  describeKind, type AtomicWriter, type DeleteRequest, type DeleteResult, type Entry, type EntryInfo, type ReadHandle,
+  type OpenedInRoot, type ReadOptions, type Resolution, type Storage, type WholeHashRequest, type WholeHashResults,
 } from "./storage.js";
 
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
@@ -124,6 +126,11 @@ export class LocalStorage implements Storage {
     if (direct === undefined) return { resolution: await this.resolve(realRoot, rel) };
     const info = toInfo(direct.st);
     return { resolution: { status: "file", location, info }, handle: descriptorHandle(direct.fd, info, location) };
+  }
+
+  /** In worker threads ({@link hashInWorkers}), each file opened as {@link openInRoot} opens it. */
+  hashWholeFiles(root: string, requests: readonly WholeHashRequest[], onBytes: (n: number) => void): Promise<WholeHashResults> {
+    return hashInWorkers(root, requests, onBytes);
   }
 
   async read(location: string, maxBytes: number, options: ReadOptions = {}): Promise<Uint8Array> {
@@ -254,14 +261,6 @@ async function infoOf(location: string, how: typeof lstat): Promise<EntryInfo | 
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw ioError(e, "cannot read", location);
   }
-}
-
-/** What `st` says; from a number `Stats` only when its device, inode and size are exact (safe integers). */
-function toInfo(st: BigIntStats | Stats): EntryInfo {
-  const kind: EntryKind = st.isSymbolicLink() ? "link" : st.isDirectory() ? "folder" : st.isFile() ? "file" : "other";
-  const info: EntryInfo = { kind, size: BigInt(st.size), modifiedMs: typeof st.mtimeMs === "bigint" ? Number(st.mtimeMs) : Math.floor(st.mtimeMs), identity: `${st.dev}:${st.ino}` };
-  if (kind === "other") info.what = st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : st.isCharacterDevice() ? "a character device" : "a device";
-  return info;
 }
 
 async function linkResolution(realRoot: string, location: string, linkAt: string, linkLocation: string): Promise<Resolution> {

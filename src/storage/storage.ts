@@ -84,6 +84,28 @@ export interface OpenedInRoot {
   handle?: ReadHandle;
 }
 
+/** A file to hash whole ({@link Storage.hashWholeFiles}): its path under the root, and the sizes its refs state. */
+export interface WholeHashRequest {
+  /** Relative to the root, '/'-separated; keeps the path rules. */
+  path: string;
+  /** The file is read and hashed only when its size is one of these; otherwise only its size is reported. */
+  sizes: readonly bigint[];
+}
+
+/**
+ * What became of a {@link WholeHashRequest}: `undefined` when the storage could not do it the quick way (a link, not
+ * a regular file, missing, an error: the caller checks that file on its own, through {@link Storage.openInRoot}, and
+ * words the finding); otherwise the file as it was opened, and when its size was wanted, the bytes read and their
+ * XXH64 (`bytes` differs from `info.size` when the file changed while it was read).
+ */
+export type WholeHashResult = { info: EntryInfo; read?: { bytes: bigint; xxh64: bigint } } | undefined;
+
+/** The answers of {@link Storage.hashWholeFiles}, by request index, each made when it is asked for. */
+export interface WholeHashResults {
+  readonly length: number;
+  at(index: number): WholeHashResult;
+}
+
 /** How a read treats a symbolic link at the location itself. */
 export interface ReadOptions {
   /**
@@ -166,6 +188,13 @@ export interface Storage {
    * not implement this at all ({@link openInRoot} then resolves). Never throws.
    */
   openInRoot?(realRoot: string, relative: string): Promise<OpenedInRoot>;
+  /**
+   * Optional: size and XXH64 of many whole files under `root` (as the user named it) at once, under the rules of
+   * {@link openInRoot} (no link on any segment, only regular files), off the calling thread where the storage can;
+   * results in the order of `requests`. The work starts before this returns, so a caller may do other work while it
+   * runs. `onBytes` is told of the bytes read as they are. Never rejects: a file it cannot do is `undefined`.
+   */
+  hashWholeFiles?(root: string, requests: readonly WholeHashRequest[], onBytes: (n: number) => void): Promise<WholeHashResults>;
   /** A whole regular file, refused (LIMIT_EXCEEDED) before reading when over `maxBytes`. IO_ERROR otherwise. */
   read(location: string, maxBytes: number, options?: ReadOptions): Promise<Uint8Array>;
   /** Opens a regular file for positioned reads; never blocks on a FIFO. IO_ERROR otherwise. */

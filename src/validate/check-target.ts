@@ -8,10 +8,10 @@
  * leads to is only looked at, to name it and to find two names of one file.
  */
 import { hashToHex } from "../hash/xxh64.js";
-import { describeKind, openInRoot, type ReadHandle, type Resolution, type Storage } from "../storage/storage.js";
+import { describeKind, openInRoot, type ReadHandle, type Resolution, type Storage, type WholeHashResult } from "../storage/storage.js";
 import { fileField } from "../snapshot-walk.js";
 import type { Finding } from "./finding.js";
-import { hashFile, hashRange } from "./hash-file.js";
+import { hashFile, hashRange } from "../hash/hash-file.js";
 import { finding, type RuleId } from "./rules.js";
 import type { Expectation, SegmentExpectation, StorageTarget } from "./storage-targets.js";
 import { plural, quote } from "./text.js";
@@ -83,6 +83,20 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
     return { findings: [whole(target, "KS-E104", `cannot be read: ${e instanceof Error ? e.message : String(e)}`)] };
   }
   return checked([...compareAll(target, size, wholeHash, true, ctx.warnUnhashed), ...compareSegments(target, size, segmentHashes, true, ctx.warnUnhashed)]);
+}
+
+/**
+ * The findings {@link checkTarget} gives, from a file storage already opened and perhaps hashed whole
+ * ({@link Storage.hashWholeFiles}): for a target of whole-file refs only.
+ */
+export function checkHashed(target: StorageTarget, hashed: NonNullable<WholeHashResult>, ctx: Pick<TargetContext, "hashes" | "warnUnhashed">): TargetCheck {
+  const { info, read } = hashed;
+  if (read !== undefined && read.bytes !== info.size) return changed(target, `${info.size} bytes at open, ${read.bytes} read`);
+  const findings = [
+    ...compareAll(target, info.size, read?.xxh64, ctx.hashes, ctx.warnUnhashed),
+    ...compareSegments(target, info.size, new Map(), ctx.hashes, ctx.warnUnhashed),
+  ];
+  return { findings, ...(info.identity ? { identity: info.identity } : {}) };
 }
 
 function changed(target: StorageTarget, what: string): TargetCheck {

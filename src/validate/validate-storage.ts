@@ -6,11 +6,12 @@
  * decoded snapshots, whatever the files' sizes.
  */
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
-import type { Storage } from "../storage/storage.js";
-import { checkTarget, whole } from "./check-target.js";
+import type { Storage, WholeHashRequest, WholeHashResults } from "../storage/storage.js";
+import { checkHashed, checkTarget, whole } from "./check-target.js";
 import { checkDataFileIndexes } from "./data-file-index.js";
 import type { Finding } from "./finding.js";
 import { forEachLimited } from "./run-limited.js";
+import { pageAlignedBuffer } from "../hash/hash-file.js";
 import type { LocatedInput } from "./located-input.js";
 import { collectExternals, collectTargets, type StorageTarget } from "./storage-targets.js";
 import { finding } from "./rules.js";
@@ -86,7 +87,19 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
   const perTarget: Finding[][] = new Array(targets.length);
   const identities: (string | undefined)[] = new Array(targets.length);
   tell();
+  // Started before the first await: the storage works on these files while the caller goes on.
+  const inBackground = hashes ? hashInBackground(storage, targets, onBytes) : undefined;
   await forEachLimited(targets, concurrency, async (target, index, slot) => {
+    const hashed = inBackground?.[index];
+    const done = hashed === undefined ? undefined : (await hashed[0]).at(hashed[1]);
+    if (done !== undefined) {
+      const check = checkHashed(target, done, { hashes, warnUnhashed: options.warnUnhashed ?? true });
+      perTarget[index] = check.findings;
+      identities[index] = check.identity;
+      progress.filesDone++;
+      tell();
+      return;
+    }
     const realRoot = await realRootOf(realRoots, storage, target.root);
     if (realRoot instanceof Error) {
       perTarget[index] = [whole(target, "KS-E104", `the snapshot root cannot be resolved: ${realRoot.message}`)];
@@ -110,6 +123,43 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
   const findings = perTarget.flatMap((f, i) => [...f, ...(indexes.get(i) ?? []), ...samePhysicalFile(targets, identities, firstOf, i)]);
   findings.push(...uncheckedExternals(inputs));
   return { findings, filesChecked: targets.length };
+}
+
+/** Below this many files to hash, and this many bytes, worker threads would cost more to start than they save. */
+export const BACKGROUND_MIN_FILES = 64;
+export const BACKGROUND_MIN_BYTES = 16 << 20;
+
+/**
+ * The targets made only of whole-file refs, some with a hash, handed to the storage's {@link Storage.hashWholeFiles}
+ * (by root) when it has it and there are enough of them: each one's result, by target index. Segments, and storages
+ * without it, are checked one file at a time.
+ */
+function hashInBackground(
+  storage: Storage, targets: readonly StorageTarget[], onBytes: (n: number) => void,
+): (readonly [Promise<WholeHashResults>, number] | undefined)[] | undefined {
+  if (storage.hashWholeFiles === undefined) return undefined;
+  const byRoot = new Map<string, { indexes: number[]; requests: WholeHashRequest[] }>();
+  let files = 0;
+  let bytes = 0;
+  targets.forEach((t, i) => {
+    if (t.segments.length > 0) return;
+    const sizes = [...new Set(t.expectations.filter((e) => e.xxh64 !== 0n).map((e) => e.size))];
+    if (sizes.length === 0) return;
+    let group = byRoot.get(t.root);
+    if (group === undefined) byRoot.set(t.root, (group = { indexes: [], requests: [] }));
+    group.indexes.push(i);
+    group.requests.push({ path: t.path, sizes });
+    files++;
+    bytes += Number(sizes.reduce((m, s) => (s > m ? s : m), 0n));
+  });
+  if (files < BACKGROUND_MIN_FILES && bytes < BACKGROUND_MIN_BYTES) return undefined;
+  // By target index: the results of its root's files, and its place in them.
+  const out: (readonly [Promise<WholeHashResults>, number] | undefined)[] = new Array(targets.length);
+  for (const [root, { indexes, requests }] of byRoot) {
+    const all = storage.hashWholeFiles(root, requests, onBytes);
+    indexes.forEach((index, i) => (out[index] = [all, i]));
+  }
+  return out;
 }
 
 /**
@@ -160,19 +210,4 @@ function realRootOf(cache: Map<string, Promise<string | Error>>, storage: Storag
     cache.set(root, real);
   }
   return real;
-}
-
-const WASM_PAGE = 65536;
-/** The one WebAssembly API used here; TypeScript's ES libs do not declare it (only lib "dom" does). */
-declare const WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => { buffer: ArrayBuffer } };
-
-/**
- * A read buffer that starts on a page boundary. `new Uint8Array(n)` comes from
- * malloc 16 bytes past one, and on the project's machines the kernel's copy from
- * the page cache into such a buffer measured ~5.5× slower (hashing reached 0.25×
- * of `xxhsum -H1` instead of ~0.8×). WebAssembly memory is always page-aligned.
- */
-function pageAlignedBuffer(bytes: number): Uint8Array {
-  const pages = Math.ceil(bytes / WASM_PAGE);
-  return new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer, 0, bytes);
 }
