@@ -18,13 +18,7 @@ import type { Storage } from "../src/storage/storage.js";
 import { BACKGROUND_MIN_FILES, validateStorage } from "../src/validate/validate-storage.js";
 import { validatePath } from "../src/validate/validate-path.js";
 import { type HashedFile, writeHashRoot } from "./bench/hash-root-fixture.js";
-
-/** The local storage without `hashWholeFiles`: every file is checked on its own, as any other storage does. */
-function oneAtATime(): Storage {
-  const { hashWholeFiles: _left, ...rest } = Object.getOwnPropertyDescriptors(Object.getPrototypeOf(LOCAL_STORAGE));
-  void _left;
-  return Object.create(Object.prototype, rest) as Storage;
-}
+import { oneAtATime } from "./fixtures/one-at-a-time-storage.js";
 
 /** The local storage, counting the files it was asked to hash in the background. */
 function counting(): { store: Storage; asked: () => number } {
