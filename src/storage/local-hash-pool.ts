@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { HASHED, MEASURED, type HashBatch, type HashBatchResult } from "./local-hash-batch.js";
+import { HASHED, MEASURED, packRequests, type HashBatchResult, type HashJob } from "./local-hash-batch.js";
 import type { WholeHashRequest, WholeHashResult, WholeHashResults } from "./storage.js";
 
 /** Files per batch: enough to make a message's cost negligible, few enough to share the work evenly. */
@@ -18,6 +18,11 @@ const BATCH_FILES = 256;
 const BATCH_BYTES = 32 << 20;
 const MAX_WORKERS = 4;
 const WORKER = new URL("./local-hash-worker.js", import.meta.url);
+/**
+ * A worker keeps little: its batch's columns and one buffer. A small young generation keeps its heap, and so the
+ * process's peak RSS, small (V8's default lets it grow to tens of MiB of garbage between collections).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
 /** Consecutive ranges `[start, end)` of `requests`, by {@link BATCH_FILES} and {@link BATCH_BYTES}. */
 function batchesOf(requests: readonly WholeHashRequest[]): [number, number][] {
@@ -74,19 +79,19 @@ class BatchResults implements WholeHashResults {
 
 /**
  * Size and XXH64 of each file of `requests` under `root`, in worker threads; the workers start before this
- * returns. Never rejects: a worker that fails leaves its files `undefined`, and the others take the rest.
+ * returns, and take the batches in turn through a shared counter, so they go on while this thread is busy.
+ * Never rejects: a worker that fails leaves its batch `undefined` (checked the slow way), and the others take the rest.
  */
 export function hashInWorkers(root: string, requests: readonly WholeHashRequest[], onBytes: (n: number) => void): Promise<WholeHashResults> {
   const batches = batchesOf(requests);
   const results = new BatchResults(batches, requests.length);
   const count = Math.min(Math.max(1, availableParallelism()), MAX_WORKERS, batches.length);
   if (count === 0) return Promise.resolve(results);
+  const job: HashJob = { root, ...packRequests(requests), batches, next: new SharedArrayBuffer(4) };
   return new Promise((resolve) => {
-    let next = 0;
     let running = count;
     for (let w = 0; w < count; w++) {
-      const worker = new Worker(WORKER);
-      let current = -1;
+      const worker = new Worker(WORKER, { resourceLimits: WORKER_LIMITS });
       let done = false;
       const finish = (): void => {
         if (done) return;
@@ -94,21 +99,14 @@ export function hashInWorkers(root: string, requests: readonly WholeHashRequest[
         void worker.terminate();
         if (--running === 0) resolve(results);
       };
-      const give = (): void => {
-        if (next >= batches.length) return finish();
-        current = next++;
-        const [start, end] = batches[current]!;
-        worker.postMessage({ root, items: requests.slice(start, end) } satisfies HashBatch);
-      };
       worker.on("message", (m: HashBatchResult) => {
-        results.set(current, m);
+        results.set(m.batch, m);
         if (m.bytes > 0) onBytes(m.bytes);
-        give();
       });
-      // A worker that dies leaves its batch undefined (checked the slow way); the others go on with the rest.
+      // The worker ends once no batch is left; one that fails leaves the batch it had undefined.
       worker.on("error", finish);
       worker.on("exit", finish);
-      give();
+      worker.postMessage(job);
     }
   });
 }

@@ -47,22 +47,18 @@ export async function validateTree(path: string, options: ValidateOptions = {}):
   const store = options.store ?? LOCAL_STORAGE;
   const tree = options.load === undefined ? await loadForValidation(path, store, options.limits) : await options.load(path, store);
   const findings: Finding[] = [...tree.findings];
-  const located: LocatedInput[] = tree.loaded.flatMap((l) => (l.located === undefined ? [] : [l.located]));
-  // The storage check starts first: where the storage hashes off this thread (local files, in worker threads), it
-  // reads while the structural checks below run. Its findings are listed where they always were.
-  // Flink records no content hashes: a warning per file would say nothing (spec/flink.md).
-  const checking = options.storage ?? true
-    ? validateStorage(located, { ...options, store, ...(tree.layout === "flink" ? { warnUnhashed: false } : {}) })
-    : undefined;
+  const located: LocatedInput[] = [];
   for (const l of tree.loaded) {
     findings.push(...l.findings);
     const snapshot = l.located?.snapshot ?? l.snapshot;
     if (snapshot !== undefined) findings.push(...validateSnapshot({ snapshot, metadataPath: l.file }));
+    if (l.located !== undefined) located.push(l.located);
   }
   findings.push(...checkForeignRefs(located, tree.metadataFiles, store));
   let filesChecked = 0;
-  if (checking !== undefined) {
-    const storage = await checking;
+  if (options.storage ?? true) {
+    // Flink records no content hashes: a warning per file would say nothing (spec/flink.md).
+    const storage = await validateStorage(located, { ...options, store, ...(tree.layout === "flink" ? { warnUnhashed: false } : {}) });
     findings.push(...storage.findings);
     filesChecked = storage.filesChecked;
   }
