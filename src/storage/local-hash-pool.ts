@@ -10,6 +10,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { HASHED, MEASURED, packRequests, type HashBatchResult, type HashJob } from "./local-hash-batch.js";
+import { mayOpenDirect } from "./local-open-direct.js";
 import type { WholeHashRequest, WholeHashResult, WholeHashResults } from "./storage.js";
 
 /** Files per batch: enough to make a message's cost negligible, few enough to share the work evenly. */
@@ -85,7 +86,8 @@ class BatchResults implements WholeHashResults {
 export function hashInWorkers(root: string, requests: readonly WholeHashRequest[], onBytes: (n: number) => void): Promise<WholeHashResults> {
   const batches = batchesOf(requests);
   const results = new BatchResults(batches, requests.length);
-  const count = Math.min(Math.max(1, availableParallelism()), MAX_WORKERS, batches.length);
+  // Where the cheap open cannot work, every file would come back unknown: none is started.
+  const count = mayOpenDirect() ? Math.min(Math.max(1, availableParallelism()), MAX_WORKERS, batches.length) : 0;
   if (count === 0) return Promise.resolve(results);
   const job: HashJob = { root, ...packRequests(requests), batches, next: new SharedArrayBuffer(4) };
   return new Promise((resolve) => {

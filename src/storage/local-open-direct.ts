@@ -25,6 +25,11 @@ const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NO
 /** Whether `/proc/self/fd` names open files: Linux with /proc mounted; decided on the first use. */
 let procFd: boolean | undefined = process.platform === "linux" ? undefined : false;
 
+/** False where {@link openDirect} is known never to work (not Linux, or no `/proc`): callers need not try it. */
+export function mayOpenDirect(): boolean {
+  return procFd !== false;
+}
+
 /**
  * Files up to this size are read with synchronous calls; larger ones through the thread pool, so that the kernel's
  * copy of the next chunk runs on another core while this one is hashed.
