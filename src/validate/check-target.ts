@@ -92,11 +92,10 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
 export function checkHashed(target: StorageTarget, hashed: NonNullable<WholeHashResult>, ctx: Pick<TargetContext, "hashes" | "warnUnhashed">): TargetCheck {
   const { info, read } = hashed;
   if (read !== undefined && read.bytes !== info.size) return changed(target, `${info.size} bytes at open, ${read.bytes} read`);
-  const findings = [
-    ...compareAll(target, info.size, read?.xxh64, ctx.hashes, ctx.warnUnhashed),
-    ...compareSegments(target, info.size, new Map(), ctx.hashes, ctx.warnUnhashed),
-  ];
-  return { findings, ...(info.identity ? { identity: info.identity } : {}) };
+  // Called once per file of a large tree: no more arrays than the findings need.
+  const findings = compareAll(target, info.size, read?.xxh64, ctx.hashes, ctx.warnUnhashed);
+  if (target.segments.length > 0) findings.push(...compareSegments(target, info.size, new Map(), ctx.hashes, ctx.warnUnhashed));
+  return info.identity ? { findings, identity: info.identity } : { findings };
 }
 
 function changed(target: StorageTarget, what: string): TargetCheck {

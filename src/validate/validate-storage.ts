@@ -87,19 +87,26 @@ export async function validateStorage(located: LocatedInput | readonly LocatedIn
   const perTarget: Finding[][] = new Array(targets.length);
   const identities: (string | undefined)[] = new Array(targets.length);
   tell();
-  // Started before the first await: the storage works on these files while the caller goes on.
-  const inBackground = hashes ? hashInBackground(storage, targets, onBytes) : undefined;
-  await forEachLimited(targets, concurrency, async (target, index, slot) => {
-    const hashed = inBackground?.[index];
-    const done = hashed === undefined ? undefined : (await hashed[0]).at(hashed[1]);
-    if (done !== undefined) {
-      const check = checkHashed(target, done, { hashes, warnUnhashed: options.warnUnhashed ?? true });
+  // The files the storage hashes in the background (local: worker threads), root by root, in a plain loop: no
+  // promise per file. What it could not do is left to the loop below, one file at a time.
+  const handled = new Uint8Array(targets.length);
+  for (const { indexes, results } of (hashes ? hashInBackground(storage, targets, onBytes) : undefined) ?? []) {
+    const all = await results;
+    indexes.forEach((index, i) => {
+      const done = all.at(i);
+      if (done === undefined) return;
+      handled[index] = 1;
+      const check = checkHashed(targets[index]!, done, { hashes, warnUnhashed: options.warnUnhashed ?? true });
       perTarget[index] = check.findings;
       identities[index] = check.identity;
       progress.filesDone++;
-      tell();
-      return;
-    }
+    });
+    tell();
+  }
+  const rest: number[] = [];
+  handled.forEach((h, i) => h === 0 && rest.push(i));
+  await forEachLimited(rest, concurrency, async (index, _, slot) => {
+    const target = targets[index]!;
     const realRoot = await realRootOf(realRoots, storage, target.root);
     if (realRoot instanceof Error) {
       perTarget[index] = [whole(target, "KS-E104", `the snapshot root cannot be resolved: ${realRoot.message}`)];
@@ -136,7 +143,7 @@ export const BACKGROUND_MIN_BYTES = 16 << 20;
  */
 function hashInBackground(
   storage: Storage, targets: readonly StorageTarget[], onBytes: (n: number) => void,
-): (readonly [Promise<WholeHashResults>, number] | undefined)[] | undefined {
+): { indexes: number[]; results: Promise<WholeHashResults> }[] | undefined {
   if (storage.hashWholeFiles === undefined) return undefined;
   const byRoot = new Map<string, { indexes: number[]; requests: WholeHashRequest[] }>();
   let files = 0;
@@ -153,13 +160,9 @@ function hashInBackground(
     bytes += Number(sizes.reduce((m, s) => (s > m ? s : m), 0n));
   });
   if (files < BACKGROUND_MIN_FILES && bytes < BACKGROUND_MIN_BYTES) return undefined;
-  // By target index: the results of its root's files, and its place in them.
-  const out: (readonly [Promise<WholeHashResults>, number] | undefined)[] = new Array(targets.length);
-  for (const [root, { indexes, requests }] of byRoot) {
-    const all = storage.hashWholeFiles(root, requests, onBytes);
-    indexes.forEach((index, i) => (out[index] = [all, i]));
-  }
-  return out;
+  // Every root's files start now; the targets of each, and what became of them in the same order.
+  const hashWholeFiles = storage.hashWholeFiles.bind(storage);
+  return [...byRoot].map(([root, { indexes, requests }]) => ({ indexes, results: hashWholeFiles(root, requests, onBytes) }));
 }
 
 /**
