@@ -15,6 +15,7 @@ import { decodeSnapshot, encodeSnapshot } from "../../src/codec.js";
 import { HEADER_SIZE, TRAILER_SIZE } from "../../src/container/layout.js";
 import { buildCheckpoint, countFileRefs, DEFAULT_SHAPE, type CheckpointShape } from "./checkpoint-fixture.js";
 import { loadAverage, median } from "./measure.js";
+import { recordRow } from "./summary-table.js";
 import { preparePythonBaseline } from "./python-baseline.js";
 import { RoundChild, type RoundTime } from "./round-child.js";
 
@@ -183,6 +184,21 @@ export async function runCodecBench(options: CodecBenchOptions = {}): Promise<Co
     if (protobufjsDecode) log(`  protobufjs reflection decode: ${show(protobufjsDecode)}; ratio ${f2(result.decodeVsProtobufjs!)}× (rounds ${roundRatios("protobufjsDecode", "decode")}); in CPU time ${cpuRatio(protobufjsDecode, decode)}×`);
     log(`encode: ${show(encode)} (goal ≥ ${GOAL_ENCODE_MB_S} MB/s, ${met(encode.mbPerSec >= GOAL_ENCODE_MB_S)})`);
     if (pythonEncode) log(`  Python ${pythonImplementation} protobuf encode: ${show(pythonEncode)}; ratio ${f2(result.encodeVsPython!)}× (rounds ${roundRatios("pythonEncode", "encode")}); in CPU time ${cpuRatio(pythonEncode, encode)}×`);
+    const ms0 = (t: Timing): string => `${f0(t.medianMs)} ms (${f0(t.minMs)}–${f0(t.maxMs)})`;
+    const what = `${fileRefs.toLocaleString("en")}-ref checkpoint (${f0(fileBytes / 1e6)} MB)`;
+    recordRow({
+      bench: "codec", what: `decode, ${what}`, figure: ms0(decode),
+      baseline: pythonDecode && `Python ${pythonImplementation} protobuf, fields touched: ${ms0(pythonDecode)}`,
+      ratio: pythonDecode && `${f2(result.decodeVsPython!)}× (rounds ${roundRatios("pythonDecode", "decode")})`,
+      goal: `≥ ${f1(GOAL_DECODE_VS_PYTHON)}× Python`, met: pythonDecode && result.decodeVsPython! >= GOAL_DECODE_VS_PYTHON,
+    });
+    if (protobufjsDecode) recordRow({ bench: "codec", what: `decode, same file`, figure: ms0(decode), baseline: `protobufjs reflection: ${ms0(protobufjsDecode)}`, ratio: `${f2(result.decodeVsProtobufjs!)}×` });
+    recordRow({
+      bench: "codec", what: `encode, same checkpoint`, figure: `${f0(encode.mbPerSec)} MB/s, ${ms0(encode)}`,
+      baseline: pythonEncode && `Python protobuf encode: ${ms0(pythonEncode)}`,
+      ratio: pythonEncode && `${f2(result.encodeVsPython!)}×`,
+      goal: `≥ ${GOAL_ENCODE_MB_S} MB/s`, met: encode.mbPerSec >= GOAL_ENCODE_MB_S,
+    });
     return result;
   } finally {
     for (const c of children) await c.close();
