@@ -1,9 +1,9 @@
 /**
  * Hashing many local files in worker threads ({@link LocalStorage.hashWholeFiles};
  * [spec](../../spec/validation.md#storage)). Small files cost system calls more than hashing, and each call through
- * libuv's thread pool is a round trip; large files cost the kernel's copy and the hash, on one core. Workers
- * (one per core, at most 4) take batches of files in turn, make their system calls synchronously and hash in their
- * own WebAssembly instance, while the main thread goes on with other checks. Each file is opened under the rules
+ * libuv's thread pool is a round trip. Workers (one per core, at most 4) take batches of files in turn, make their
+ * system calls synchronously and hash in their own WebAssembly instance; the calling thread only reads their answers
+ * (validateStorage sends files of at most 1 MiB here: larger ones hash faster with reads through the thread pool). Each file is opened under the rules
  * of `openInRoot` ([local-hash-worker.ts](./local-hash-worker.ts)); one it cannot prove safe comes back `undefined`,
  * and the caller checks it the slow way.
  */
