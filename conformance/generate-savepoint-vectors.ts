@@ -19,6 +19,7 @@ import { SavepointDataWriter } from "../src/savepoint/data-writer.js";
 import { dataFileInfoToJson, dumpSavepointData } from "../src/savepoint/dump.js";
 import { readDataFileInfo } from "../src/savepoint/data-reader.js";
 import { listFrames, type FrameInfo } from "../src/savepoint/frame-list.js";
+import { useLz4 } from "../src/savepoint/lz4-block.js";
 import { encodeHeader } from "../src/savepoint/header-codec.js";
 import { canonicalStates } from "../src/savepoint/states.js";
 import { encodeTrailer } from "../src/savepoint/trailer.js";
@@ -361,10 +362,22 @@ export const INVALID_CASES: InvalidCase[] = [
     } },
 ];
 
-/** Writes every vector and the folder's README into `outDir`, replacing it once all are written. */
+/**
+ * Writes every vector and the folder's README into `outDir`, replacing it once all are written. The compressor is
+ * pinned to lz4-wasm-nodejs, whatever `KSNAP_LZ4` or {@link useLz4} say: other compressors make other (equally valid)
+ * blocks, and the released `.ksvd` files must regenerate byte for byte.
+ */
 export async function generateSavepointVectors(outDir: string): Promise<void> {
-  await replaceFolderAsync(outDir, writeSavepointVectors);
+  const previous = useLz4({ compress: PINNED_COMPRESSOR });
+  try {
+    await replaceFolderAsync(outDir, writeSavepointVectors);
+  } finally {
+    useLz4(previous);
+  }
 }
+
+/** The compressor of the released vectors. */
+export const PINNED_COMPRESSOR = "wasm";
 
 async function writeSavepointVectors(outDir: string): Promise<void> {
   for (const sub of ["valid", "accepted", "invalid"]) mkdirSync(join(outDir, sub), { recursive: true });

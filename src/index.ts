@@ -15,7 +15,7 @@ export {
   formatVersionOf, requiredFeaturesOf, type WrittenVersion,
 } from "./body/features.js";
 export { encodeSnapshot, decodeSnapshot, decodeFile, type DecodedFile } from "./codec.js";
-export { snapshotToJson, snapshotToJsonText } from "./json/to-json.js";
+export { snapshotToJson, snapshotToJsonText, snapshotToJsonChunks } from "./json/to-json.js";
 export { snapshotFromJson, snapshotFromJsonBytes, snapshotFromJsonText } from "./json/from-json.js";
 export type { SnapshotJson } from "./json/json-types.js";
 export { KsnapError, isKsnapError, ERROR_CODES, type ErrorCode } from "./errors.js";
@@ -50,7 +50,7 @@ export { storageFor, type StorageChoice } from "./storage/storage-for.js";
 export { isS3Location, parseS3Location, formatS3Location, type S3Location } from "./storage/s3-location.js";
 export { errnoText, ioError } from "./storage/errno.js";
 export {
-  validatePath, validateLocated, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, RULES, localNameProblem,
+  validatePath, validateLocated, validateSnapshot, validateStorage, validateHistory, renderText, renderJson, renderJsonChunks, RULES, localNameProblem,
   type Finding, type FindingLocation, type Severity, type ValidationResult, type ValidationSummary, type RuleId, type RuleInfo,
   type RuleGroup, type ValidateOptions, type LocatedValidateOptions, type SnapshotInput, type SnapshotValidationOptions, type StorageOptions,
   type StorageProgress, type StorageResult, type LocatedInput,
@@ -62,9 +62,10 @@ export {
   SavepointDataWriter, readKeyGroups, readKeyGroupBatches, EntryBatch, readDataFileInfo, dumpSavepointData, entryToJsonLine,
   dataFileInfoToJson, savepointHandleToJson, savepointHandleFromJson, listFrames, SavepointDataError, AtomicFileSink, MemorySink,
   CANONICAL_BLOCK_BYTES, DATA_FORMAT_LIMITS, DEFAULT_DATA_READ_LIMITS, DEFAULT_SORT_BUFFER_BYTES, CompressionWorkers,
-  type CompressionWorkersOptions, type DataSink, type DataFileAccess, type DataFileInfo, type DataReadLimits, type DumpOptions, type FrameInfo, type HandleLocation,
+  type CompressionWorkersOptions, type DataSink, type DataFileAccess, type DataReadOptions, type DataFileInfo, type DataReadLimits, type DumpOptions, type FrameInfo, type HandleLocation,
   type SavepointDataResult, type SavepointDataWriterOptions, type SavepointEntry, type StateDescriptor,
-  type StateEntry, type StateKind, type EntryColumns,
+  type StateEntry, type StateKind, type EntryColumns, LZ4_CHOICES, lz4Implementations, nativeLz4Available, useLz4,
+  type Lz4Choice, type Lz4Implementation, type Lz4Implementations,
 } from "./savepoint/index.js";
 export { restoreSubtask, planSubtaskRestore, type RestoreSubtaskOptions, type SubtaskRestore } from "./savepoint/rescaled-restore.js";
 

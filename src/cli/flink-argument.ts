@@ -9,10 +9,9 @@ import { decodeFile, encodeSnapshot, type DecodedFile } from "../codec.js";
 import { inFile, KsnapError } from "../errors.js";
 import { escapeControls } from "../quote.js";
 import { DEFAULT_FLINK_READ_LIMITS } from "../flink/flink-limits.js";
-import { flinkToSnapshot, type FlinkConversion } from "../flink/convert.js";
+import type { FlinkConversion } from "../flink/convert.js";
 import type { FlinkMetadata } from "../flink/flink-model.js";
 import { FLINK_METADATA_FILE, findFlinkMetadata, locateFlinkSnapshot } from "../flink/find-metadata.js";
-import { readFlinkMetadata } from "../flink/read-metadata.js";
 import type { SnapshotKind } from "../model.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { storageFor, type StorageChoice } from "../storage/storage-for.js";
@@ -42,6 +41,8 @@ export interface FlinkArgument extends FlinkConversion {
 export async function readFlinkArgument(metadataPath: string, opts: FlinkArgumentOptions, storage: Storage = LOCAL_STORAGE): Promise<FlinkArgument> {
   const bytes = await storage.read(metadataPath, DEFAULT_FLINK_READ_LIMITS.maxFileBytes, { followLinks: true });
   const { root, snapshotDir } = locateFlinkSnapshot(metadataPath, opts.jobDir, storage);
+  // Imported here: a command given a KSNAP file never loads the Flink reader and converter.
+  const [{ readFlinkMetadata }, { flinkToSnapshot }] = await Promise.all([import("../flink/read-metadata.js"), import("../flink/convert.js")]);
   return inFile(metadataPath, () => {
     const metadata = readFlinkMetadata(bytes);
     const options = {

@@ -5,14 +5,14 @@
  * snapshot's JSON form alone (which `ksnap encode` accepts); conversion notes go to stderr.
  */
 import type { Command } from "commander";
-import { snapshotToJsonText } from "../json/to-json.js";
+import { snapshotToJsonChunks } from "../json/to-json.js";
 import { renderTree } from "../render-tree.js";
 import { findFlinkMetadata, flinkHeader, noteLines, readFlinkDecoded, type FlinkArgumentOptions } from "./flink-argument.js";
 import { addFlinkOptions, flinkOptions } from "./flink-options.js";
 import { addEndpointOption, storageChoice } from "./endpoint-option.js";
 import { storageFor, type StorageChoice } from "../storage/storage-for.js";
 import { readSnapshotArgument } from "./snapshot-argument.js";
-import { STANDARD_STREAM, writeStandardOutput } from "./standard-streams.js";
+import { STANDARD_STREAM, writeStandardOutput, writeStandardOutputChunks } from "./standard-streams.js";
 
 /** Options of `inspect`. */
 export interface InspectOptions extends FlinkArgumentOptions, StorageChoice {
@@ -38,13 +38,12 @@ export async function inspect(file: string, opts: InspectOptions): Promise<void>
     // Through the codec, so that what is printed is what `ksnap convert` would write (canonical form, version).
     const { flink, decoded } = await readFlinkDecoded(flinkPath, opts, storage);
     process.stderr.write(noteLines(flink));
-    await writeStandardOutput(opts.json === true
-      ? snapshotToJsonText(decoded.snapshot, decoded.version)
-      : `${flinkHeader(flink)}\n${renderTree(decoded.snapshot, decoded.version, flinkPath)}\n`);
+    if (opts.json === true) await writeStandardOutputChunks(snapshotToJsonChunks(decoded.snapshot, decoded.version));
+    else await writeStandardOutput(`${flinkHeader(flink)}\n${renderTree(decoded.snapshot, decoded.version, flinkPath)}\n`);
     return;
   }
   const { snapshot, version, metadataPath } = await readSnapshotArgument(file, opts);
-  await writeStandardOutput(opts.json === true
-    ? snapshotToJsonText(snapshot, version)
-    : renderTree(snapshot, version, metadataPath) + "\n");
+  // The JSON form is written as it is made: for a large snapshot it is several times the file's size.
+  if (opts.json === true) await writeStandardOutputChunks(snapshotToJsonChunks(snapshot, version));
+  else await writeStandardOutput(renderTree(snapshot, version, metadataPath) + "\n");
 }

@@ -10,7 +10,8 @@
  * shown, wrap back on) and the signal raised again, so the shell sees a process
  * killed by SIGINT (status 130) and a script's loop stops too.
  */
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgress from "cli-progress";
 import type { StorageProgress } from "../validate/validate-storage.js";
 
 /** A progress bar to feed and stop; a no-op when the stream is not a terminal. */
@@ -45,9 +46,11 @@ export function progressBarFor(stream: NodeJS.WritableStream & { isTTY?: boolean
       if (bar === undefined) {
         byBytes = p.bytesTotal > 0;
         startedMs = Date.now();
-        bar = new cliProgress.SingleBar({
+        // Required on the first bar only: loading it takes ~40 ms, which a run without a terminal never needs.
+        const progress = createRequire(import.meta.url)("cli-progress") as typeof cliProgress;
+        bar = new progress.SingleBar({
           stream, format: byBytes ? BYTES_FORMAT : FILES_FORMAT, hideCursor: true, clearOnComplete: true, etaBuffer: 50,
-        }, cliProgress.Presets.shades_classic);
+        }, progress.Presets.shades_classic);
         process.once("SIGINT", interrupted);
         bar.start(byBytes ? p.bytesTotal : p.filesTotal, byBytes ? Math.min(p.bytesRead, p.bytesTotal) : p.filesDone, payload(p));
       } else {

@@ -44,6 +44,14 @@ export async function readInput(path: string, maxBytes: number, stdin: NodeJS.Re
 }
 
 /**
+ * Writes each chunk as {@link writeStandardOutput} does, the next one once the stream takes it: output made as it is
+ * written (inspect --json, validate --json) is held back by a slow reader rather than made ahead of it.
+ */
+export async function writeStandardOutputChunks(chunks: Iterable<Uint8Array | string>, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
+  for (const chunk of chunks) await writeStandardOutput(chunk, stdout);
+}
+
+/**
  * Writes `bytes` to standard output; when the stream's buffer is full, resolves
  * once it drains, so a slow pipe holds the command back instead of growing memory.
  * A closed pipe ends the process (see broken-pipe.ts) or rejects with EPIPE.

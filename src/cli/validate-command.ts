@@ -8,7 +8,8 @@
 import type { Command } from "commander";
 import type { Finding, ValidationResult } from "../validate/finding.js";
 import { progressBarFor } from "./progress-bar.js";
-import { renderJson, renderText } from "../validate/render-report.js";
+import { renderJsonChunks, renderText } from "../validate/render-report.js";
+import { writeStandardOutputChunks } from "./standard-streams.js";
 import { validateLocated, validateTree } from "../validate/validate-path.js";
 import { loadAnyTree } from "../flink/load-any-tree.js";
 import { escapeControls } from "../quote.js";
@@ -84,7 +85,8 @@ export async function validateCommand(
   } finally {
     bar.stop();
   }
-  io.stdout.write(opts.json ? renderJson(result) : renderText(result, storage));
+  if (opts.json) await writeStandardOutputChunks(renderJsonChunks(result), io.stdout);
+  else io.stdout.write(renderText(result, storage));
   const { errors } = result.summary;
   if (errors > 0 || (opts.strict && result.findings.some(failsStrict))) reportProblems();
   return result;

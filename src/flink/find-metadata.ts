@@ -7,7 +7,7 @@ import { KsnapError } from "../errors.js";
 import { LOCAL_STORAGE } from "../storage/local-storage.js";
 import { METADATA_FILE } from "../storage/snapshot-root.js";
 import type { Storage } from "../storage/storage.js";
-import { FLINK_METADATA_MAGIC } from "./read-metadata.js";
+import { FLINK_METADATA_MAGIC } from "./metadata-magic.js";
 
 /** Name of Flink's metadata file. */
 export const FLINK_METADATA_FILE = "_metadata";

@@ -9,8 +9,9 @@ import { DEFAULT_FLINK_READ_LIMITS, type FlinkReadLimits } from "./flink-limits.
 import type { FlinkMasterState, FlinkMetadata, FlinkMetadataVersion, FlinkOperatorState } from "./flink-model.js";
 import { MIN_OPERATOR_BYTES, readOperator } from "./read-operator.js";
 
-/** The first four bytes of every `_metadata` file ([spec](../../spec/flink.md#file-header-and-snapshot)). */
-export const FLINK_METADATA_MAGIC = 0x4960672d;
+import { FLINK_METADATA_MAGIC } from "./metadata-magic.js";
+
+export { FLINK_METADATA_MAGIC };
 const MASTER_STATE_MAGIC = 0xc96b1696 | 0;
 
 /**

@@ -2,7 +2,9 @@
  * The JSON Schema of the JSON form (schemas/ksnap-v1.schema.json), compiled once
  * with Ajv for JSON Schema 2020-12.
  */
-import { Ajv2020, type ErrorObject, type SchemaObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import type { ErrorObject, SchemaObject, ValidateFunction } from "ajv/dist/2020.js";
+import type * as Ajv from "ajv/dist/2020.js";
 import { KsnapError } from "../errors.js";
 import { readPackageJson } from "../storage/package-files.js";
 
@@ -13,6 +15,8 @@ let validator: ValidateFunction | undefined;
 
 function compiled(): ValidateFunction {
   if (validator === undefined) {
+    // Required here, not imported: loading Ajv takes ~80 ms, which a command that reads no JSON should not pay.
+    const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof Ajv;
     const ajv = new Ajv2020({ allErrors: false, strict: true, discriminator: true });
     validator = ajv.compile(readPackageJson(SNAPSHOT_SCHEMA_PATH) as SchemaObject);
   }

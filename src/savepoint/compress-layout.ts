@@ -6,6 +6,7 @@
  * agree on the layout.
  */
 import { FRAME_HEADER_BYTES } from "./data-format.js";
+import type { Lz4Implementation } from "./lz4-block.js";
 
 /** Slot states. A slot goes FREE → SUBMITTED (main) → DONE or FAILED (worker) → FREE (main). */
 export const SLOT_FREE = 0;
@@ -36,6 +37,8 @@ export interface WorkerShared {
   bytes: SharedArrayBuffer;
   slots: number;
   blockBytes: number;
+  /** The LZ4 compressor of the pool (the writer's thread uses the same one for the blocks it compresses itself). */
+  compressor: Lz4Implementation;
 }
 
 /** Typed views of one worker's shared memory, with the offsets of each slot's fields and areas. */
@@ -54,8 +57,9 @@ export class SlotLayout {
   }
 
   /** Allocates the shared memory of `slots` slots for blocks of up to `blockBytes`. */
-  static allocate(slots: number, blockBytes: number): SlotLayout {
+  static allocate(slots: number, blockBytes: number, compressor: Lz4Implementation): SlotLayout {
     return new SlotLayout({
+      compressor,
       control: new SharedArrayBuffer(4 * (CONTROL_HEADER + SLOT_FIELDS * slots)),
       bytes: new SharedArrayBuffer(ERROR_BYTES + slotBytes(blockBytes) * slots),
       slots,

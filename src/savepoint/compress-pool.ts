@@ -6,16 +6,16 @@
  * `Atomics.wait` until the worker is done with it. Frames come out in the order
  * the blocks went in; memory is bounded by the ring.
  */
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
-import { moduleFileExists } from "../storage/package-files.js";
+import type { Worker } from "node:worker_threads";
 import { SavepointDataError } from "./data-errors.js";
 import {
   F_BLOCK, F_FRAME_LENGTH, F_KEY_GROUP, F_LENGTH, F_STATE, SLOT_DONE, SLOT_FAILED, SLOT_FREE, SLOT_STOP, SLOT_SUBMITTED,
   SlotLayout,
 } from "./compress-layout.js";
 import { encodeFrame } from "./frame.js";
+import { lz4Implementations, type Lz4Implementation } from "./lz4-block.js";
 import { copyBytes, sliceBytes } from "./shared-copy.js";
+import { savepointWorkerFile, startWorker } from "./worker-start.js";
 
 /** Slots per worker: one being compressed, one filled meanwhile, one whose frame waits to be written. */
 export const SLOTS_PER_WORKER = 3;
@@ -78,6 +78,8 @@ export class CompressionPool {
   private broken = false;
   /** Names the file in errors; changes when a shared pool moves to the next writer ({@link bind}). */
   private label: string;
+  /** The LZ4 compressor of every block, in the workers and in this thread: the one in use when the pool started. */
+  readonly compressor: Lz4Implementation = lz4Implementations().compress;
   /** Receives each frame, in order; changes with {@link bind}. */
   private write: (frame: Uint8Array) => void;
   /** How long {@link drain} and {@link submit} wait for one block (worker startup included). */
@@ -158,7 +160,7 @@ export class CompressionPool {
       // On a machine with as many cores as threads, waiting here would leave this thread's core idle; while the
       // workers start (tens of milliseconds), a small file is written as fast as without them.
       this.stolen++;
-      this.inFlight.push({ worker: -1, slot: -1, keyGroup, block, ready: encodeFrame(keyGroup, block, content), stolen: true });
+      this.inFlight.push({ worker: -1, slot: -1, keyGroup, block, ready: encodeFrame(keyGroup, block, content, this.compressor), stolen: true });
       this.writeDone();
       return;
     }
@@ -231,7 +233,7 @@ export class CompressionPool {
   }
 
   private spawn(file: URL): void {
-    const layout = SlotLayout.allocate(SLOTS_PER_WORKER, this.options.blockBytes);
+    const layout = SlotLayout.allocate(SLOTS_PER_WORKER, this.options.blockBytes, this.compressor);
     const thread = startWorker(file, layout.shared);
     liveWorkers++;
     thread.once("exit", () => liveWorkers--);
@@ -303,37 +305,7 @@ export class CompressionPool {
   }
 }
 
-/**
- * The worker's module: compress-worker.js beside this one (dist/). Run from
- * the TypeScript sources under a loader (tests), the .ts file; the worker
- * inherits the loader through execArgv.
- */
+/** The compression worker's module (compress-worker.js beside this one). */
 function workerFile(): URL {
-  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
-  const file = new URL(`./compress-worker.${ext}`, import.meta.url);
-  if (!moduleFileExists(file)) {
-    throw new SavepointDataError("IO_ERROR", `the compression worker ${fileURLToPath(file)} is missing; ` +
-      "rebuild (npx tsc -p .) or use compressionWorkers: 0");
-  }
-  return file;
+  return savepointWorkerFile("compress-worker", "compressionWorkers: 0");
 }
-
-/**
- * A worker for `file`. It inherits the parent's Node options (so tap's
- * TypeScript loader reaches it), except that `--input-type` (set by
- * `node --input-type=module -e …`) makes a worker die at startup, before it could
- * report anything through the shared memory: then it gets only the options a
- * worker accepts.
- */
-function startWorker(file: URL, workerData: unknown): Worker {
-  const base = { workerData, stdout: false, stderr: false };
-  if (!process.execArgv.some((a) => a.startsWith("--input-type"))) return new Worker(file, base);
-  const kept = process.execArgv.filter((a, i, all) => !a.startsWith("--input-type") && !EVAL_FLAGS.test(a) && !EVAL_FLAGS.test(all[i - 1] ?? ""));
-  try {
-    return new Worker(file, { ...base, execArgv: kept });
-  } catch {
-    return new Worker(file, { ...base, execArgv: [] }); // a process-wide flag such as --expose-gc is refused in a worker's list
-  }
-}
-
-const EVAL_FLAGS = /^(-e|--eval|-p|--print)$/;

@@ -54,7 +54,7 @@ async function run(): Promise<void> {
       const start = layout.contentOffset(slot);
       copyBytes(content, 0, bytes, start, start + length);
       const frame = encodeFrame(control[layout.field(slot, F_KEY_GROUP)]!, control[layout.field(slot, F_BLOCK)]!,
-        content.subarray(0, length));
+        content.subarray(0, length), layout.shared.compressor);
       copyBytes(bytes, layout.frameOffset(slot), frame);
       control[layout.field(slot, F_FRAME_LENGTH)] = frame.length;
       publish(slot, SLOT_DONE);

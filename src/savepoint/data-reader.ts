@@ -15,6 +15,7 @@ import {
 } from "./data-format.js";
 import type { EntryBatch } from "./entry-batch.js";
 import { EntryParser } from "./entry-parser.js";
+import { DECODE_AHEAD, DECODE_BATCH, DecodePool } from "./decode-pool.js";
 import { decodeFrameHeader, decodePayload, type FrameHeader } from "./frame.js";
 import { decodeFixedHeader, decodeMeta, headerLength, requireBytes, verifyHeaderChecksum } from "./header-codec.js";
 import { SequentialReader } from "./sequential-reader.js";
@@ -41,6 +42,17 @@ interface Layout {
  */
 export interface DataFileAccess extends ReadOptions {
   storage?: Storage;
+}
+
+/**
+ * How a reader reads: {@link DataFileAccess}, and whether it decodes in a
+ * worker thread. With `decodeWorker`, LZ4 decoding and block checksums (about a
+ * third of a read) run in one worker thread while this thread parses the
+ * entries of the blocks before them; entries and errors are the same. It pays
+ * a worker's start (tens of milliseconds), so it is for large reads. Default false.
+ */
+export interface DataReadOptions extends DataFileAccess {
+  decodeWorker?: boolean;
 }
 
 /** The part of a handle a reader needs: the range, the offsets and (when recorded, not 0) the file size. */
@@ -80,7 +92,7 @@ export async function readDataFileInfo(path: string, access: DataFileAccess = {}
  * {@link readKeyGroupBatches} reads the same entries without that cost.
  */
 export async function* readKeyGroups(path: string, handle: HandleLocation, range?: KeyGroupRange,
-  limits: Partial<DataReadLimits> = {}, access: DataFileAccess = {}): AsyncGenerator<SavepointEntry> {
+  limits: Partial<DataReadLimits> = {}, access: DataReadOptions = {}): AsyncGenerator<SavepointEntry> {
   for await (const batch of readKeyGroupBatches(path, handle, range, limits, access)) {
     for (let i = 0; i < batch.length; i++) yield batch.entry(i);
   }
@@ -93,8 +105,10 @@ export async function* readKeyGroups(path: string, handle: HandleLocation, range
  * only; a key group with no entries yields no batch.
  */
 export async function* readKeyGroupBatches(path: string, handle: HandleLocation, range?: KeyGroupRange,
-  limits: Partial<DataReadLimits> = {}, access: DataFileAccess = {}): AsyncGenerator<EntryBatch> {
+  limits: Partial<DataReadLimits> = {}, options: DataReadOptions = {}): AsyncGenerator<EntryBatch> {
+  const { decodeWorker = false, ...access } = options;
   const file = await DataFile.open(path, access);
+  let pool: DecodePool | undefined;
   try {
     checkRecordedSize(handle, file.size, path);
     const layout = await file.layout();
@@ -103,17 +117,17 @@ export async function* readKeyGroupBatches(path: string, handle: HandleLocation,
     checkWanted(wanted, layout.keyGroups, path);
     const maxEntryBytes = limits.maxEntryBytes ?? DEFAULT_DATA_READ_LIMITS.maxEntryBytes;
     const reader = file.spanReader(layout, handle.offsets, wanted);
+    if (decodeWorker && wanted.count > 0) pool = DecodePool.start(path);
     let entries = 0;
-    for (let k = wanted.start; k < rangeEnd(wanted); k++) {
-      for await (const batch of file.keyGroup(layout, handle.offsets, k, maxEntryBytes, reader)) {
-        entries += batch.length;
-        yield batch;
-      }
+    for await (const batch of file.batches(layout, handle.offsets, wanted, maxEntryBytes, reader, pool)) {
+      entries += batch.length;
+      yield batch;
     }
     if (wanted.start === layout.keyGroups.start && wanted.count === layout.keyGroups.count) {
       checkEntryCount(BigInt(entries), layout, path);
     }
   } finally {
+    await pool?.close();
     await file.close();
   }
 }
@@ -226,26 +240,82 @@ class DataFile {
   }
 
   /**
-   * Step 10: key group `k`'s entries, frame by frame from its offset to its end
-   * marker, one batch per block (one await per block, not per entry).
+   * Step 10: the entries of key groups `wanted`, frame by frame from each one's offset to its end marker, one
+   * batch per block (one await per block, not per entry). With a decode `pool`, up to {@link DECODE_AHEAD} blocks
+   * are decoded ahead in its worker while this thread parses; an error found ahead (a frame header, a key group's
+   * end) is thrown only after every block before it, so entries and errors come in the order of the file.
    */
-  async *keyGroup(layout: Layout, offsets: readonly bigint[], k: number, maxEntryBytes: number,
-    reader: SequentialReader): AsyncGenerator<EntryBatch> {
-    const end = keyGroupEnd(layout, offsets, k);
-    const parser = new EntryParser(k, layout.states, maxEntryBytes);
-    const frames = new FrameWalker(reader, this.path, k, Number(offsets[k - layout.keyGroups.start]!), layout.indexOffset);
-    for (let block = 0; ; block++) {
-      const frame = await frames.next(block);
-      const content = decodePayload(frame.header, frame.payload, k, block, frame.where);
-      if (frame.header.uncompressedLength === 0) {
-        parser.end(frame.where);
-        frames.requireEndAt(end, block);
-        return;
+  async *batches(layout: Layout, offsets: readonly bigint[], wanted: KeyGroupRange, maxEntryBytes: number,
+    reader: SequentialReader, pool: DecodePool | undefined): AsyncGenerator<EntryBatch> {
+    const frames = this.frames(layout, offsets, wanted, reader);
+    const ahead = pool === undefined ? 1 : DECODE_AHEAD;
+    const queue: Queued[] = [];
+    let walked = false;
+    let parser: EntryParser | undefined;
+    for (;;) {
+      // With a pool, refilled a batch at a time: one message carries several blocks.
+      const refill = pool === undefined || queue.length <= ahead - DECODE_BATCH;
+      while (refill && !walked && queue.length < ahead) {
+        try {
+          const next = await frames.next();
+          if (next.done === true) walked = true;
+          else queue.push({ frame: next.value, content: decodeLater(next.value, pool) });
+        } catch (e) {
+          queue.push({ error: e });
+          walked = true;
+        }
       }
-      const batch = parser.push(content, frame.where);
+      pool?.flush();
+      const item = queue.shift();
+      if (item === undefined) return;
+      if (item.frame === undefined) throw item.error;
+      const { frame } = item;
+      const content = typeof item.content === "function" ? item.content() : await item.content!;
+      if (frame.where.block === 0) parser = new EntryParser(frame.where.keyGroup, layout.states, maxEntryBytes);
+      if (frame.header.uncompressedLength === 0) {
+        parser!.end(frame.where);
+        continue;
+      }
+      const batch = parser!.push(content, frame.where);
       if (batch !== undefined) yield batch;
     }
   }
+
+  /**
+   * The frames of key groups `wanted`, in file order; after each end marker, a check that the key group ends
+   * where the next begins (thrown when the frame after the end marker is asked for).
+   */
+  private async *frames(layout: Layout, offsets: readonly bigint[], wanted: KeyGroupRange,
+    reader: SequentialReader): AsyncGenerator<Frame> {
+    for (let k = wanted.start; k < rangeEnd(wanted); k++) {
+      const end = keyGroupEnd(layout, offsets, k);
+      const walker = new FrameWalker(reader, this.path, k, Number(offsets[k - layout.keyGroups.start]!), layout.indexOffset);
+      for (let block = 0; ; block++) {
+        const frame = await walker.next(block);
+        yield frame;
+        if (frame.header.uncompressedLength === 0) {
+          walker.requireEndAt(end, block);
+          break;
+        }
+      }
+    }
+  }
+}
+
+/** A frame waiting to be parsed and its content: decoded when parsed (no pool), or decoding in the pool. */
+interface Queued {
+  frame?: Frame;
+  content?: Promise<Uint8Array> | (() => Uint8Array);
+  error?: unknown;
+}
+
+function decodeLater(frame: Frame, pool: DecodePool | undefined): Queued["content"] {
+  const { header, payload, where } = frame;
+  if (pool === undefined || header.uncompressedLength === 0) return () => decodePayload(header, payload, where.keyGroup, where.block, where);
+  const content = pool.decode(header, payload, where.keyGroup, where.block, where);
+  // Awaited when its turn comes; if an earlier error ends the read first, nobody does.
+  content.catch(() => undefined);
+  return content;
 }
 
 /** A frame as read: its header, its payload and where it is. */

@@ -7,7 +7,7 @@
 import { createXxh64, hashToHex } from "../hash/xxh64.js";
 import { SavepointDataError, type DataLocation } from "./data-errors.js";
 import { DATA_FORMAT_LIMITS, FRAME_HEADER_BYTES } from "./data-format.js";
-import { compressBlock, decompressBlock, Lz4DecodeError } from "./lz4-block.js";
+import { compressBlock, decompressBlock, Lz4DecodeError, type Lz4Implementation } from "./lz4-block.js";
 
 /** A frame header as read. */
 export interface FrameHeader {
@@ -31,9 +31,11 @@ export function blockChecksum(keyGroup: number, block: number, content: Uint8Arr
 /**
  * Encodes frame `block` of `keyGroup` holding `content` (empty: the end
  * marker). LZ4 when it shrinks the content, raw otherwise, as the spec requires.
+ * `compressor` defaults to the one in use (./lz4-block.ts); compression workers
+ * pass their pool's, so that every block of a file comes from one compressor.
  */
-export function encodeFrame(keyGroup: number, block: number, content: Uint8Array): Uint8Array {
-  const compressed = content.length === 0 ? content : compressBlock(content);
+export function encodeFrame(keyGroup: number, block: number, content: Uint8Array, compressor?: Lz4Implementation): Uint8Array {
+  const compressed = content.length === 0 ? content : compressBlock(content, compressor);
   const payload = compressed.length < content.length ? compressed : content;
   const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
   const view = new DataView(frame.buffer);
@@ -73,6 +75,12 @@ export function decodeFrameHeader(bytes: Uint8Array, where: DataLocation): Frame
   return header;
 }
 
+/** Why a payload is not the block written: the error's code and detail (its location is the caller's). */
+export interface PayloadProblem {
+  code: "CHECKSUM_MISMATCH";
+  detail: string;
+}
+
 /**
  * The block's content from its payload, verified against its checksum. A
  * payload that does not decode is CHECKSUM_MISMATCH too: both mean the bytes
@@ -80,21 +88,30 @@ export function decodeFrameHeader(bytes: Uint8Array, where: DataLocation): Frame
  */
 export function decodePayload(header: FrameHeader, payload: Uint8Array, keyGroup: number, block: number,
   where: DataLocation): Uint8Array {
-  const content = payload.length === header.uncompressedLength ? payload : inflate(payload, header, where);
-  const computed = blockChecksum(keyGroup, block, content);
-  if (computed !== header.xxh64) {
-    throw new SavepointDataError("CHECKSUM_MISMATCH",
-      `the block's xxh64 is ${hashToHex(header.xxh64)}, but its content hashes to ${hashToHex(computed)} ` +
-      `(corrupt, or not block ${block} of key group ${keyGroup})`, where);
-  }
-  return content;
+  const content = checkedContent(header, payload, keyGroup, block);
+  if (content instanceof Uint8Array) return content;
+  throw new SavepointDataError(content.code, content.detail, where);
 }
 
-function inflate(payload: Uint8Array, header: FrameHeader, where: DataLocation): Uint8Array {
-  try {
-    return decompressBlock(payload, header.uncompressedLength);
-  } catch (e) {
-    if (!(e instanceof Lz4DecodeError)) throw e;
-    throw new SavepointDataError("CHECKSUM_MISMATCH", `the block's payload is corrupt: ${e.message}`, where);
+/**
+ * {@link decodePayload} without the location: the content, or the problem (a
+ * decode worker sends it to the reader's thread, which throws it where the block is).
+ */
+export function checkedContent(header: FrameHeader, payload: Uint8Array, keyGroup: number, block: number): Uint8Array | PayloadProblem {
+  let content: Uint8Array;
+  if (payload.length === header.uncompressedLength) content = payload;
+  else {
+    try {
+      content = decompressBlock(payload, header.uncompressedLength);
+    } catch (e) {
+      if (!(e instanceof Lz4DecodeError)) throw e;
+      return { code: "CHECKSUM_MISMATCH", detail: `the block's payload is corrupt: ${e.message}` };
+    }
   }
+  const computed = blockChecksum(keyGroup, block, content);
+  if (computed !== header.xxh64) {
+    return { code: "CHECKSUM_MISMATCH", detail: `the block's xxh64 is ${hashToHex(header.xxh64)}, but its content hashes to ` +
+      `${hashToHex(computed)} (corrupt, or not block ${block} of key group ${keyGroup})` };
+  }
+  return content;
 }

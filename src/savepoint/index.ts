@@ -13,8 +13,13 @@ export {
 } from "./data-writer.js";
 export { CompressionWorkers, type CompressionWorkersOptions } from "./compression-workers.js";
 export { listFrames, type FrameInfo } from "./frame-list.js";
-export { readDataFileInfo, readKeyGroupBatches, readKeyGroups, type DataFileAccess, type HandleLocation } from "./data-reader.js";
+export {
+  readDataFileInfo, readKeyGroupBatches, readKeyGroups, type DataFileAccess, type DataReadOptions, type HandleLocation,
+} from "./data-reader.js";
 export { EntryBatch, type EntryColumns } from "./entry-batch.js";
+export {
+  LZ4_CHOICES, lz4Implementations, nativeLz4Available, useLz4, type Lz4Choice, type Lz4Implementation, type Lz4Implementations,
+} from "./lz4-block.js";
 export { dataFileInfoToJson, dumpSavepointData, entryToJsonLine, type DumpOptions } from "./dump.js";
 // The handle's JSON form is the snapshot's (json/), re-exported here beside the data files it describes.
 export { savepointHandleFromJson } from "../json/from-json.js";

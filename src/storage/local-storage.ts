@@ -6,7 +6,7 @@
  * is read; paths under a root are walked one segment at a time with `lstat`,
  * so a symbolic link is seen, never followed.
  */
-import { constants, type BigIntStats } from "node:fs";
+import { constants, lstatSync, type BigIntStats } from "node:fs";
 import { lstat, mkdir, mkdtemp, open, readdir, realpath, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -16,10 +16,13 @@ import { errnoText, ioError } from "./errno.js";
 import { LocalAtomicWriter, writeAtomically } from "./local-atomic-write.js";
 import { pathProblem } from "./paths.js";
 import { readWhole } from "./read-whole.js";
+import { descriptorHandle, openDirect } from "./local-open-direct.js";
+import { toInfo } from "./local-info.js";
+import { hashInWorkers } from "./local-hash-pool.js";
 import { changedSincePlanned, failedDelete } from "./delete-check.js";
 import {
-  describeKind, type AtomicWriter, type DeleteRequest, type DeleteResult, type Entry, type EntryInfo, type EntryKind, type ReadHandle,
-  type ReadOptions, type Resolution, type Storage,
+  describeKind, type AtomicWriter, type DeleteRequest, type DeleteResult, type Entry, type EntryInfo, type ReadHandle,
+  type OpenedInRoot, type ReadOptions, type Resolution, type Storage, type WholeHashRequest, type WholeHashResults,
 } from "./storage.js";
 
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
@@ -96,7 +99,8 @@ export class LocalStorage implements Storage {
       current = join(current, segment);
       let st: BigIntStats;
       try {
-        st = await lstat(current, { bigint: true });
+        // Synchronous: an lstat of a local path takes microseconds, a round trip through the thread pool several times that.
+        st = lstatSync(current, { bigint: true });
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ENOENT") return { status: "missing", location, why: "does not exist" };
@@ -109,6 +113,24 @@ export class LocalStorage implements Storage {
       if (!st.isDirectory()) return { status: "missing", location, why: "does not exist (a folder on its path is a file)" };
     }
     throw new Error("internal: a path has at least one segment");
+  }
+
+  /**
+   * On Linux, one `open` with `O_NOFOLLOW`, an `fstat` and a `readlink` of `/proc/self/fd/N` prove that the file is a
+   * regular file reached without any link ({@link openDirect}); otherwise, or when that fails for any reason, the
+   * segment-by-segment {@link resolve}, and no handle.
+   */
+  async openInRoot(realRoot: string, rel: string): Promise<OpenedInRoot> {
+    const location = this.locate(realRoot, rel);
+    const direct = openDirect(location);
+    if (direct === undefined) return { resolution: await this.resolve(realRoot, rel) };
+    const info = toInfo(direct.st);
+    return { resolution: { status: "file", location, info }, handle: descriptorHandle(direct.fd, info, location) };
+  }
+
+  /** In worker threads ({@link hashInWorkers}), each file opened as {@link openInRoot} opens it. */
+  hashWholeFiles(root: string, requests: readonly WholeHashRequest[], onBytes: (n: number) => void): Promise<WholeHashResults> {
+    return hashInWorkers(root, requests, onBytes);
   }
 
   async read(location: string, maxBytes: number, options: ReadOptions = {}): Promise<Uint8Array> {
@@ -239,13 +261,6 @@ async function infoOf(location: string, how: typeof lstat): Promise<EntryInfo | 
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw ioError(e, "cannot read", location);
   }
-}
-
-function toInfo(st: BigIntStats): EntryInfo {
-  const kind: EntryKind = st.isSymbolicLink() ? "link" : st.isDirectory() ? "folder" : st.isFile() ? "file" : "other";
-  const info: EntryInfo = { kind, size: st.size, modifiedMs: Number(st.mtimeMs), identity: `${st.dev}:${st.ino}` };
-  if (kind === "other") info.what = st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : st.isCharacterDevice() ? "a character device" : "a device";
-  return info;
 }
 
 async function linkResolution(realRoot: string, location: string, linkAt: string, linkLocation: string): Promise<Resolution> {

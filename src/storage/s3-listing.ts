@@ -10,7 +10,8 @@
  * candidate, whose size and time the plan reports): about the key's own length plus 16 bytes per object, where
  * the local file system's walk keeps the same relative path.
  */
-import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { s3Sdk } from "./s3-sdk.js";
 import { compareCodePoints } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
 import { s3Error } from "./s3-errors.js";
@@ -52,7 +53,7 @@ export class KeyListing {
     do {
       let page;
       try {
-        page = await client.send(new ListObjectsV2Command({
+        page = await client.send(new (s3Sdk().ListObjectsV2Command)({
           Bucket: bucket, Prefix: prefix, ...(pageSize === undefined ? {} : { MaxKeys: pageSize }), ...(token ? { ContinuationToken: token } : {}),
         }));
       } catch (e) {

@@ -7,7 +7,8 @@
  * ends early or breaks (a connection reset in the body) is asked again from where it stopped, with backoff, before
  * it is reported as a truncated GET.
  */
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { s3Sdk } from "./s3-sdk.js";
 import { KsnapError } from "../errors.js";
 import { s3Error } from "./s3-errors.js";
 import type { EntryInfo, ReadHandle } from "./storage.js";
@@ -49,7 +50,7 @@ export function s3ReadHandle(client: S3Client, object: S3Object): ReadHandle {
   };
   const start = async (position: number): Promise<OpenBody> => {
     try {
-      const out = await client.send(new GetObjectCommand({
+      const out = await client.send(new (s3Sdk().GetObjectCommand)({
         Bucket: object.bucket, Key: object.key, Range: `bytes=${position}-`, ...(object.etag === undefined ? {} : { IfMatch: object.etag }),
       }));
       const stream = out.Body as OpenedBody | undefined;

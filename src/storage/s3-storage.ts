@@ -8,9 +8,8 @@
  * so it sees the object as it is now. Deletes go by DeleteObjects in batches of at most 1,000 keys, each key checked
  * by HEAD first against what gc planned.
  */
-import {
-  DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
-} from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import { s3Sdk } from "./s3-sdk.js";
 import { KsnapError } from "../errors.js";
 import { forEachLimited } from "../validate/run-limited.js";
 import { changedSincePlanned, failedDelete } from "./delete-check.js";
@@ -67,7 +66,7 @@ export class S3Storage implements Storage {
   private readonly pageSize: number | undefined;
 
   constructor(options: S3StorageOptions = {}) {
-    this.client = options.client ?? new S3Client(s3ClientConfig(options.endpoint));
+    this.client = options.client ?? new (s3Sdk().S3Client)(s3ClientConfig(options.endpoint));
     this.pageSize = options.pageSize;
   }
 
@@ -181,7 +180,7 @@ export class S3Storage implements Storage {
     const { bucket, key } = parseS3Location(location);
     // A PUT is atomic on S3: readers see the old object or the whole new one, never a part.
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.length }));
+      await this.client.send(new (s3Sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.length }));
     } catch (e) {
       throw s3Error(e, "cannot write", location);
     }
@@ -253,7 +252,7 @@ export class S3Storage implements Storage {
     });
     if (keys.size > 0) {
       try {
-        const out = await this.client.send(new DeleteObjectsCommand({
+        const out = await this.client.send(new (s3Sdk().DeleteObjectsCommand)({
           Bucket: root.bucket, Delete: { Objects: [...keys.keys()].map((Key) => ({ Key })), Quiet: false },
         }));
         for (const d of out.Deleted ?? []) {
@@ -285,7 +284,7 @@ export class S3Storage implements Storage {
 
   private async headWithTag(location: string, at: S3Location): Promise<{ info: EntryInfo; etag: string | undefined } | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: at.key }));
+      const out = await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: at.bucket, Key: at.key }));
       return { info: { kind: "file", size: BigInt(out.ContentLength ?? 0), modifiedMs: wholeSeconds(out.LastModified) }, etag: out.ETag };
     } catch (e) {
       if (isNotFound(e)) return undefined;
@@ -296,7 +295,7 @@ export class S3Storage implements Storage {
   /** A GET of the whole object, its body left unread for the handle; undefined when there is none. */
   private async getWithTag(location: string, at: S3Location): Promise<{ info: EntryInfo; etag: string | undefined; body: OpenedBody } | undefined> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }));
+      const out = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: at.bucket, Key: at.key }));
       const body = out.Body as OpenedBody | undefined;
       if (body === undefined) throw new KsnapError("IO_ERROR", "cannot read: the GET returned no body", { file: location });
       return { info: { kind: "file", size: BigInt(out.ContentLength ?? 0), modifiedMs: wholeSeconds(out.LastModified) }, etag: out.ETag, body };
@@ -309,7 +308,7 @@ export class S3Storage implements Storage {
   /** True when some object's key starts with `<key>/`: the prefix is a folder. NoSuchBucket and the like are thrown. */
   private async isPrefix(location: string, at: S3Location): Promise<boolean> {
     try {
-      const out = await this.client.send(new ListObjectsV2Command({ Bucket: at.bucket, Prefix: `${at.key}/`, MaxKeys: 1 }));
+      const out = await this.client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: at.bucket, Prefix: `${at.key}/`, MaxKeys: 1 }));
       return (out.KeyCount ?? out.Contents?.length ?? 0) > 0;
     } catch (e) {
       throw s3Error(e, "cannot list", location);
@@ -318,7 +317,7 @@ export class S3Storage implements Storage {
 
   private async bucketInfo(location: string, bucket: string): Promise<EntryInfo | undefined> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+      await this.client.send(new (s3Sdk().HeadBucketCommand)({ Bucket: bucket }));
       return FOLDER;
     } catch (e) {
       if (isNotFound(e)) throw new KsnapError("IO_ERROR", `cannot read: S3 NoSuchBucket: no bucket "${bucket}"`, { file: location });

@@ -5,7 +5,8 @@
  */
 import { LOCAL_STORAGE } from "./local-storage.js";
 import { isS3Location } from "./s3-location.js";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { s3Sdk } from "./s3-sdk.js";
 import { s3ClientConfig, S3Storage } from "./s3-storage.js";
 import type { Storage } from "./storage.js";
 
@@ -24,7 +25,7 @@ export function storageFor(location: string, choice: StorageChoice = {}): Storag
   const key = choice.endpoint ?? "";
   let client = clients.get(key);
   if (client === undefined) {
-    client = new S3Client(s3ClientConfig(choice.endpoint));
+    client = new (s3Sdk().S3Client)(s3ClientConfig(choice.endpoint));
     clients.set(key, client);
   }
   return new S3Storage({ client });

@@ -74,6 +74,38 @@ export interface ReadHandle {
   close(): Promise<void>;
 }
 
+/**
+ * What {@link Storage.openInRoot} found: the {@link Resolution} of the path and, when it is a regular file that the
+ * storage could open in the same steps, the file already open (the caller closes it). Without a `handle`, a caller
+ * that wants the bytes opens `resolution.location` with {@link Storage.open}.
+ */
+export interface OpenedInRoot {
+  resolution: Resolution;
+  handle?: ReadHandle;
+}
+
+/** A file to hash whole ({@link Storage.hashWholeFiles}): its path under the root, and the sizes its refs state. */
+export interface WholeHashRequest {
+  /** Relative to the root, '/'-separated; keeps the path rules. */
+  path: string;
+  /** The file is read and hashed only when its size is one of these; otherwise only its size is reported. */
+  sizes: readonly bigint[];
+}
+
+/**
+ * What became of a {@link WholeHashRequest}: `undefined` when the storage could not do it the quick way (a link, not
+ * a regular file, missing, an error: the caller checks that file on its own, through {@link Storage.openInRoot}, and
+ * words the finding); otherwise the file as it was opened, and when its size was wanted, the bytes read and their
+ * XXH64 (`bytes` differs from `info.size` when the file changed while it was read).
+ */
+export type WholeHashResult = { info: EntryInfo; read?: { bytes: bigint; xxh64: bigint } } | undefined;
+
+/** The answers of {@link Storage.hashWholeFiles}, by request index, each made when it is asked for. */
+export interface WholeHashResults {
+  readonly length: number;
+  at(index: number): WholeHashResult;
+}
+
 /** How a read treats a symbolic link at the location itself. */
 export interface ReadOptions {
   /**
@@ -154,6 +186,20 @@ export interface Storage {
   list(folder: string): Promise<Entry[]>;
   /** Where `relative` under `realRoot` (from {@link realRoot}) leads, never following a link. Never throws. */
   resolve(realRoot: string, relative: string): Promise<Resolution>;
+  /**
+   * Optional: {@link resolve}, and when `relative` is a regular file, that file opened for reading, in as few
+   * requests as the storage allows. The same rules hold as for a resolve followed by an open: no link is followed on
+   * any segment and only a regular file is read; a storage that cannot do both at once leaves `handle` out, or does
+   * not implement this at all ({@link openInRoot} then resolves). Never throws.
+   */
+  openInRoot?(realRoot: string, relative: string): Promise<OpenedInRoot>;
+  /**
+   * Optional: size and XXH64 of many whole files under `root` (as the user named it) at once, under the rules of
+   * {@link openInRoot} (no link on any segment, only regular files), off the calling thread where the storage can;
+   * results in the order of `requests`. The work starts before this returns, so a caller may do other work while it
+   * runs. `onBytes` is told of the bytes read as they are. Never rejects: a file it cannot do is `undefined`.
+   */
+  hashWholeFiles?(root: string, requests: readonly WholeHashRequest[], onBytes: (n: number) => void): Promise<WholeHashResults>;
   /** A whole regular file, refused (LIMIT_EXCEEDED) before reading when over `maxBytes`. IO_ERROR otherwise. */
   read(location: string, maxBytes: number, options?: ReadOptions): Promise<Uint8Array>;
   /** Opens a regular file for positioned reads; never blocks on a FIFO. IO_ERROR otherwise. */
@@ -197,6 +243,14 @@ export interface Storage {
   deleteFiles(realRoot: string, requests: readonly DeleteRequest[]): Promise<DeleteResult[]>;
   /** Removes the folder at `relative` under `realRoot` if it is empty and not a link; true when removed. */
   removeEmptyFolder(realRoot: string, relative: string): Promise<boolean>;
+}
+
+/**
+ * {@link Storage.openInRoot} where the storage has it, otherwise its {@link Storage.resolve} alone (no handle): what
+ * `relative` under `realRoot` is, never through a link, and perhaps the file already open.
+ */
+export async function openInRoot(storage: Storage, realRoot: string, relative: string): Promise<OpenedInRoot> {
+  return storage.openInRoot !== undefined ? storage.openInRoot(realRoot, relative) : { resolution: await storage.resolve(realRoot, relative) };
 }
 
 /** `a folder`, `a FIFO`, `a symbolic link`, … for messages. */

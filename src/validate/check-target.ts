@@ -8,10 +8,10 @@
  * leads to is only looked at, to name it and to find two names of one file.
  */
 import { hashToHex } from "../hash/xxh64.js";
-import { describeKind, type Resolution, type Storage } from "../storage/storage.js";
+import { describeKind, openInRoot, type ReadHandle, type Resolution, type Storage, type WholeHashResult } from "../storage/storage.js";
 import { fileField } from "../snapshot-walk.js";
 import type { Finding } from "./finding.js";
-import { hashFile, hashRange } from "./hash-file.js";
+import { hashFile, hashRange } from "../hash/hash-file.js";
 import { finding, type RuleId } from "./rules.js";
 import type { Expectation, SegmentExpectation, StorageTarget } from "./storage-targets.js";
 import { plural, quote } from "./text.js";
@@ -37,7 +37,17 @@ export interface TargetContext {
 
 /** Checks `target`; never throws for anything storage does. */
 export async function checkTarget(target: StorageTarget, ctx: TargetContext): Promise<TargetCheck> {
-  const r = await ctx.storage.resolve(ctx.realRoot, target.path);
+  // A file that may be hashed is resolved and opened in one go where the storage can (three system calls locally);
+  // one that is only measured is resolved.
+  const mayHash = ctx.hashes && (target.expectations.some((e) => e.xxh64 !== 0n) || target.segments.some((e) => e.xxh64 !== 0n));
+  let r: Resolution;
+  let opened: ReadHandle | undefined;
+  try {
+    if (mayHash) ({ resolution: r, handle: opened } = await openInRoot(ctx.storage, ctx.realRoot, target.path));
+    else r = await ctx.storage.resolve(ctx.realRoot, target.path);
+  } catch (e) {
+    return { findings: [whole(target, "KS-E104", `cannot be resolved: ${e instanceof Error ? e.message : String(e)}`)] };
+  }
   if (r.status !== "file") return unusable(target, r, ctx.realRoot);
   const identity = r.info.identity;
   const checked = (findings: Finding[]): TargetCheck => ({ findings, ...(identity ? { identity } : {}) });
@@ -46,6 +56,7 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
   const wantSegments = (size: bigint): SegmentExpectation[] =>
     ctx.hashes ? target.segments.filter((e) => e.xxh64 !== 0n && e.offset + e.length <= size) : [];
   if (!wantWhole(r.info.size) && wantSegments(r.info.size).length === 0) {
+    await opened?.close().catch(() => undefined);
     return checked([...compareAll(target, r.info.size, undefined, ctx.hashes, ctx.warnUnhashed), ...compareSegments(target, r.info.size, new Map(), ctx.hashes, ctx.warnUnhashed)]);
   }
   let size: bigint;
@@ -53,7 +64,7 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
   const segmentHashes = new Map<SegmentExpectation, bigint>();
   try {
     // Sequential when the whole file is hashed: it is read from its first byte, so S3 needs no HEAD before the GET.
-    const file = await ctx.storage.open(r.location, { sequential: wantWhole(r.info.size) });
+    const file = opened ?? await ctx.storage.open(r.location, { sequential: wantWhole(r.info.size) });
     try {
       size = file.size;
       if (wantWhole(size)) {
@@ -73,6 +84,19 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
     return { findings: [whole(target, "KS-E104", `cannot be read: ${e instanceof Error ? e.message : String(e)}`)] };
   }
   return checked([...compareAll(target, size, wholeHash, true, ctx.warnUnhashed), ...compareSegments(target, size, segmentHashes, true, ctx.warnUnhashed)]);
+}
+
+/**
+ * The findings {@link checkTarget} gives, from a file storage already opened and perhaps hashed whole
+ * ({@link Storage.hashWholeFiles}): for a target of whole-file refs only.
+ */
+export function checkHashed(target: StorageTarget, hashed: NonNullable<WholeHashResult>, ctx: Pick<TargetContext, "hashes" | "warnUnhashed">): TargetCheck {
+  const { info, read } = hashed;
+  if (read !== undefined && read.bytes !== info.size) return changed(target, `${info.size} bytes at open, ${read.bytes} read`);
+  // Called once per file of a large tree: no more arrays than the findings need.
+  const findings = compareAll(target, info.size, read?.xxh64, ctx.hashes, ctx.warnUnhashed);
+  if (target.segments.length > 0) findings.push(...compareSegments(target, info.size, new Map(), ctx.hashes, ctx.warnUnhashed));
+  return info.identity ? { findings, identity: info.identity } : { findings };
 }
 
 function changed(target: StorageTarget, what: string): TargetCheck {

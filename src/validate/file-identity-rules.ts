@@ -60,16 +60,32 @@ function checkUniqueIds(list: readonly (FileRef | StreamRef)[], field: string, r
   }
 }
 
-/** KS-E071, KS-W072 and KS-E095 against the first ref of each id, whole file or segment. */
+/**
+ * KS-E071, KS-W072 and KS-E095 against the first ref of each id, whole file or segment. The map holds each id's first
+ * ref, not its site: a million sites kept to the end cost more in garbage collection than the check itself. A site is
+ * needed only to name the earlier ref in a finding, so the first sites are found again (once) when one is reported.
+ */
 function checkOneContentPerId(s: Snapshot, report: Report): void {
-  const first = new Map<string, FileSite | SegmentSite>();
+  const first = new Map<string, RootSite["ref"]>();
+  let firstSites: Map<string, RootSite> | undefined;
   for (const f of eachRootRef(s)) {
     const earlier = first.get(f.ref.id);
     if (earlier === undefined) {
-      first.set(f.ref.id, f);
+      first.set(f.ref.id, f.ref);
       continue;
     }
-    const conflict = identityConflict(f.ref, earlier.ref, fileField(earlier));
-    if (conflict !== undefined) report(conflict.rule, { field: fileField(f), path: f.ref.path }, conflict.message);
+    if (identityConflict(f.ref, earlier, "") === undefined) continue;
+    firstSites ??= firstSiteOfEachId(s);
+    const conflict = identityConflict(f.ref, earlier, fileField(firstSites.get(f.ref.id)!))!;
+    report(conflict.rule, { field: fileField(f), path: f.ref.path }, conflict.message);
   }
+}
+
+type RootSite = FileSite | SegmentSite;
+
+/** The site of each id's first ref, by id. */
+function firstSiteOfEachId(s: Snapshot): Map<string, RootSite> {
+  const sites = new Map<string, RootSite>();
+  for (const f of eachRootRef(s)) if (!sites.has(f.ref.id)) sites.set(f.ref.id, f);
+  return sites;
 }

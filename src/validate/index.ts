@@ -9,5 +9,5 @@ export { validateSnapshot, type SnapshotInput, type SnapshotValidationOptions } 
 export { validateStorage, type StorageOptions, type StorageProgress, type StorageResult } from "./validate-storage.js";
 export { validateHistory } from "./validate-history.js";
 export { validateLocated, validatePath, type LocatedValidateOptions, type ValidateOptions } from "./validate-path.js";
-export { renderJson, renderText } from "./render-report.js";
+export { renderJson, renderJsonChunks, renderText } from "./render-report.js";
 export { localNameProblem } from "./local-name-rules.js";

@@ -4,6 +4,7 @@
  * ([spec](../../spec/validation.md#command-line)).
  */
 import type { Finding, ValidationResult } from "./finding.js";
+import { jsonTextLineChunks } from "../json/json-text-chunks.js";
 import { escapeControls, fileLabel } from "../quote.js";
 import { plural } from "./text.js";
 
@@ -22,6 +23,11 @@ export function renderText(result: ValidationResult, storageChecked: boolean): s
 /** The report as JSON text: `{"findings": [...], "summary": {...}}`. */
 export function renderJson(result: ValidationResult): string {
   return `${JSON.stringify({ findings: result.findings, summary: result.summary }, null, 2)}\n`;
+}
+
+/** {@link renderJson} in chunks, made as they are written (a report of many findings is never one string). */
+export function* renderJsonChunks(result: ValidationResult): Generator<string, void, undefined> {
+  yield* jsonTextLineChunks({ findings: result.findings, summary: result.summary });
 }
 
 /** `3 snapshots, 14 files checked: 1 error, 2 warnings` */

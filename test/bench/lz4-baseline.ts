@@ -31,17 +31,18 @@ export class Lz4Baseline {
 
   constructor(private readonly path: string, private readonly seconds: number) {}
 
-  /** One more run of lz4 -b1; nothing once lz4 has failed. */
-  sample(): void {
-    if (this.unavailable !== undefined) return;
+  /** One more run of lz4 -b1, also returned; nothing once lz4 has failed. */
+  sample(): Lz4Bench | undefined {
+    if (this.unavailable !== undefined) return undefined;
     const r = spawnSync("lz4", ["-b1", `-i${this.seconds}`, this.path], { encoding: "utf8", maxBuffer: 1 << 20 });
     if (r.error !== undefined || r.status !== 0) {
       this.unavailable = r.error?.message ?? `exit ${r.status}: ${r.stderr.trim().split("\n").at(-1)}`;
-      return;
+      return undefined;
     }
     const parsed = parseLz4Bench(`${r.stdout}${r.stderr}`);
     if (parsed === undefined) throw new Error(`cannot parse lz4 -b1 output: ${JSON.stringify(r.stderr.slice(-300))}`);
     this.runs.push(parsed);
+    return parsed;
   }
 
   summary(): Lz4Summary | undefined {

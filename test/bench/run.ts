@@ -3,6 +3,7 @@
  * medians, their spread and the load average; this prints the load average between them and the total time, since
  * other jobs on the machine move every absolute figure (the ratios, measured in the same minutes, move less).
  */
+import { runCliBench } from "./cli-bench.js";
 import { runCodecBench } from "./codec-bench.js";
 import { runFlinkBench } from "./flink-bench.js";
 import { loadAverage } from "./measure.js";
@@ -16,6 +17,7 @@ const started = performance.now();
 const load = (): string => loadAverage().map((x) => x.toFixed(2)).join(" ");
 const benches: [string, () => Promise<unknown>][] = [
   ["codec", runCodecBench], ["flink", runFlinkBench], ["semantics", runSemanticsBench], ["savepoint", runSavepointBench], ["s3", runS3Bench],
+  ["cli", runCliBench],
 ];
 // KSNAP_BENCH_ONLY=codec,flink runs only the benches it names (the summary table then has only their rows).
 const only = process.env.KSNAP_BENCH_ONLY?.split(",").map((x) => x.trim()).filter(Boolean);

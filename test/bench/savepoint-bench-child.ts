@@ -3,7 +3,7 @@
  * in a fresh process, so that its peak RSS is the writer's or the reader's alone.
  *
  *     node dist/test/bench/savepoint-bench-child.js write <file> <keys per key group> <presorted 0|1> [compression workers]
- *     node dist/test/bench/savepoint-bench-child.js read <file>
+ *     node dist/test/bench/savepoint-bench-child.js read <file> [worker]
  *
  * Prints one JSON line: { ms, logicalBytes, fileBytes, rssBeforeKiB, maxRssKiB }.
  */
@@ -13,7 +13,7 @@ import { batchLogicalBytes, writeBenchSavepoint } from "./savepoint-fixture.js";
 
 const [mode, path, keys, presorted, workers] = process.argv.slice(2);
 if ((mode !== "write" && mode !== "read") || path === undefined) {
-  throw new Error("usage: savepoint-bench-child.js write <file> <keys per key group> <presorted 0|1> [workers] | read <file>");
+  throw new Error("usage: savepoint-bench-child.js write <file> <keys per key group> <presorted 0|1> [workers] | read <file> [worker]");
 }
 const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
 const t0 = performance.now();
@@ -22,7 +22,8 @@ if (mode === "write") {
   logical = writeBenchSavepoint(path, Number(keys), presorted === "1", false, Number(workers ?? 0)).logical;
 } else {
   const info = await readDataFileInfo(path);
-  for await (const batch of readKeyGroupBatches(path, { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } })) {
+  const handle = { keyGroups: info.keyGroups, offsets: info.offsets, dataFile: { size: info.size } };
+  for await (const batch of readKeyGroupBatches(path, handle, undefined, {}, { decodeWorker: keys === "worker" })) {
     logical += batchLogicalBytes(batch);
   }
 }

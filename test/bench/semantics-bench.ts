@@ -2,24 +2,21 @@
  * Snapshot semantics benchmark: validation of a long incremental history
  * (validateSnapshot over every checkpoint + validateHistory) and how its cost
  * scales with the history's length, SharedStateRegistry operations per second
- * over a long realistic sequence, and storage validation's hashing throughput
- * next to `xxhsum -H1` on the same files, with its peak RSS measured in a child
- * process. Medians of several runs; ratios are measured in the same run.
+ * over a long realistic sequence, and storage hashing as a process: `ksnap validate` next to `xxhsum -H1` on the
+ * same files, large and small ([hashing-bench.ts](./hashing-bench.ts)). Medians of several runs; ratios are measured
+ * in the same run.
  */
-import { spawnSync } from "node:child_process";
-import { randomFillSync } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { decodeSnapshot, encodeSnapshot } from "../../src/codec.js";
-import { xxh64 } from "../../src/hash/xxh64.js";
-import type { SharedFileRef, Snapshot } from "../../src/model.js";
 import { SharedStateRegistry } from "../../src/registry/shared-state-registry.js";
 import { METADATA_FILE } from "../../src/storage/snapshot-root.js";
 import { type LocatedInput, validateHistory, validateSnapshot } from "../../src/validate/index.js";
 import { countRefs, DEFAULT_HISTORY_SHAPE, HistoryGenerator, type HistoryShape } from "./history-fixture.js";
+import { benchHashing, type HashingFigure } from "./hashing-bench.js";
 import { gc, loadAverage, median, spread } from "./measure.js";
+import { recordRow } from "./summary-table.js";
 
 export interface SemanticsBenchOptions {
   /** Checkpoints of the long history (the short one has half). Default 1000. */
@@ -36,10 +33,13 @@ export interface SemanticsBenchOptions {
   keepLatest?: number;
   /** Every n-th checkpoint id is an attempt that is aborted. Default 25. */
   abortEvery?: number;
-  /** Storage files and their size in MiB. Default 8 of 128 MiB. */
+  /** Large storage files and their size in MiB. Default 8 of 128 MiB. */
   hashFiles?: number;
   hashFileMiB?: number;
-  /** Timed hashing rounds (xxhsum and ours alternately). Default 5. */
+  /** Small storage files and their size in KiB. Default 100,000 (env KSNAP_BENCH_SMALL_FILES) of 4 KiB. */
+  smallFiles?: number;
+  smallFileKiB?: number;
+  /** Timed hashing rounds of each figure (xxhsum and ours alternately). Default 5. */
   hashRuns?: number;
   /** Skip the hashing part (no `xxhsum`, no temporary files). */
   skipHashing?: boolean;
@@ -48,12 +48,13 @@ export interface SemanticsBenchOptions {
 
 export const GOAL_SCALING = 2.2;
 export const GOAL_HASH_RATIO = 0.8;
+export const GOAL_SMALL_FILES_RATIO = 0.5;
 export const GOAL_RSS_MIB = 256;
 
 export interface SemanticsBenchResult {
   validate: { checkpoints: number; refs: number; medianMs: number; refsPerSec: number; halfCheckpoints: number; halfMedianMs: number; scaling: number };
   registry: { opsPerSec: number; byKind: Record<string, { ops: number; opsPerSec: number }> };
-  hashing?: { bytes: number; oursMBs: number; xxhsumMBs: number; ratio: number; peakRssMiB: number };
+  hashing?: { large: HashingFigure; small: HashingFigure };
 }
 
 const f0 = (x: number): string => Math.round(x).toString();
@@ -209,128 +210,6 @@ function benchRegistry(o: { registryCheckpoints: number; registryRuns: number; k
   return { opsPerSec, byKind, refsPerSecComplete, filesDeleted: r0.filesDeleted, completed: r0.completed, totalOps: total(r0).ops };
 }
 
-// ---------------------------------------------------------------- 3. hashing
-
-interface ChildResult { ms: number; cpuMs: number; filesChecked: number; findings: number; firstFinding?: string; rssBeforeKiB: number; maxRssKiB: number }
-
-function writeRandomFile(path: string, bytes: number, chunk: Uint8Array): void {
-  const fd = openSync(path, "w");
-  try {
-    for (let left = bytes; left > 0; left -= chunk.length) {
-      randomFillSync(chunk);
-      writeSync(fd, chunk, 0, Math.min(left, chunk.length));
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readWhole(path: string, chunk: Uint8Array): void {
-  const fd = openSync(path, "r");
-  try {
-    while (readSync(fd, chunk, 0, chunk.length, null) > 0);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** `xxhsum -H1 files`: wall time from spawn to exit, and the hashes it printed. */
-function xxhsum(files: readonly string[]): { ms: number; hashes: Map<string, bigint> } {
-  const t0 = performance.now();
-  const r = spawnSync("xxhsum", ["-H1", ...files], { encoding: "utf8", maxBuffer: 1 << 24 });
-  const ms = performance.now() - t0;
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`xxhsum exited with ${r.status}: ${r.stderr}`);
-  const hashes = new Map<string, bigint>();
-  for (const line of r.stdout.split("\n")) {
-    const m = /^([0-9a-f]{16}) {2}(.+)$/.exec(line);
-    if (m) hashes.set(m[2]!, BigInt(`0x${m[1]}`));
-  }
-  return { ms, hashes };
-}
-
-/** User + system time of `xxhsum -H1 files` (bash's `times`, 10 ms resolution): a loaded machine disturbs it less than wall time. */
-function xxhsumCpuMs(files: readonly string[]): number {
-  const r = spawnSync("bash", ["-c", 'xxhsum -H1 "$@" >/dev/null; s=$?; times; exit $s', "xxhsum", ...files], { encoding: "utf8" });
-  if (r.status !== 0) return NaN;
-  // The second line of `times` is the children's: "0m0.110s 0m0.090s".
-  const children = r.stdout.trim().split("\n").at(-1) ?? "";
-  const secs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  return secs.length === 2 ? (secs[0]! + secs[1]!) * 1000 : NaN;
-}
-
-function runChild(metadataPath: string): ChildResult {
-  const child = fileURLToPath(new URL("./semantics-storage-child.js", import.meta.url));
-  const r = spawnSync(process.execPath, [child, metadataPath], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`storage child exited with ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as ChildResult;
-}
-
-function benchHashing(o: { hashFiles: number; hashFileMiB: number; hashRuns: number }, log: (l: string) => void) {
-  const root = mkdtempSync(join(tmpdir(), "ksnap-bench-hash-"));
-  try {
-    const fileBytes = o.hashFileMiB * 1024 * 1024;
-    const chunk = new Uint8Array(8 * 1024 * 1024);
-    mkdirSync(join(root, "shared"));
-    const names = Array.from({ length: o.hashFiles }, (_, i) => `shared/blob-${String(i).padStart(4, "0")}.bin`);
-    const paths = names.map((n) => join(root, ...n.split("/")));
-    let t0 = performance.now();
-    for (const p of paths) writeRandomFile(p, fileBytes, chunk);
-    log(`  wrote ${o.hashFiles} files of ${o.hashFileMiB} MiB of random bytes under ${root} in ${f0(performance.now() - t0)} ms`);
-    t0 = performance.now();
-    for (const p of paths) readWhole(p, chunk);
-    log(`  warmed the page cache (read every file once) in ${f0(performance.now() - t0)} ms`);
-
-    // Reference hashes from xxhsum; the snapshot records them, so a clean storage check proves that both agree.
-    const { hashes } = xxhsum(paths);
-    const folder = "chk-1/op-a/0";
-    const meta = new TextEncoder().encode("MANIFEST of the hashing bench\n");
-    mkdirSync(join(root, ...folder.split("/")), { recursive: true });
-    writeFileSync(join(root, ...folder.split("/"), "MANIFEST"), meta);
-    const sharedFiles: SharedFileRef[] = names.map((path, i) => ({
-      id: `blob/${String(i).padStart(4, "0")}`, path, size: BigInt(fileBytes), xxh64: hashes.get(paths[i]!)!, originCheckpointId: 1n,
-    }));
-    if (sharedFiles.some((f) => f.xxh64 === undefined)) throw new Error("xxhsum did not hash every file");
-    const metaFile = { id: "blob/meta", path: `${folder}/MANIFEST`, size: BigInt(meta.length), xxh64: xxh64(meta) };
-    const total = BigInt(fileBytes * o.hashFiles) + metaFile.size;
-    const snapshot: Snapshot = {
-      snapshotId: 1n, kind: "checkpoint", snapshotDir: "chk-1", jobId: "", timestampMillis: 0n,
-      properties: { incremental: true, keyGroupAware: false, sharing: "forward-backward", ownership: "system" },
-      maxParallelism: 128, operators: [{ operatorId: "op-a", name: "", parallelism: 1, subtasks: [{ subtaskIndex: 0, handles: [{
-        type: "incremental", backendId: "blob", keyGroups: { start: 0, count: 128 }, folder, checkpointId: 1n, baseCheckpointId: 0n,
-        sharedFiles, privateFiles: [], metaFile, stateSize: total, checkpointedSize: total,
-      }] }] }],
-    };
-    const metadataPath = join(root, "chk-1", METADATA_FILE);
-    writeFileSync(metadataPath, encodeSnapshot(snapshot));
-
-    const bytes = Number(total);
-    const ours: ChildResult[] = [], theirs: number[] = [], theirsCpu: number[] = [];
-    for (let i = 0; i < o.hashRuns; i++) {
-      const x = xxhsum(paths).ms;
-      const xc = xxhsumCpuMs(paths);
-      const c = runChild(metadataPath);
-      if (c.findings !== 0 || c.filesChecked !== o.hashFiles + 1) throw new Error(`storage check found ${c.findings} problems (${c.filesChecked} files): ${c.firstFinding}`);
-      theirs.push(x); theirsCpu.push(xc); ours.push(c);
-      log(`  run ${i + 1}: xxhsum -H1 ${f0(x)} ms (${f0(bytes / 1e6 / (x / 1000))} MB/s, CPU ${f0(xc)} ms), ` +
-        `validateStorage ${f0(c.ms)} ms (${f0(bytes / 1e6 / (c.ms / 1000))} MB/s, CPU ${f0(c.cpuMs)} ms), ` +
-        `child RSS ${f1(c.rssBeforeKiB / 1024)} MiB before, peak ${f1(c.maxRssKiB / 1024)} MiB`);
-    }
-    const oursMs = median(ours.map((c) => c.ms));
-    const xxhsumMs = median(theirs);
-    const oursMBs = bytes / 1e6 / (oursMs / 1000);
-    const xxhsumMBs = bytes / 1e6 / (xxhsumMs / 1000);
-    return {
-      bytes, files: o.hashFiles, fileMiB: o.hashFileMiB, oursMBs, xxhsumMBs, ratio: oursMBs / xxhsumMBs,
-      roundRatios: spread(ours.map((c, i) => theirs[i]! / c.ms), 2),
-      oursCpuMs: median(ours.map((c) => c.cpuMs)), xxhsumCpuMs: median(theirsCpu),
-      peakRssMiB: Math.max(...ours.map((c) => c.maxRssKiB)) / 1024, baseRssMiB: median(ours.map((c) => c.rssBeforeKiB)) / 1024,
-    };
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
 // ---------------------------------------------------------------- all
 
 /** Runs the semantics benchmark and prints a summary block; returns the figures. */
@@ -355,8 +234,17 @@ export async function runSemanticsBench(options: SemanticsBenchOptions = {}): Pr
 
   let h: ReturnType<typeof benchHashing> | undefined;
   if (!options.skipHashing) {
-    log("semantics bench: storage hashing (validateStorage in a child process, defaults) vs xxhsum -H1");
-    h = benchHashing({ hashFiles: options.hashFiles ?? 8, hashFileMiB: options.hashFileMiB ?? 128, hashRuns: options.hashRuns ?? 5 }, log);
+    log("semantics bench: storage hashing as a process (node dist/src/cli/bin.js validate ROOT) vs xxhsum -H1 on the same files, page cache warm");
+    const dir = mkdtempSync(join(tmpdir(), "ksnap-bench-hash-"));
+    try {
+      h = benchHashing(dir, {
+        hashFiles: options.hashFiles ?? 8, hashFileMiB: options.hashFileMiB ?? 128,
+        smallFiles: options.smallFiles ?? Number(process.env.KSNAP_BENCH_SMALL_FILES ?? 100_000), smallFileKiB: options.smallFileKiB ?? 4,
+        rounds: options.hashRuns ?? 5,
+      }, log);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   log("");
@@ -368,13 +256,29 @@ export async function runSemanticsBench(options: SemanticsBenchOptions = {}): Pr
   log(`registry: ${f0(r.opsPerSec)} ops/s (${r.totalOps} ops over ${r.completed} checkpoints, keep latest ${keepLatest}; ` +
     KINDS.map((k) => `${k} ${f0(r.byKind[k].opsPerSec)}/s`).join(", ") + `; complete ${f0(r.refsPerSecComplete)} refs/s; ${r.filesDeleted} files deleted)`);
   if (h !== undefined) {
-    log(`hashing: ${f0(h.oursMBs)} MB/s vs xxhsum ${f0(h.xxhsumMBs)} MB/s: ratio ${f2(h.ratio)} (rounds ${h.roundRatios}; goal ≥ ${GOAL_HASH_RATIO}, ${met(h.ratio >= GOAL_HASH_RATIO)}; ${h.files} files of ${h.fileMiB} MiB, page cache warm; ` +
-      `CPU ${f0(h.oursCpuMs)} ms vs ${f0(h.xxhsumCpuMs)} ms)`);
-    log(`storage validation peak RSS: ${f1(h.peakRssMiB)} MiB (goal < ${GOAL_RSS_MIB}, ${met(h.peakRssMiB < GOAL_RSS_MIB)}; ${f1(h.baseRssMiB)} MiB before the check)`);
+    const { large, small } = h;
+    log(`hashing, ${large.files} files of ${f0(large.bytes / large.files / (1 << 20))} MiB: ksnap validate ${f0(large.oursMs)} ms (${large.oursSpread}; ${f0(large.bytes / 1e6 / (large.oursMs / 1000))} MB/s) ` +
+      `vs xxhsum -H1 ${f0(large.theirsMs)} ms (${large.theirsSpread}): ratio ${f2(large.ratio)} (rounds ${large.roundRatios}; goal ≥ ${GOAL_HASH_RATIO}, ${met(large.ratio >= GOAL_HASH_RATIO)}); ` +
+      `peak RSS ${f1(large.peakRssMiB)} MiB (goal < ${GOAL_RSS_MIB}, ${met(large.peakRssMiB < GOAL_RSS_MIB)})`);
+    log(`hashing, ${small.files} files of ${f0(small.bytes / small.files / 1024)} KiB: ksnap validate ${f0(small.oursMs)} ms (${small.oursSpread}; ${f0(small.files / (small.oursMs / 1000))} files/s) ` +
+      `vs find | xargs xxhsum -H1 ${f0(small.theirsMs)} ms (${small.theirsSpread}): ratio ${f2(small.ratio)} (rounds ${small.roundRatios}; goal ≥ ${GOAL_SMALL_FILES_RATIO}, ${met(small.ratio >= GOAL_SMALL_FILES_RATIO)}); ` +
+      `peak RSS ${f1(small.peakRssMiB)} MiB (goal < ${GOAL_RSS_MIB}, ${met(small.peakRssMiB < GOAL_RSS_MIB)})`);
+    recordRow({
+      bench: "semantics", what: `\`ksnap validate ROOT\` as a process, ${large.files} × ${f0(large.bytes / large.files / (1 << 20))} MiB, page cache warm`,
+      figure: `${f0(large.oursMs)} ms (${large.oursSpread})`, baseline: `xxhsum -H1: ${f0(large.theirsMs)} ms (${large.theirsSpread})`,
+      ratio: `${f2(large.ratio)}× (rounds ${large.roundRatios})`, goal: `≥ ${GOAL_HASH_RATIO}×`, met: large.ratio >= GOAL_HASH_RATIO,
+    });
+    recordRow({
+      bench: "semantics", what: `the same, ${small.files.toLocaleString("en")} × ${f0(small.bytes / small.files / 1024)} KiB`,
+      figure: `${f0(small.oursMs)} ms (${small.oursSpread})`, baseline: `find | xargs xxhsum -H1: ${f0(small.theirsMs)} ms (${small.theirsSpread})`,
+      ratio: `${f2(small.ratio)}× (rounds ${small.roundRatios})`, goal: `≥ ${GOAL_SMALL_FILES_RATIO}×`, met: small.ratio >= GOAL_SMALL_FILES_RATIO,
+    });
+    const peak = Math.max(large.peakRssMiB, small.peakRssMiB);
+    recordRow({ bench: "semantics", what: "peak RSS of those `validate` processes", figure: `${f1(peak)} MiB`, goal: `< ${GOAL_RSS_MIB} MiB`, met: peak < GOAL_RSS_MIB });
   }
   return {
     validate: { checkpoints: v.checkpoints, refs: v.refs, medianMs: v.medianMs, refsPerSec: v.refsPerSec, halfCheckpoints: v.halfCheckpoints, halfMedianMs: v.halfMedianMs, scaling: v.scaling },
     registry: { opsPerSec: r.opsPerSec, byKind: Object.fromEntries(KINDS.map((k) => [k, { ops: r.byKind[k].ops, opsPerSec: r.byKind[k].opsPerSec }])) },
-    ...(h ? { hashing: { bytes: h.bytes, oursMBs: h.oursMBs, xxhsumMBs: h.xxhsumMBs, ratio: h.ratio, peakRssMiB: h.peakRssMiB } } : {}),
+    ...(h ? { hashing: h } : {}),
   };
 }
