@@ -1,8 +1,8 @@
 /**
  * Positioned reads of one S3 object as streamed, ranged GETs ([spec](../../spec/ownership.md#object-storage-s3)):
  * a read at the position where the last one ended takes the next bytes of the open response, so hashing a whole
- * object is one GET; a read elsewhere (a savepoint's key group) starts a GET of the range from there to the end.
- * Memory stays at the response stream's own buffer, whatever the object's size. Every GET asks for the ETag seen at
+ * object is one GET (made at open for a sequential read, which then needs no HEAD: its ETag comes from that GET); a read elsewhere (a savepoint's key group) starts a GET of the range from there to the end.
+ * Memory stays at the response stream's own buffer, whatever the object's size. Every later GET asks for the ETag seen at
  * open (`If-Match`): an object replaced meanwhile fails the read instead of mixing two contents. A response that
  * ends early or breaks (a connection reset in the body) is asked again from where it stopped, with backoff, before
  * it is reported as a truncated GET.
@@ -25,7 +25,12 @@ export interface S3Object {
   key: string;
   info: EntryInfo;
   etag: string | undefined;
+  /** The body of a GET of the whole object made at open (a sequential read): the first bytes are read from it. */
+  body?: OpenedBody;
 }
+
+/** A response body as the SDK gives it on Node. */
+export type OpenedBody = AsyncIterable<Uint8Array> & { destroy?: () => void };
 
 /** An open, streamed response: where its next byte is in the object, and what it has not handed out yet. */
 interface OpenBody {
@@ -37,8 +42,8 @@ interface OpenBody {
 
 /** A {@link ReadHandle} on `object` through `client`. */
 export function s3ReadHandle(client: S3Client, object: S3Object): ReadHandle {
-  let body: OpenBody | undefined;
   const size = Number(object.info.size);
+  let body: OpenBody | undefined = object.body === undefined ? undefined : opened(0, object.body);
   const drop = (): void => {
     body?.destroy();
     body = undefined;
@@ -48,9 +53,9 @@ export function s3ReadHandle(client: S3Client, object: S3Object): ReadHandle {
       const out = await client.send(new (s3Sdk().GetObjectCommand)({
         Bucket: object.bucket, Key: object.key, Range: `bytes=${position}-`, ...(object.etag === undefined ? {} : { IfMatch: object.etag }),
       }));
-      const stream = out.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+      const stream = out.Body as OpenedBody | undefined;
       if (stream === undefined) throw new KsnapError("IO_ERROR", "cannot read: the GET returned no body", { file: object.location });
-      return { position, chunks: stream[Symbol.asyncIterator](), pending: new Uint8Array(0), destroy: () => stream.destroy?.() };
+      return opened(position, stream);
     } catch (e) {
       throw s3Error(e, "cannot read", object.location);
     }
@@ -103,6 +108,10 @@ export function s3ReadHandle(client: S3Client, object: S3Object): ReadHandle {
       drop();
     },
   };
+}
+
+function opened(position: number, stream: OpenedBody): OpenBody {
+  return { position, chunks: stream[Symbol.asyncIterator](), pending: new Uint8Array(0), destroy: () => stream.destroy?.() };
 }
 
 /** A response body that ended before the object did. */

@@ -1,6 +1,7 @@
 /**
  * Object storage behind the storage seam, through the S3 API ([spec](../../spec/ownership.md#object-storage-s3)).
- * Locations are `s3://bucket/key`; a folder is a key prefix, listed once in full and paginated. S3 has no
+ * Locations are `s3://bucket/key`; a folder is a key prefix, listed once in full, page by page, into a compact
+ * {@link KeyListing}. S3 has no
  * links, so nothing here is ever followed, but a key with an empty, '.' or '..' segment is not a path: a listing
  * that holds one is refused (UNSAFE_PATH) rather than read around. Sizes and modification times come from the
  * listings (one request per 1,000 objects) and are remembered for the run; a read or a delete asks HEAD again,
@@ -9,16 +10,16 @@
  */
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { s3Sdk } from "./s3-sdk.js";
-import { compareCodePoints } from "../body/canonical-order.js";
 import { KsnapError } from "../errors.js";
 import { forEachLimited } from "../validate/run-limited.js";
 import { changedSincePlanned, failedDelete } from "./delete-check.js";
 import { pathProblem } from "./paths.js";
 import { readWhole } from "./read-whole.js";
+import { KeyListing, wholeSeconds } from "./s3-listing.js";
 import { isNotFound, s3Error } from "./s3-errors.js";
 import { formatS3Location, keyProblem, parseS3Location, type S3Location } from "./s3-location.js";
-import { s3ReadHandle } from "./s3-read-handle.js";
-import type { AtomicWriter, DeleteRequest, DeleteResult, Entry, EntryInfo, ReadHandle, Resolution, Storage } from "./storage.js";
+import { type OpenedBody, s3ReadHandle } from "./s3-read-handle.js";
+import type { AtomicWriter, DeleteRequest, DeleteResult, Entry, EntryInfo, ReadHandle, ReadOptions, Resolution, Storage } from "./storage.js";
 
 /** Most keys one DeleteObjects request may name (the S3 API's limit). */
 export const MAX_DELETE_BATCH = 1000;
@@ -33,6 +34,8 @@ export interface S3StorageOptions {
   endpoint?: string;
   /** A configured client; `endpoint` is ignored when given. */
   client?: S3Client;
+  /** Keys per listing page (MaxKeys); S3's default of 1,000 when undefined. Small pages are for tests. */
+  pageSize?: number;
 }
 
 /** The S3 client configuration ksnap uses: credentials and region from the SDK's standard sources. */
@@ -53,15 +56,18 @@ export function s3ClientConfig(endpoint: string | undefined): S3ClientConfig {
 /** Storage on one S3 endpoint; one instance serves every bucket there. */
 export class S3Storage implements Storage {
   readonly client: S3Client;
-  /** What listings said of each object, by location: validation and gc read sizes and times from here. */
-  private readonly listed = new Map<string, EntryInfo>();
-  /** Folders listed in full (every key under them): their subfolders are known without another request. */
-  private readonly flatListed = new Set<string>();
-  /** The entries of each folder under a folder listed in full. */
-  private readonly children = new Map<string, Map<string, "file" | "folder">>();
+  /**
+   * Folders listed in full, kept compact ({@link KeyListing}): validation and gc read sizes and times from here, and
+   * the subfolders of a listed folder are known without another request.
+   */
+  private readonly listings: KeyListing[] = [];
+  /** Objects written or deleted by this run: what a listing said of them is out of date, so HEAD is asked. */
+  private readonly stale = new Set<string>();
+  private readonly pageSize: number | undefined;
 
   constructor(options: S3StorageOptions = {}) {
     this.client = options.client ?? new (s3Sdk().S3Client)(s3ClientConfig(options.endpoint));
+    this.pageSize = options.pageSize;
   }
 
   locate(root: string, rel: string): string {
@@ -109,9 +115,10 @@ export class S3Storage implements Storage {
   async info(location: string): Promise<EntryInfo | undefined> {
     const at = parseS3Location(location);
     if (at.key === "") return this.bucketInfo(location, at.bucket);
-    const cached = this.listed.get(formatS3Location(at.bucket, at.key));
-    if (cached !== undefined) return cached;
-    if (this.children.has(formatS3Location(at.bucket, at.key))) return FOLDER;
+    const covered = this.stale.has(formatS3Location(at.bucket, at.key)) ? undefined : this.covering(at);
+    const listed = covered?.listing.lookup(covered.rel);
+    if (listed?.kind === "file") return { kind: "file", size: BigInt(listed.size), modifiedMs: listed.modifiedMs };
+    if (listed?.kind === "folder") return FOLDER;
     return (await this.head(location, at)) ?? (await this.isPrefix(location, at) ? FOLDER : undefined);
   }
 
@@ -125,54 +132,22 @@ export class S3Storage implements Storage {
 
   async list(folder: string): Promise<Entry[]> {
     const at = parseS3Location(folder);
-    const self = formatS3Location(at.bucket, at.key);
-    if (![...this.flatListed].some((f) => self === f || this.relativeTo(f, self) !== undefined)) {
-      await this.listFlat(folder, at);
-      this.flatListed.add(self);
+    let covered = this.covering(at);
+    if (covered === undefined) {
+      const listing = await KeyListing.read(this.client, at.bucket, at.key, folder, this.pageSize);
+      this.listings.push(listing);
+      covered = { listing, rel: "" };
     }
-    const children = this.children.get(self);
-    return children === undefined ? [] : [...children].map(([name, kind]) => ({ name, kind })).sort((a, b) => compareCodePoints(a.name, b.name));
+    return covered.listing.entries(covered.rel);
   }
 
-  /**
-   * Lists every key under `folder` in one paginated listing without a delimiter (one request per 1,000 objects,
-   * whatever the depth; a listing per folder would cost one request per `chk-<n>/`), and remembers each key's
-   * folders, size and modification time. UNSAFE_PATH when a key under it is not a path.
-   */
-  private async listFlat(folder: string, { bucket, key }: S3Location): Promise<void> {
-    const prefix = key === "" ? "" : `${key}/`;
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-      } catch (e) {
-        throw s3Error(e, "cannot list", folder);
-      }
-      for (const o of page.Contents ?? []) {
-        // A folder marker (a zero-byte key ending in '/', as consoles make) stands for its prefix, not for a file.
-        const marker = o.Key!.endsWith("/");
-        const rel = o.Key!.slice(prefix.length).replace(/\/$/, "");
-        if (rel === "") continue;
-        const problem = keyProblem(rel);
-        if (problem !== undefined) {
-          throw new KsnapError("UNSAFE_PATH", `the listing holds the key "${o.Key}", which ${problem}: it is not a path, and ksnap does not work around it`,
-            { file: `s3://${bucket}/${o.Key}` });
-        }
-        const segments = rel.split("/");
-        let parent = formatS3Location(bucket, key);
-        for (const [i, name] of segments.entries()) {
-          const last = i === segments.length - 1;
-          const kind = last && !marker ? "file" : "folder";
-          let children = this.children.get(parent);
-          if (children === undefined) this.children.set(parent, children = new Map());
-          if (children.get(name) !== "folder") children.set(name, kind);
-          parent = `${parent}/${name}`;
-        }
-        if (!marker) this.listed.set(formatS3Location(bucket, o.Key!), { kind: "file", size: BigInt(o.Size ?? 0), modifiedMs: wholeSeconds(o.LastModified) });
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
+  /** The listing that covers `at` (a folder listed in full, or one above it) and `at` relative to it. */
+  private covering(at: S3Location): { listing: KeyListing; rel: string } | undefined {
+    for (const listing of this.listings) {
+      const rel = listing.relative(at.bucket, at.key);
+      if (rel !== undefined) return { listing, rel };
+    }
+    return undefined;
   }
 
   async resolve(realRoot: string, rel: string): Promise<Resolution> {
@@ -187,12 +162,13 @@ export class S3Storage implements Storage {
   }
 
   async read(location: string, maxBytes: number): Promise<Uint8Array> {
-    return readWhole(await this.open(location), location, maxBytes);
+    return readWhole(await this.open(location, { sequential: true }), location, maxBytes);
   }
 
-  async open(location: string): Promise<ReadHandle> {
+  async open(location: string, options: ReadOptions = {}): Promise<ReadHandle> {
     const at = parseS3Location(location);
-    const object = at.key === "" ? undefined : await this.headWithTag(location, at);
+    // Read from the first byte on: one GET, whose headers say what HEAD would (half the requests of validate).
+    const object = at.key === "" ? undefined : options.sequential === true ? await this.getWithTag(location, at) : await this.headWithTag(location, at);
     if (object === undefined) {
       if (at.key === "" || await this.isPrefix(location, at)) throw new KsnapError("IO_ERROR", "cannot read: a prefix (a folder), not an object", { file: location });
       throw new KsnapError("IO_ERROR", "cannot read: S3 NoSuchKey: no such object", { file: location });
@@ -208,7 +184,7 @@ export class S3Storage implements Storage {
     } catch (e) {
       throw s3Error(e, "cannot write", location);
     }
-    this.listed.delete(formatS3Location(bucket, key));
+    this.stale.add(formatS3Location(bucket, key));
   }
 
   writer(location: string): AtomicWriter {
@@ -293,7 +269,7 @@ export class S3Storage implements Storage {
         for (const [key, i] of keys) results[i] = failedDelete(batch[i]!.path, s3Error(e, "cannot delete", formatS3Location(root.bucket, key)));
       }
       for (const [key, i] of keys) {
-        this.listed.delete(formatS3Location(root.bucket, key));
+        this.stale.add(formatS3Location(root.bucket, key));
         // A key DeleteObjects named in neither list: say so rather than count it deleted.
         results[i] ??= { path: batch[i]!.path, status: "failed", error: new KsnapError("IO_ERROR", "cannot delete: S3 answered nothing for this key", { file: formatS3Location(root.bucket, key) }) };
       }
@@ -310,6 +286,19 @@ export class S3Storage implements Storage {
     try {
       const out = await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: at.bucket, Key: at.key }));
       return { info: { kind: "file", size: BigInt(out.ContentLength ?? 0), modifiedMs: wholeSeconds(out.LastModified) }, etag: out.ETag };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw s3Error(e, "cannot read", location);
+    }
+  }
+
+  /** A GET of the whole object, its body left unread for the handle; undefined when there is none. */
+  private async getWithTag(location: string, at: S3Location): Promise<{ info: EntryInfo; etag: string | undefined; body: OpenedBody } | undefined> {
+    try {
+      const out = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: at.bucket, Key: at.key }));
+      const body = out.Body as OpenedBody | undefined;
+      if (body === undefined) throw new KsnapError("IO_ERROR", "cannot read: the GET returned no body", { file: location });
+      return { info: { kind: "file", size: BigInt(out.ContentLength ?? 0), modifiedMs: wholeSeconds(out.LastModified) }, etag: out.ETag, body };
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw s3Error(e, "cannot read", location);
@@ -338,11 +327,3 @@ export class S3Storage implements Storage {
 }
 
 const FOLDER: EntryInfo = { kind: "folder", size: 0n, modifiedMs: 0 };
-
-/**
- * A LastModified in milliseconds, cut to whole seconds: HEAD says it to the second (an HTTP date) while a listing may
- * add milliseconds, and the time a listing gave must compare equal to the time HEAD gives for the same object.
- */
-function wholeSeconds(date: Date | undefined): number {
-  return date === undefined ? 0 : Math.floor(date.getTime() / 1000) * 1000;
-}

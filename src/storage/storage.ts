@@ -114,6 +114,11 @@ export interface ReadOptions {
    * a link. Default false.
    */
   followLinks?: boolean;
+  /**
+   * The caller reads from the first byte on (hashing a whole file, reading it whole): object storage then starts
+   * the transfer at open, one GET instead of a HEAD and a GET. A hint only; default false.
+   */
+  sequential?: boolean;
 }
 
 /**

@@ -63,7 +63,8 @@ export async function checkTarget(target: StorageTarget, ctx: TargetContext): Pr
   let wholeHash: bigint | undefined;
   const segmentHashes = new Map<SegmentExpectation, bigint>();
   try {
-    const file = opened ?? await ctx.storage.open(r.location);
+    // Sequential when the whole file is hashed: it is read from its first byte, so S3 needs no HEAD before the GET.
+    const file = opened ?? await ctx.storage.open(r.location, { sequential: wantWhole(r.info.size) });
     try {
       size = file.size;
       if (wantWhole(size)) {
