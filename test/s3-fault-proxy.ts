@@ -11,9 +11,11 @@ import type { AddressInfo } from "node:net";
  * What to do to one request: `slowdown` (503 SlowDown, S3's throttling), `reset` (the connection closed before any
  * answer), `truncate` (the response's headers and half its body, then the connection closed), `denied` (403
  * AccessDenied), `internal` (500 InternalError), `unsafe-key` (a listing given one more key, `<prefix>../escape`, which
- * a store may well hold but which is no path), or nothing (passed on).
+ * a store may well hold but which is no path), `precondition` (a DeleteObjects answered, without passing it on, with a
+ * PreconditionFailed error for every key it names: what Amazon S3 answers when a key's ETag no longer matches, which
+ * s3rver does not check), or nothing (passed on).
  */
-export type Fault = "slowdown" | "reset" | "truncate" | "denied" | "internal" | "unsafe-key" | undefined;
+export type Fault = "slowdown" | "reset" | "truncate" | "denied" | "internal" | "unsafe-key" | "precondition" | undefined;
 
 /** One request the proxy saw. */
 export interface SeenRequest {
@@ -49,6 +51,13 @@ export async function startFaultProxy(
         const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault</RequestId></Error>`;
         res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(xml) });
         return res.end(req.method === "HEAD" ? undefined : xml);
+      }
+      if (fault === "precondition") {
+        const keys = [...body.toString("utf8").matchAll(/<Key>(.*?)<\/Key>/g)].map((m) => m[1]!);
+        const errors = keys.map((k) => `<Error><Key>${k}</Key><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`);
+        const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${errors.join("")}</DeleteResult>`;
+        res.writeHead(200, { "content-type": "application/xml", "content-length": Buffer.byteLength(xml) });
+        return res.end(xml);
       }
       const upstream = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
         if (fault !== "unsafe-key") res.writeHead(up.statusCode!, up.headers);

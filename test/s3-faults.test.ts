@@ -12,7 +12,8 @@ import { basename, join } from "node:path";
 import { files, history, put } from "./gc-fixtures.js";
 import { runCli } from "./run-cli.js";
 import { startFaultProxy, type Fault } from "./s3-fault-proxy.js";
-import { keysUnder, putObject, s3, startS3Server, upload } from "./s3-server.js";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { BUCKET, keysUnder, putObject, s3, startS3Server, upload } from "./s3-server.js";
 
 /** A decision that faults the first attempt of each distinct request `when` picks, up to `limit` of them. */
 function firstAttempts(fault: Fault, when: (req: IncomingMessage) => boolean, limit = Infinity): (req: IncomingMessage) => Fault {
@@ -140,6 +141,53 @@ t.test("a listing that changes during gc: new objects stay, changed objects are 
   for (const k of ["shared/appeared-during-gc", "shared/will-grow", "shared/will-be-rewritten", "shared/b"]) t.ok(left.includes(k), `${k} is still there`);
   t.ok(report.deleted.length > 0, "the rest of the plan was carried out");
   t.ok(report.deleted.every((d: string) => !left.includes(d)));
+});
+
+t.test("each key is deleted on the condition that it is still the version HEAD saw (its ETag)", async (t) => {
+  const server = await startS3Server(t);
+  const root = history(t);
+  for (let i = 0; i < 5; i++) put(root, `shared/orphan-${i}`, 3 + i);
+  await upload(server.client, root, "r");
+  const before = new Map<string, string>();
+  for (const k of await keysUnder(server.client, "r")) {
+    before.set(`r/${k}`, (await server.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `r/${k}` }))).ETag!);
+  }
+  const sent: { key: string; etag: string | undefined }[] = [];
+  const proxy = await startFaultProxy(t, server.endpoint, (req, body) => {
+    if (isDelete(req)) {
+      for (const m of body.toString("utf8").matchAll(/<Object>(.*?)<\/Object>/gs)) {
+        sent.push({ key: /<Key>(.*?)<\/Key>/.exec(m[1]!)![1]!, etag: /<ETag>(.*?)<\/ETag>/.exec(m[1]!)?.[1]?.replace(/&quot;/g, '"') });
+      }
+    }
+    return undefined;
+  });
+  const r = await runCli("gc", s3("r"), "--retain", "1", "--grace-period", "0", "--apply", "--json", "--endpoint", proxy.endpoint);
+  t.equal(r.status, 0, r.stderr);
+  t.ok(sent.length >= 6, `${sent.length} keys deleted`);
+  t.strictSame(sent.filter((s) => s.etag === undefined || s.etag !== before.get(s.key)), [], "every key was sent with the ETag it had");
+  // A retried request sends its body again: each key once.
+  t.strictSame([...new Set(sent.map((s) => s.key))].sort(), JSON.parse(r.stdout).deleted.map((d: string) => `r/${d}`).sort(), "and only the keys gc deleted");
+});
+
+t.test("a key whose ETag no longer matches (PreconditionFailed) is reported, not counted deleted; a later gc finishes", async (t) => {
+  const server = await startS3Server(t);
+  const root = history(t);
+  for (let i = 0; i < 3; i++) put(root, `shared/orphan-${i}`, 2);
+  await upload(server.client, root, "r");
+  const proxy = await startFaultProxy(t, server.endpoint, (req, body) =>
+    (isDelete(req) && body.toString("utf8").includes("<Key>r/shared/orphan-1</Key>") ? "precondition" : undefined));
+  const r = await runCli("gc", s3("r"), "--retain", "1", "--grace-period", "0", "--apply", "--json", "--endpoint", proxy.endpoint);
+  t.equal(r.status, 1, "exit 1: some deletes did not happen");
+  const report = JSON.parse(r.stdout);
+  t.ok(report.failed.some((f: { path: string }) => f.path === "shared/orphan-1"), "the object is among the failed");
+  t.ok(report.failed.every((f: { reason: string }) => /not deleted: the object changed after it was checked \(S3 PreconditionFailed on its ETag\)/.test(f.reason)), "each says why");
+  t.notOk(report.deleted.includes("shared/orphan-1"), "not counted deleted");
+  const left = await keysUnder(server.client, "r");
+  for (const f of report.failed) t.ok(left.includes(f.path), `${f.path} is still there`);
+  const after = await runCli("gc", s3("r"), "--retain", "1", "--grace-period", "0", "--apply", "--json", "--endpoint", server.endpoint);
+  t.equal(after.status, 0, after.stderr);
+  await runCli("gc", root, "--retain", "1", "--grace-period", "0", "--apply");
+  t.strictSame(await keysUnder(server.client, "r"), files(root), "and leaves what a local gc leaves");
 });
 
 t.test("each DeleteObjects names at most 1,000 keys", async (t) => {

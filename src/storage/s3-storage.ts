@@ -6,7 +6,8 @@
  * that holds one is refused (UNSAFE_PATH) rather than read around. Sizes and modification times come from the
  * listings (one request per 1,000 objects) and are remembered for the run; a read or a delete asks HEAD again,
  * so it sees the object as it is now. Deletes go by DeleteObjects in batches of at most 1,000 keys, each key checked
- * by HEAD first against what gc planned.
+ * by HEAD first against what gc planned and sent with the ETag that HEAD saw: a store that supports conditional
+ * deletes (Amazon S3 does) then deletes it only if it is still that version, answering PreconditionFailed otherwise.
  */
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { s3Sdk } from "./s3-sdk.js";
@@ -233,19 +234,23 @@ export class S3Storage implements Storage {
   private async deleteBatch(realRoot: string, batch: readonly DeleteRequest[]): Promise<DeleteResult[]> {
     const results: (DeleteResult | undefined)[] = new Array(batch.length);
     const keys = new Map<string, number>();
+    // The ETag HEAD saw, sent with the key: S3 then deletes the object only if it is still that version (a
+    // conditional delete), which closes the window between this check and the delete where the store honours it.
+    const etags = new Map<string, string>();
     const root = parseS3Location(realRoot);
     await forEachLimited(batch, HEAD_CONCURRENCY, async ({ path, ...expected }, i) => {
       const location = this.locate(realRoot, path);
       const at = parseS3Location(location);
       try {
-        const info = await this.head(location, at);
-        if (info === undefined) {
+        const now = await this.headWithTag(location, at);
+        if (now === undefined) {
           results[i] = { path, status: "gone" };
           return;
         }
-        const changed = changedSincePlanned(expected, info);
+        const changed = changedSincePlanned(expected, now.info);
         if (changed !== undefined) throw new KsnapError("IO_ERROR", changed, { file: location });
         keys.set(at.key, i);
+        if (now.etag !== undefined) etags.set(at.key, now.etag);
       } catch (e) {
         results[i] = failedDelete(path, s3Error(e, "cannot delete", location));
       }
@@ -253,7 +258,7 @@ export class S3Storage implements Storage {
     if (keys.size > 0) {
       try {
         const out = await this.client.send(new (s3Sdk().DeleteObjectsCommand)({
-          Bucket: root.bucket, Delete: { Objects: [...keys.keys()].map((Key) => ({ Key })), Quiet: false },
+          Bucket: root.bucket, Delete: { Objects: [...keys.keys()].map((Key) => (etags.has(Key) ? { Key, ETag: etags.get(Key)! } : { Key })), Quiet: false },
         }));
         for (const d of out.Deleted ?? []) {
           const i = keys.get(d.Key!);
@@ -263,7 +268,10 @@ export class S3Storage implements Storage {
           const i = keys.get(err.Key!);
           if (i === undefined) continue;
           const location = formatS3Location(root.bucket, err.Key!);
-          results[i] = { path: batch[i]!.path, status: "failed", error: new KsnapError("IO_ERROR", `cannot delete: S3 ${err.Code ?? "unknown"}${err.Message ? `: ${err.Message}` : ""}`, { file: location }) };
+          const why = err.Code === "PreconditionFailed"
+            ? "not deleted: the object changed after it was checked (S3 PreconditionFailed on its ETag)"
+            : `cannot delete: S3 ${err.Code ?? "unknown"}${err.Message ? `: ${err.Message}` : ""}`;
+          results[i] = { path: batch[i]!.path, status: "failed", error: new KsnapError("IO_ERROR", why, { file: location }) };
         }
       } catch (e) {
         for (const [key, i] of keys) results[i] = failedDelete(batch[i]!.path, s3Error(e, "cannot delete", formatS3Location(root.bucket, key)));
