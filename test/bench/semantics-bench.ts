@@ -255,6 +255,16 @@ export async function runSemanticsBench(options: SemanticsBenchOptions = {}): Pr
   log(`validate scaling ${v.checkpoints} vs ${v.halfCheckpoints}: ${f2(v.scaling)}× (goal ≤ ${GOAL_SCALING}, ${met(v.scaling <= GOAL_SCALING)}; median of per-round ratios ${f2(v.roundScaling)}×)`);
   log(`registry: ${f0(r.opsPerSec)} ops/s (${r.totalOps} ops over ${r.completed} checkpoints, keep latest ${keepLatest}; ` +
     KINDS.map((k) => `${k} ${f0(r.byKind[k].opsPerSec)}/s`).join(", ") + `; complete ${f0(r.refsPerSecComplete)} refs/s; ${r.filesDeleted} files deleted)`);
+  recordRow({
+    bench: "semantics", what: `validate a history of ${v.checkpoints.toLocaleString("en")} checkpoints, ${v.refs.toLocaleString("en")} refs, metadata and history only (in process)`,
+    figure: `${f0(v.medianMs)} ms (${v.spreadMs}), ${f0(v.refsPerSec)} refs/s`,
+    baseline: `${v.halfCheckpoints} checkpoints: ${f0(v.halfMedianMs)} ms (${v.halfSpreadMs})`,
+    ratio: `${f2(v.scaling)}× (per-round ${f2(v.roundScaling)}×)`, goal: `scaling ≤ ${GOAL_SCALING}×`, met: v.scaling <= GOAL_SCALING,
+  });
+  recordRow({
+    bench: "semantics", what: `SharedStateRegistry over ${r.completed} checkpoints (keep latest ${keepLatest})`,
+    figure: `${f0(r.opsPerSec)} ops/s; complete ${f0(r.refsPerSecComplete)} refs/s`,
+  });
   if (h !== undefined) {
     const { large, small } = h;
     log(`hashing, ${large.files} files of ${f0(large.bytes / large.files / (1 << 20))} MiB: ksnap validate ${f0(large.oursMs)} ms (${large.oursSpread}; ${f0(large.bytes / 1e6 / (large.oursMs / 1000))} MB/s) ` +
