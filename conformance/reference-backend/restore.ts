@@ -15,7 +15,7 @@
 import { copyFileSync, existsSync, realpathSync } from "node:fs";
 import {
   KsnapError, loadSnapshot, readKeyGroups, resolveInRoot, restoreSubtask, type IncrementalHandle, type KeyedStateHandle,
-  type KeyGroupRange, type LocatedSnapshot, type SavepointEntry, type SavepointHandle,
+  type KeyGroupRange, type LocatedSnapshot, type OperatorState, type SavepointEntry, type SavepointHandle,
 } from "../../src/index.js";
 import { AdapterError } from "./adapter-error.js";
 import type { Fault } from "./faults.js";
@@ -29,13 +29,7 @@ import type { SubtaskStore } from "./subtask-store.js";
 
 /** Fills `session`'s stores with the state of its operator in the snapshot at `metadataPath`. */
 export async function restoreSession(session: Session, metadataPath: string, fault: Fault | undefined): Promise<void> {
-  const located = await loadSnapshot(metadataPath);
-  const { snapshot } = located;
-  if (snapshot.maxParallelism !== session.spec.maxParallelism) {
-    throw new KsnapError("INVALID_FIELD", `the snapshot has max parallelism ${snapshot.maxParallelism}, the session ` +
-      `${session.spec.maxParallelism}: key groups cannot be mapped`, { field: "maxParallelism", file: metadataPath });
-  }
-  const op = snapshot.operators.find((o) => o.operatorId === session.spec.operatorId);
+  const { located, op } = await loadRestoreSource(session.spec, metadataPath);
   if (op === undefined) return; // A snapshot without the operator restores as empty.
   const handles = ownKinds(op.subtasks.flatMap((s) => s.handles), metadataPath);
   for (const store of session.stores) {
@@ -44,6 +38,22 @@ export async function restoreSession(session: Session, metadataPath: string, fau
     // FAULT(wrong-restore-key-groups): each subtask loses the highest key group it restored state for.
     if (fault === "wrong-restore-key-groups") forgetLastKeyGroup(store);
   }
+}
+
+/**
+ * The snapshot at `metadataPath` and the state of the session's operator in it (undefined when the snapshot has
+ * none), once its max parallelism is the session's: key groups map only between equal max parallelisms. Every
+ * backend of this suite opens a restore with this.
+ */
+export async function loadRestoreSource(spec: { maxParallelism: number; operatorId: string }, metadataPath: string,
+): Promise<{ located: LocatedSnapshot; op: OperatorState | undefined }> {
+  const located = await loadSnapshot(metadataPath);
+  const { snapshot } = located;
+  if (snapshot.maxParallelism !== spec.maxParallelism) {
+    throw new KsnapError("INVALID_FIELD", `the snapshot has max parallelism ${snapshot.maxParallelism}, the session ` +
+      `${spec.maxParallelism}: key groups cannot be mapped`, { field: "maxParallelism", file: metadataPath });
+  }
+  return { located, op: snapshot.operators.find((o) => o.operatorId === spec.operatorId) };
 }
 
 /**

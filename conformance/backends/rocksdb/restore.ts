@@ -20,12 +20,12 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  KsnapError, loadSnapshot, readKeyGroups, resolveInRoot, restoreSubtask, xxh64, type FileRef, type IncrementalHandle,
+  KsnapError, readKeyGroups, resolveInRoot, restoreSubtask, xxh64, type FileRef, type IncrementalHandle,
   type KeyedStateHandle, type LocatedSnapshot, type SavepointEntry, type SavepointHandle,
 } from "../../../src/index.js";
 import { localNameProblem } from "../../../src/validate/index.js";
 import { AdapterError } from "../../reference-backend/adapter-error.js";
-import { overlap, sameRange, sameRoot } from "../../reference-backend/restore.js";
+import { loadRestoreSource, overlap, sameRange, sameRoot } from "../../reference-backend/restore.js";
 import { MANIFEST_NAME, SST_NAME } from "./checkpoint.js";
 import type { WriteOp } from "./helper-process.js";
 import { ABOVE_ALL_KEYS, encodeKeyBytes, keyGroupPrefix, listElementBytes } from "./key-layout.js";
@@ -37,13 +37,7 @@ const BATCH_ENTRIES = 2000;
 
 /** Opens every subtask's instance of `session` with the state of its operator in the snapshot at `metadataPath`. */
 export async function restoreSession(session: RocksSession, metadataPath: string): Promise<void> {
-  const located = await loadSnapshot(metadataPath);
-  const { snapshot } = located;
-  if (snapshot.maxParallelism !== session.spec.maxParallelism) {
-    throw new KsnapError("INVALID_FIELD", `the snapshot has max parallelism ${snapshot.maxParallelism}, the session ` +
-      `${session.spec.maxParallelism}: key groups cannot be mapped`, { field: "maxParallelism", file: metadataPath });
-  }
-  const op = snapshot.operators.find((o) => o.operatorId === session.spec.operatorId);
+  const { located, op } = await loadRestoreSource(session.spec, metadataPath);
   const handles = op === undefined ? [] : ownKinds(op.subtasks.flatMap((s) => s.handles), metadataPath);
   for (const db of session.dbs) {
     if (handles.every((h) => h.type === "savepoint")) {
